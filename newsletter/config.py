@@ -1,0 +1,342 @@
+"""The workspace on disk and its settings: newsletter.toml and sources.toml, validated."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import tomli_w
+
+from .errors import ConfigError, StyleError, WorkspaceError
+from .models import Source
+
+STYLES = ("atr", "techasia")
+SOURCES_FILE = "sources.toml"
+SETTINGS_FILE = "newsletter.toml"
+TAXONOMY_FILE = "taxonomy.toml"
+
+
+def packaged_defaults() -> Path:
+    """Where the default seeds/ and templates/ live: inside the wheel, or the source checkout."""
+    inside = Path(__file__).parent / "_defaults"
+    if (inside / "seeds").is_dir():
+        return inside
+    return Path(__file__).resolve().parent.parent
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old content or the new, never a half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class StyleSettings:
+    """One house style's settings ([style.atr], [style.techasia] in newsletter.toml)."""
+
+    name: str = ""
+    greeting: str = "Welcome back,"
+    sign_off: str = "Catch you again next week,"
+    ps: str = ""
+    host: str = ""
+    city: str = ""
+    leads: int = 3  # lead stories (News in focus / #techAsia stories)
+    per_section: int = 8  # entries per section at most
+    reads: int = 10  # suggested reads (techasia)
+    entry_chars: int = 220  # one-line entry length
+    lead_chars: int = 700  # lead story text length
+    sections: tuple[str, ...] = ()  # section keys in order (region or theme ids)
+    section_titles: dict[str, str] = field(default_factory=dict)  # key -> heading override
+    footer: str = ""
+    signup: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    cluster_threshold: float = 0.5
+    theme_priority: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    concurrency: int = 8
+    per_host: int = 2
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    retries: int = 3
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """seeds/newsletter.toml."""
+
+    name: str = "Asia Tech Review"
+    editor: str = "Editor"
+    timezone: str = "Asia/Singapore"
+    default_style: str = "atr"
+    styles: tuple[str, ...] = STYLES
+    base_url: str = ""
+    language: str = "en"
+    style: dict[str, StyleSettings] = field(default_factory=dict)
+    ranking: RankingSettings = field(default_factory=RankingSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def editor_first_name(self) -> str:
+        return self.editor.split()[0] if self.editor.split() else self.editor
+
+    def style_settings(self, style: str) -> StyleSettings:
+        check_style(style)
+        return self.style.get(style, StyleSettings())
+
+
+def check_style(style: str) -> str:
+    if style not in STYLES:
+        raise StyleError(f"unknown style {style!r}: choose one of {', '.join(STYLES)}")
+    return style
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file; a syntax error names the file and line."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}", path) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
+
+
+def _build(cls: type, data: Any, where: str, path: Path) -> Any:
+    """Make a settings dataclass from a TOML table, refusing keys it does not know."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [{where}] must be a table", path)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{path}: unknown key {key!r} in [{where}] (known: {known})", path)
+        default = getattr(cls(), key)
+        if isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{path}: {where}.{key} must be a list of strings", path)
+            value = tuple(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: {where}.{key} must be true or false", path)
+        elif isinstance(default, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{path}: {where}.{key} must be a number", path)
+            if isinstance(default, int) and not isinstance(value, int):
+                raise ConfigError(f"{path}: {where}.{key} must be a whole number", path)
+        elif isinstance(default, str):
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: {where}.{key} must be a string", path)
+        elif isinstance(default, dict) and not isinstance(value, dict):
+            raise ConfigError(f"{path}: {where}.{key} must be a table", path)
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_settings(path: Path) -> Settings:
+    data = read_toml(path)
+    top = data.pop("newsletter", {})
+    styles = data.pop("style", {})
+    ranking = data.pop("ranking", {})
+    fetch = data.pop("fetch", {})
+    if data:
+        key = sorted(data)[0]
+        raise ConfigError(f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch)", path)
+    settings: Settings = _build(Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path)
+    if not isinstance(styles, dict):
+        raise ConfigError(f"{path}: [style] must hold [style.atr] and [style.techasia]", path)
+    style_map = {}
+    for name, table in styles.items():
+        if name not in STYLES:
+            raise ConfigError(f"{path}: unknown style [style.{name}] (known: {', '.join(STYLES)})", path)
+        style_map[name] = _build(StyleSettings, table, f"style.{name}", path)
+    for name in settings.styles:
+        if name not in STYLES:
+            raise ConfigError(f"{path}: newsletter.styles names unknown style {name!r}", path)
+    if settings.default_style not in STYLES:
+        raise ConfigError(f"{path}: newsletter.default_style {settings.default_style!r} is not a style", path)
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: unknown time zone {settings.timezone!r} (try Asia/Singapore)", path) from None
+    return dataclasses.replace(
+        settings,
+        style=style_map,
+        ranking=_build(RankingSettings, ranking, "ranking", path),
+        fetch=_build(FetchSettings, fetch, "fetch", path),
+    )
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    slug = _SLUG_RE.sub("-", text.lower()).strip("-")
+    return slug[:60] or "source"
+
+
+def load_sources(path: Path) -> list[Source]:
+    data = read_toml(path)
+    rows = data.pop("source", [])
+    if data:
+        raise ConfigError(f"{path}: unknown key {sorted(data)[0]!r} (sources are [[source]] tables)", path)
+    if not isinstance(rows, list):
+        raise ConfigError(f"{path}: sources are [[source]] tables", path)
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for n, row in enumerate(rows, 1):
+        where = f"source #{n}"
+        if not isinstance(row, dict) or "url" not in row:
+            raise ConfigError(f"{path}: {where} needs a url", path)
+        row = dict(row)
+        row.setdefault("name", row["url"])
+        row.setdefault("id", slugify(str(row["name"])))
+        src: Source = _build(Source, row, where, path)
+        if src.id in seen:
+            raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
+        seen.add(src.id)
+        sources.append(src)
+    return sources
+
+
+def dump_sources(sources: list[Source]) -> str:
+    """sources.toml text, fields left out where they hold their default."""
+    rows = []
+    default = Source(id="", name="", url="")
+    for src in sources:
+        row: dict[str, Any] = {}
+        for f in dataclasses.fields(Source):
+            value = getattr(src, f.name)
+            if f.name in ("id", "name", "url") or value != getattr(default, f.name):
+                if value is None:
+                    continue
+                row[f.name] = list(value) if isinstance(value, tuple) else value
+        rows.append(row)
+    header = "# Feeds this newsletter reads. Edit freely; `newsletter sources add|remove` keep it tidy.\n\n"
+    return header + tomli_w.dumps({"source": rows})
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A folder holding seeds/, templates/ and issues/ (the repository root is one)."""
+
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path | str) -> Workspace:
+        path = Path(root).expanduser()
+        if not path.is_dir():
+            raise WorkspaceError(
+                f"{path} is not a folder: run `newsletter init {path}` to make a workspace there", path
+            )
+        ws = cls(path.resolve())
+        if not ws.settings_path.is_file():
+            raise WorkspaceError(
+                f"{ws.root} is not a newsletter workspace (no seeds/{SETTINGS_FILE}): "
+                f"run `newsletter init DIR` or pass --workspace",
+                path,
+            )
+        return ws
+
+    @classmethod
+    def init(cls, root: Path | str) -> Workspace:
+        """A new workspace from the packaged seeds and templates; refuses to overwrite one."""
+        path = Path(root).expanduser()
+        if (path / "seeds" / SETTINGS_FILE).exists():
+            raise WorkspaceError(f"{path} is already a workspace: nothing was changed", path)
+        if path.exists() and not path.is_dir():
+            raise WorkspaceError(f"{path} exists and is not a folder", path)
+        defaults = packaged_defaults()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            for name in ("seeds", "templates"):
+                if (path / name).exists():
+                    raise WorkspaceError(f"{path / name} already exists: nothing was changed", path)
+            for name in ("seeds", "templates"):
+                shutil.copytree(defaults / name, path / name)
+            (path / "issues").mkdir(exist_ok=True)
+            gitignore = path / ".gitignore"
+            if not gitignore.exists():
+                atomic_write(gitignore, ".newsletter/\n")
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
+        return cls(path.resolve())
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.seeds / SETTINGS_FILE
+
+    @property
+    def sources_path(self) -> Path:
+        return self.seeds / SOURCES_FILE
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.seeds / TAXONOMY_FILE
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def issues(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def default_db(self) -> Path:
+        return self.root / ".newsletter" / "store.sqlite3"
+
+    def issue_dir(self, week: object) -> Path:
+        return self.issues / str(week)
+
+    def settings(self) -> Settings:
+        return load_settings(self.settings_path)
+
+    def sources(self) -> list[Source]:
+        if not self.sources_path.exists():
+            return []
+        return load_sources(self.sources_path)
+
+    def save_sources(self, sources: list[Source]) -> None:
+        atomic_write(self.sources_path, dump_sources(sources))
+
+    def resolve_local(self, url: str) -> Path:
+        """A local source path, relative to the workspace; never outside it unless absolute in config."""
+        path = Path(url).expanduser()
+        return path if path.is_absolute() else (self.root / path)

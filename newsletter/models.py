@@ -1,0 +1,208 @@
+"""The data that crosses stage boundaries: frozen dataclasses, no behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .errors import WeekError
+
+GLOBAL = "global"
+"""Region id for items that are not about Asia; never fills an Asian section."""
+
+UTC = dt.timezone.utc
+
+
+@dataclass(frozen=True)
+class Source:
+    """A configured feed, as written in seeds/sources.toml."""
+
+    id: str
+    name: str
+    url: str  # http(s) URL, or a path relative to the workspace
+    region: str | None = None  # region id used as a classification prior
+    themes: tuple[str, ...] = ()
+    weight: float = 1.0
+    paywalled: bool = False
+    enabled: bool = True
+
+    @property
+    def is_remote(self) -> bool:
+        return self.url.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """What the store knows about a source's last fetches."""
+
+    source_id: str
+    status: str = "never"  # never | ok | not_modified | failing | gone | moved
+    last_attempt: dt.datetime | None = None
+    last_success: dt.datetime | None = None
+    failing_since: dt.datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # permanent redirect target seen on the last fetch
+    redirect_streak: int = 0  # fetches in a row that saw the same permanent redirect
+    item_count: int = 0  # items the store holds for this source
+    last_new: int = 0  # new items on the last successful fetch
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One piece of evidence behind a label: which words matched where, and how much."""
+
+    label: str  # region or theme id
+    kind: str  # "region" | "theme"
+    term: str  # the matched text, or the source name for a prior
+    where: str  # "title" | "body" | "source" | "editor"
+    weight: float
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Where an item belongs: one primary region, secondary regions, several themes."""
+
+    region: str = GLOBAL
+    regions: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """One feed entry, normalised: plain-text title, clean summary text, canonical URL, UTC time."""
+
+    id: str
+    source_id: str
+    url: str
+    title: str
+    summary: str  # clean plain text, boilerplate and repeats removed
+    published: dt.datetime  # aware, UTC
+    content_html: str = ""  # sanitized HTML (summary or content), safe to embed
+    guid: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    image: str = ""  # absolute http(s) URL of a lead image, if the feed gave one
+    labels: Labels | None = None  # filled by classify (and editor overrides)
+    story_id: str | None = None  # filled by cluster
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What parse makes of one body of bytes."""
+
+    title: str
+    link: str
+    items: tuple[Item, ...]
+    problem: str | None = None  # set when the feed was ill-formed but yielded what it could
+
+
+@dataclass(frozen=True)
+class Story:
+    """The same event told by one or more outlets; the lead item is the best-placed source's."""
+
+    id: str
+    lead: Item
+    also: tuple[Item, ...] = ()
+    score: float = 0.0
+    score_parts: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return (self.lead, *self.also)
+
+    @property
+    def labels(self) -> Labels:
+        return self.lead.labels or Labels()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading in the issue and the stories under it, in order."""
+
+    key: str  # region or theme id
+    title: str  # heading as shown ("China", "RoA", "AI chips")
+    stories: tuple[Story, ...]
+
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """An ISO week, written 2026-W48."""
+
+    year: int
+    week: int
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        m = _WEEK_RE.match(text.strip())
+        if not m:
+            raise WeekError(f"{text!r} is not an ISO week: write it like 2026-W48")
+        year, week = int(m.group(1)), int(m.group(2))
+        try:
+            dt.date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise WeekError(f"{text!r} is not an ISO week: {year} has no week {week}") from None
+        return cls(year, week)
+
+    @classmethod
+    def of(cls, moment: dt.datetime, tz: dt.tzinfo) -> Week:
+        """The week a moment falls in, in the newsletter's time zone."""
+        iso = moment.astimezone(tz).isocalendar()
+        return cls(iso.year, iso.week)
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def monday(self) -> dt.date:
+        return dt.date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> dt.date:
+        return dt.date.fromisocalendar(self.year, self.week, 7)
+
+    def bounds(self, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) of the week in UTC, the week being Monday 00:00 to Monday 00:00 in tz."""
+        start = dt.datetime.combine(self.monday, dt.time(), tzinfo=tz)
+        end = start + dt.timedelta(days=7)
+        # Recompute the end in tz so a DST change inside the week stays on local midnight.
+        end = dt.datetime.combine(end.date(), dt.time(), tzinfo=tz)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+    def next(self) -> Week:
+        return Week.of(
+            dt.datetime.combine(self.monday + dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC
+        )
+
+    def previous(self) -> Week:
+        return Week.of(
+            dt.datetime.combine(self.monday - dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC
+        )
+
+
+@dataclass(frozen=True)
+class IssuePlan:
+    """Everything a house style needs to lay out one issue, before any human writing."""
+
+    week: Week
+    style: str
+    leads: tuple[Story, ...]  # News in focus (atr) / the stories (techasia)
+    sections: tuple[Section, ...]  # region sections (atr) / theme sections (techasia, optional)
+    reads: tuple[Story, ...] = ()  # Suggested reads (techasia)
+    source_names: dict[str, str] = field(default_factory=dict)  # source id -> display name
+    paywalled: frozenset[str] = frozenset()  # source ids behind a paywall
+    item_count: int = 0  # items the week held before thinning
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

@@ -1,0 +1,336 @@
+"""The SQLite store: items fetched, source health, and the editor's label overrides. All SQL lives here."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import ItemNotFound, StoreError
+from .models import UTC, Item, SourceHealth
+
+# Each migration runs in one transaction and bumps PRAGMA user_version to its index + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE items (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        guid TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        content_html TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        image TEXT NOT NULL DEFAULT '',
+        published TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    CREATE INDEX items_published ON items (published);
+    CREATE INDEX items_source ON items (source_id);
+    CREATE INDEX items_guid ON items (guid) WHERE guid != '';
+    CREATE INDEX items_url ON items (url);
+    CREATE TABLE overrides (
+        item_id TEXT PRIMARY KEY,
+        region TEXT,
+        themes TEXT,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE source_health (
+        source_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL DEFAULT 'never',
+        last_attempt TEXT,
+        last_success TEXT,
+        failing_since TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        http_status INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        moved_to TEXT,
+        redirect_streak INTEGER NOT NULL DEFAULT 0,
+        last_new INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE source_names (
+        source_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# A GUID shorter than this ("1", "42") is only unique within its own feed, so it never merges across feeds.
+_MIN_GLOBAL_GUID = 8
+
+_HEALTH_TIMES = ("last_attempt", "last_success", "failing_since")
+
+
+def _ts(moment: dt.datetime) -> str:
+    """UTC ISO 8601 with a fixed width, so text order is time order and the index answers ranges."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _dt(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Override:
+    """An editor's label for one item: region and/or themes; None leaves that part to the classifier."""
+
+    item_id: str
+    region: str | None
+    themes: tuple[str, ...] | None
+
+
+class Store:
+    """One SQLite file in WAL mode, schema versioned with PRAGMA user_version."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {version}, newer than this newsletter "
+                f"({SCHEMA_VERSION}): upgrade newsletter, or point --db at another file"
+            )
+        for index in range(version, SCHEMA_VERSION):
+            with self._transaction():
+                for statement in MIGRATIONS[index].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {index + 1}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def save_fetch(self, source_id: str, items: Iterable[Item], health: SourceHealth, now: dt.datetime) -> int:
+        """Store one source's items and its health in one transaction; returns how many items were new.
+
+        An item whose id, or whose long GUID, is already stored (from any feed) updates that row:
+        the same article fetched on seven days, or from two feeds, stays one item.
+        """
+        seen = _ts(now)
+        new = 0
+        with self._transaction() as db:
+            for item in items:
+                row = db.execute("SELECT id FROM items WHERE id = ?", (item.id,)).fetchone()
+                if row is None and len(item.guid) >= _MIN_GLOBAL_GUID:
+                    row = db.execute("SELECT id FROM items WHERE guid = ? LIMIT 1", (item.guid,)).fetchone()
+                if row is None:
+                    db.execute(
+                        "INSERT INTO items (id, source_id, guid, url, title, summary, content_html, authors,"
+                        " tags, image, published, first_seen, last_seen)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            item.id,
+                            source_id,
+                            item.guid,
+                            item.url,
+                            item.title,
+                            item.summary,
+                            item.content_html,
+                            json.dumps(list(item.authors), ensure_ascii=False),
+                            json.dumps(list(item.tags), ensure_ascii=False),
+                            item.image,
+                            _ts(item.published),
+                            seen,
+                            seen,
+                        ),
+                    )
+                    new += 1
+                else:
+                    # Refresh the text (feeds fix typos) but keep the first source and publication
+                    # time, so an item never jumps between weeks or outlets.
+                    db.execute(
+                        "UPDATE items SET title = ?, summary = ?, content_html = ?, authors = ?, tags = ?,"
+                        " image = ?, last_seen = ? WHERE id = ? AND source_id = ?",
+                        (
+                            item.title,
+                            item.summary,
+                            item.content_html,
+                            json.dumps(list(item.authors), ensure_ascii=False),
+                            json.dumps(list(item.tags), ensure_ascii=False),
+                            item.image,
+                            seen,
+                            row[0],
+                            source_id,
+                        ),
+                    )
+            self._write_health(db, dataclasses.replace(health, last_new=new))
+        return new
+
+    def save_health(self, health: SourceHealth) -> None:
+        with self._transaction() as db:
+            self._write_health(db, health)
+
+    def items_between(self, start: dt.datetime, end: dt.datetime) -> list[Item]:
+        """Items published in [start, end), newest first; answered from the publication-time index."""
+        rows = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items WHERE published >= ? AND published < ?"
+            " ORDER BY published DESC, id",
+            (_ts(start), _ts(end)),
+        )
+        return [_item(r) for r in rows]
+
+    def all_items(self) -> list[Item]:
+        rows = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items ORDER BY published DESC, id")
+        return [_item(r) for r in rows]
+
+    def count_between(self, start: dt.datetime, end: dt.datetime) -> int:
+        row = self._db.execute(
+            "SELECT count(*) FROM items WHERE published >= ? AND published < ?", (_ts(start), _ts(end))
+        )
+        return int(row.fetchone()[0])
+
+    def get_item(self, item_id: str) -> Item:
+        row = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            raise ItemNotFound(f"no item with id {item_id!r}: `newsletter items --all` lists them")
+        return _item(row)
+
+    def find_items(self, prefix: str) -> list[str]:
+        """Ids starting with a prefix, so an editor can type the first few characters."""
+        pattern = prefix.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        return [r[0] for r in self._db.execute("SELECT id FROM items WHERE id LIKE ? LIMIT 5", (pattern,))]
+
+    def latest_published(self, before: dt.datetime) -> dt.datetime | None:
+        """The newest publication time not after `before` (feeds with future dates are ignored)."""
+        row = self._db.execute("SELECT max(published) FROM items WHERE published <= ?", (_ts(before),))
+        return _dt(row.fetchone()[0])
+
+    def count_items(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def item_counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT source_id, count(*) FROM items GROUP BY source_id")
+        return {r[0]: int(r[1]) for r in rows}
+
+    # -- overrides -----------------------------------------------------------------------------
+
+    def set_override(
+        self, item_id: str, region: str | None, themes: tuple[str, ...] | None, now: dt.datetime
+    ) -> Override:
+        """Record the editor's labels; parts left as None keep an earlier override of that part."""
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone() is None:
+                raise ItemNotFound(f"no item with id {item_id!r}: `newsletter items --all` lists them")
+            old = db.execute("SELECT region, themes FROM overrides WHERE item_id = ?", (item_id,)).fetchone()
+            if old is not None:
+                region = region if region is not None else old[0]
+                if themes is None and old[1] is not None:
+                    themes = tuple(json.loads(old[1]))
+            db.execute(
+                "INSERT OR REPLACE INTO overrides (item_id, region, themes, updated) VALUES (?, ?, ?, ?)",
+                (item_id, region, None if themes is None else json.dumps(list(themes)), _ts(now)),
+            )
+        return Override(item_id, region, themes)
+
+    def clear_override(self, item_id: str) -> bool:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM overrides WHERE item_id = ?", (item_id,)).rowcount > 0
+
+    def overrides(self) -> dict[str, Override]:
+        rows = self._db.execute("SELECT item_id, region, themes FROM overrides")
+        return {
+            r[0]: Override(r[0], r[1], None if r[2] is None else tuple(json.loads(r[2]))) for r in rows
+        }
+
+    # -- source health -------------------------------------------------------------------------
+
+    def health(self) -> dict[str, SourceHealth]:
+        """Every source's health, with the store's item count for it."""
+        counts = self.item_counts()
+        cols = [f.name for f in dataclasses.fields(SourceHealth) if f.name != "item_count"]
+        out: dict[str, SourceHealth] = {}
+        for row in self._db.execute(f"SELECT {', '.join(cols)} FROM source_health"):
+            values = dict(zip(cols, row, strict=True))
+            for key in _HEALTH_TIMES:
+                values[key] = _dt(values[key])
+            out[row[0]] = SourceHealth(**values, item_count=counts.get(row[0], 0))
+        for source_id, count in counts.items():
+            out.setdefault(source_id, SourceHealth(source_id, item_count=count))
+        return out
+
+    def remember_name(self, source_id: str, name: str) -> None:
+        """Keep the display name of a source that is not in sources.toml (one-off ingests)."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO source_names (source_id, name) VALUES (?, ?)", (source_id, name))
+
+    def source_names(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._db.execute("SELECT source_id, name FROM source_names")}
+
+    def forget_health(self, source_id: str) -> None:
+        """Drop a source's fetch state (its items stay): a re-enabled 'gone' source starts afresh."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM source_health WHERE source_id = ?", (source_id,))
+
+    @staticmethod
+    def _write_health(db: sqlite3.Connection, health: SourceHealth) -> None:
+        cols = [f.name for f in dataclasses.fields(SourceHealth) if f.name != "item_count"]
+        values = []
+        for name in cols:
+            value = getattr(health, name)
+            values.append(_ts(value) if isinstance(value, dt.datetime) else value)
+        db.execute(
+            f"INSERT OR REPLACE INTO source_health ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            values,
+        )
+
+
+_ITEM_COLUMNS = "id, source_id, guid, url, title, summary, content_html, authors, tags, image, published"
+
+
+def _item(row: tuple) -> Item:
+    published = _dt(row[10])
+    assert published is not None
+    return Item(
+        id=row[0],
+        source_id=row[1],
+        guid=row[2],
+        url=row[3],
+        title=row[4],
+        summary=row[5],
+        content_html=row[6],
+        authors=tuple(json.loads(row[7])),
+        tags=tuple(json.loads(row[8])),
+        image=row[9],
+        published=published,
+    )

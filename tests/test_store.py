@@ -1,0 +1,168 @@
+"""The SQLite store: a real file, migrations, dedup, health, overrides, crash safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from newsletter.errors import ItemNotFound, StoreError
+from newsletter.models import UTC, Item, SourceHealth, Week
+from newsletter.store import SCHEMA_VERSION, Store
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def item(n: int, *, source: str = "a", guid: str = "", published: dt.datetime = NOW, title: str = "") -> Item:
+    return Item(
+        id=f"{n:016x}",
+        source_id=source,
+        url=f"https://example.com/{n}",
+        title=title or f"Story {n}",
+        summary=f"Summary {n}.",
+        published=published,
+        guid=guid,
+        authors=("Ana", "Bo"),
+        tags=("AI",),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = Store(tmp_path / "store.sqlite3")
+    yield s
+    s.close()
+
+
+def test_schema_version_and_wal(store: Store) -> None:
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_newer_store_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer than this newsletter"):
+        Store(path)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(path)
+
+
+def test_round_trip_and_dedup(store: Store) -> None:
+    health = SourceHealth("a", status="ok")
+    assert store.save_fetch("a", [item(1), item(2)], health, NOW) == 2
+    assert store.save_fetch("a", [item(1), item(2), item(3)], health, NOW) == 1
+    got = {i.id: i for i in store.all_items()}
+    assert len(got) == 3
+    one = got[f"{1:016x}"]
+    assert one.authors == ("Ana", "Bo") and one.tags == ("AI",)
+    assert one.published == NOW and one.published.tzinfo is not None
+
+
+def test_same_item_from_two_feeds_is_one_and_keeps_first_source(store: Store) -> None:
+    store.save_fetch("a", [item(1)], SourceHealth("a"), NOW)
+    assert store.save_fetch("b", [item(1, source="b", title="Other")], SourceHealth("b"), NOW) == 0
+    [only] = store.all_items()
+    assert only.source_id == "a" and only.title == "Story 1"
+
+
+def test_long_guid_merges_across_urls_short_guid_does_not(store: Store) -> None:
+    store.save_fetch("a", [item(1, guid="urn:uuid:1234-5678")], SourceHealth("a"), NOW)
+    assert store.save_fetch("a", [item(2, guid="urn:uuid:1234-5678")], SourceHealth("a"), NOW) == 0
+    store.save_fetch("a", [item(3, guid="42")], SourceHealth("a"), NOW)
+    assert store.save_fetch("b", [item(4, source="b", guid="42")], SourceHealth("b"), NOW) == 1
+    assert store.count_items() == 3
+
+
+def test_week_range_uses_publication_time(store: Store) -> None:
+    tz = dt.timezone(dt.timedelta(hours=8))
+    week = Week.parse("2026-W47")
+    start, end = week.bounds(tz)
+    inside = [item(1, published=start), item(2, published=end - dt.timedelta(seconds=1))]
+    outside = [item(3, published=start - dt.timedelta(seconds=1)), item(4, published=end)]
+    store.save_fetch("a", inside + outside, SourceHealth("a"), NOW)
+    assert {i.id for i in store.items_between(start, end)} == {i.id for i in inside}
+    assert store.count_between(start, end) == 2
+    plan = sqlite3.connect(store.path).execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM items WHERE published >= ? AND published < ?", ("a", "b")
+    )
+    assert "items_published" in " ".join(str(r) for r in plan)
+
+
+def test_latest_published_ignores_future(store: Store) -> None:
+    store.save_fetch("a", [item(1), item(2, published=NOW + dt.timedelta(days=400))], SourceHealth("a"), NOW)
+    assert store.latest_published(before=NOW + dt.timedelta(days=1)) == NOW
+
+
+def test_health_round_trip_with_counts(store: Store) -> None:
+    h = SourceHealth(
+        "a",
+        status="failing",
+        last_attempt=NOW,
+        failing_since=NOW,
+        consecutive_failures=2,
+        last_error="HTTP 500",
+        etag='"x"',
+        moved_to="https://new.example/feed",
+        redirect_streak=2,
+    )
+    store.save_fetch("a", [item(1), item(2)], h, NOW)
+    got = store.health()["a"]
+    assert got.status == "failing" and got.consecutive_failures == 2 and got.etag == '"x"'
+    assert got.failing_since == NOW and got.item_count == 2 and got.last_new == 2
+    store.forget_health("a")
+    assert store.health()["a"].status == "never" and store.health()["a"].item_count == 2
+
+
+def test_overrides_merge_parts_and_clear(store: Store) -> None:
+    store.save_fetch("a", [item(1)], SourceHealth("a"), NOW)
+    iid = f"{1:016x}"
+    store.set_override(iid, "japan", None, NOW)
+    store.set_override(iid, None, ("ipo",), NOW)
+    assert store.overrides()[iid].region == "japan" and store.overrides()[iid].themes == ("ipo",)
+    store.save_fetch("a", [item(1, title="Updated")], SourceHealth("a"), NOW)
+    assert iid in store.overrides(), "a re-fetch must keep the editor's labels"
+    assert store.clear_override(iid) and not store.overrides()
+    with pytest.raises(ItemNotFound):
+        store.set_override("nope", "japan", None, NOW)
+
+
+def test_killed_writer_leaves_a_consistent_store(tmp_path: Path) -> None:
+    """SIGKILL in the middle of a source's transaction: the store opens, the source is all or nothing."""
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    script = textwrap.dedent(
+        f"""
+        import datetime as dt, os, signal
+        from newsletter.store import Store
+        from newsletter.models import Item, SourceHealth, UTC
+        now = dt.datetime(2026, 11, 20, tzinfo=UTC)
+        def items():
+            for n in range(5000):
+                if n == 2500:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                yield Item(id=f"{{n:016x}}", source_id="a", url=f"https://e.com/{{n}}", title="t",
+                           summary="s", published=now)
+        Store({str(path)!r}).save_fetch("a", items(), SourceHealth("a"), now)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -9
+    with Store(path) as s:
+        assert s.count_items() == 0
+        assert s.save_fetch("a", [item(1)], SourceHealth("a"), NOW) == 1
+        assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
