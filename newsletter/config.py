@@ -133,6 +133,15 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
 
 
+def _default(f: dataclasses.Field) -> Any:
+    """A field's default, used to know its type; required fields here are all strings."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return ""
+
+
 def _build(cls: type, data: Any, where: str, path: Path) -> Any:
     """Make a settings dataclass from a TOML table, refusing keys it does not know."""
     if not isinstance(data, dict):
@@ -143,7 +152,7 @@ def _build(cls: type, data: Any, where: str, path: Path) -> Any:
         if key not in fields:
             known = ", ".join(sorted(fields))
             raise ConfigError(f"{path}: unknown key {key!r} in [{where}] (known: {known})", path)
-        default = getattr(cls(), key)
+        default = _default(fields[key])
         if isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: {where}.{key} must be a list of strings", path)

@@ -1,0 +1,153 @@
+"""The command surface: every command has help, and every user mistake is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from newsletter.cli import cli
+from newsletter.config import Workspace
+
+
+def run(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None):
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full_env.pop("NEWSLETTER_WORKSPACE", None)
+    full_env.pop("NEWSLETTER_DB", None)
+    return subprocess.run(
+        [sys.executable, "-m", "newsletter", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+CONTRACT = [
+    ("init",),
+    ("sources", "list"),
+    ("sources", "add"),
+    ("sources", "remove"),
+    ("sources", "import-opml"),
+    ("sources", "export-opml"),
+    ("fetch",),
+    ("ingest",),
+    ("items",),
+    ("label",),
+    ("classify",),
+    ("draft",),
+    ("build",),
+    ("preview",),
+]
+
+
+def test_contract_commands_exist() -> None:
+    assert set(CONTRACT) <= set(all_commands(cli))
+
+
+@pytest.mark.parametrize("path", list(all_commands(cli)), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    assert command.help and len(command.help.strip()) > 20, f"{' '.join(path)} needs help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{' '.join(path)} {param.opts[0]} needs help text"
+
+
+def test_help_runs() -> None:
+    proc = run("--help")
+    assert proc.returncode == 0
+    for name in ("fetch", "build", "preview", "items", "classify"):
+        assert name in proc.stdout
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, needle: str) -> None:
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert needle in lines[0], lines[0]
+
+
+@pytest.fixture
+def ws_dir(workspace: Workspace) -> Path:
+    return workspace.root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_missing_workspace(tmp_path: Path) -> None:
+    assert_one_line_error(run("--workspace", str(tmp_path / "nope"), "build"), "newsletter init")
+    assert_one_line_error(run("build", cwd=tmp_path), "newsletter init")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("build", "--style", "zine"), "unknown style 'zine'"),
+        (("build", "--week", "2026-W60"), "has no week 60"),
+        (("build", "--week", "last week"), "not an ISO week"),
+        (("draft", "--week", "2026-48"), "not an ISO week"),
+        (("items", "--week", "W48"), "not an ISO week"),
+        (("ingest", "no-such-file.xml"), "no-such-file.xml"),
+        (("ingest", "file:///etc/passwd"), "file"),
+        (("label", "0000000000000000", "--region", "china"), "no item"),
+        (("sources", "remove", "nope"), "no source with id 'nope'"),
+        (("sources", "add", "ftp://example.com/feed"), "ftp"),
+        (("items", "--region", "atlantis"), "unknown region 'atlantis'"),
+        (("build", "--format", "pdf"), "pdf"),
+    ],
+)
+def test_user_mistakes_are_one_line(ws_dir: Path, args: tuple[str, ...], needle: str) -> None:
+    before = snapshot(ws_dir)
+    proc = run(*args, cwd=ws_dir)
+    assert_one_line_error(proc, needle)
+    after = snapshot(ws_dir)
+    written = {k for k in after if k not in before or after[k] != before[k]}
+    assert not {k for k in written if not k.startswith(".newsletter/")}, written
+
+
+@pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
+def test_seeds_syntax_error_names_file_and_line(ws_dir: Path, name: str) -> None:
+    path = ws_dir / "seeds" / name
+    path.write_text(path.read_text() + "\n[broken\n")
+    proc = run("build", cwd=ws_dir)
+    assert_one_line_error(proc, name)
+    assert "line" in proc.stderr
+    assert not list((ws_dir / "issues").rglob("*.html"))
+
+
+def test_classify_keeps_one_line_per_input(ws_dir: Path) -> None:
+    lines = [
+        {"title": "Meituan posts a quarterly loss as delivery war with JD.com bites"},
+        "not json",
+        {"title": "Zepto raises $450 million ahead of a listing", "summary": "The Mumbai start-up ..."},
+    ]
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    proc = run("classify", "--explain", cwd=ws_dir, stdin=text)
+    assert proc.returncode == 1
+    out = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(out) == 3
+    assert out[0]["region"] == "china" and out[2]["region"] == "india"
+    assert "error" in out[1] and "line 2" in out[1]["error"]
+    assert out[0]["reasons"] and {"region", "regions", "themes"} <= set(out[2])
+    assert len(proc.stderr.strip().splitlines()) == 1

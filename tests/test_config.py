@@ -1,0 +1,105 @@
+"""Workspace and settings: init, validation with clear messages, atomic writes, weeks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from newsletter.config import Workspace, atomic_write, load_settings, load_sources
+from newsletter.errors import ConfigError, WeekError, WorkspaceError
+from newsletter.models import UTC, Source, Week
+
+
+def test_init_copies_defaults_and_refuses_twice(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "new")
+    for rel in ("seeds/newsletter.toml", "seeds/sources.toml", "seeds/taxonomy.toml", "issues", ".gitignore"):
+        assert (ws.root / rel).exists(), rel
+    assert any((ws.root / "templates").rglob("*.j2"))
+    settings = ws.settings()
+    assert settings.styles and settings.tz
+    before = (ws.seeds / "newsletter.toml").read_text()
+    with pytest.raises(WorkspaceError, match="already a workspace"):
+        Workspace.init(ws.root)
+    assert (ws.seeds / "newsletter.toml").read_text() == before
+
+
+def test_open_names_init_when_not_a_workspace(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="newsletter init"):
+        Workspace.open(tmp_path)
+    with pytest.raises(WorkspaceError, match="newsletter init"):
+        Workspace.open(tmp_path / "missing")
+
+
+def test_settings_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "newsletter.toml"
+    path.write_text('[newsletter]\nname = "A"\neditor = \n')
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(path) in str(err.value) and "line 3" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[newsletter]\nnmae = "x"\n', "unknown key 'nmae'"),
+        ("[newsletter]\nstyles = [\"atr\", \"zine\"]\n", "unknown style 'zine'"),
+        ('[newsletter]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
+        ('[style.zine]\nname = "x"\n', "unknown style [style.zine]"),
+        ("[style.atr]\nleads = \"three\"\n", "style.atr.leads must be a number"),
+        ("[fetch]\ntimeout = true\n", "fetch.timeout must be a number"),
+        ("[extra]\n", "unknown table [extra]"),
+    ],
+)
+def test_settings_validation(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "newsletter.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=None) as err:
+        load_settings(path)
+    assert needle in str(err.value)
+
+
+def test_sources_round_trip(workspace: Workspace) -> None:
+    sources = workspace.sources()
+    assert sources, "the seeds list sources"
+    extra = Source(id="x", name="X & Co", url="https://x.example/feed", themes=("ai",), weight=1.5)
+    workspace.save_sources([*sources, extra])
+    again = load_sources(workspace.sources_path)
+    assert again[-1] == extra and again[:-1] == sources
+
+
+def test_duplicate_source_ids_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text('[[source]]\nid = "a"\nurl = "https://a/"\n[[source]]\nid = "a"\nurl = "https://b/"\n')
+    with pytest.raises(ConfigError, match="two sources have the id 'a'"):
+        load_sources(path)
+
+
+def test_atomic_write_keeps_old_content_on_failure(tmp_path: Path) -> None:
+    path = tmp_path / "f.txt"
+    atomic_write(path, "old")
+
+    with pytest.raises(TypeError):
+        atomic_write(path, 12345)  # type: ignore[arg-type]  # fails mid-write, after the temp file exists
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"], "no temp file left behind"
+
+
+@pytest.mark.parametrize("bad", ["2026-W60", "2026-W00", "last week", "2026-48", "2026-W1", ""])
+def test_bad_weeks(bad: str) -> None:
+    with pytest.raises(WeekError):
+        Week.parse(bad)
+
+
+def test_week_bounds_follow_the_newsletter_time_zone() -> None:
+    week = Week.parse("2026-W48")
+    start, end = week.bounds(ZoneInfo("Asia/Singapore"))
+    assert start == dt.datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
+    assert end - start == dt.timedelta(days=7)
+    # Sunday 23:30 in Singapore is still week 47 there, though it is Sunday afternoon in UTC.
+    late_sunday = dt.datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
+    assert str(Week.of(late_sunday, ZoneInfo("Asia/Singapore"))) == "2026-W47"
+    assert str(Week.parse("2026-W53").next()) == "2027-W01"
+    assert str(Week.parse("2027-W01").previous()) == "2026-W53"
