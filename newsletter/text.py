@@ -1,0 +1,361 @@
+"""Clean text out of feed HTML: plain text, boilerplate-free summaries, safe cuts and canonical URLs.
+
+Templates build one-line entries from these, so every function accepts any string
+(feed text is untrusted) and never raises on odd input.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
+
+import nh3
+
+# Block-level tags become paragraph breaks before nh3 strips every tag; <br> a line break.
+_BLOCK_RE = re.compile(
+    r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|section|article|aside|header|footer"
+    r"|figure|figcaption|hr|nav|main|details|summary)\b[^>]*>",
+    re.IGNORECASE,
+)
+_BR_RE = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
+_PARA_SPLIT_RE = re.compile(r"\n[ \t\r\f\v\u00a0\u3000]*\n\s*")
+_SPACE_RE = re.compile(r"\s+")
+_STRIP_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, link_rel=None)
+
+# Sentence ends: Latin punctuation needs whitespace (or the end) after it, CJK full stops do not.
+_SENTENCE_END_RE = re.compile(
+    r"(?:[.!?…]+[\"'”’»)\]]*(?=\s|$))|(?:[。！？]+[」』”’）)]*)",
+)
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jr",
+        "sr",
+        "prof",
+        "gen",
+        "sen",
+        "rep",
+        "no",
+        "vol",
+        "fig",
+        "approx",
+        "est",
+        "dept",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+    ]
+)
+_CJK_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_TRAILING_PUNCT = " \t\n,;:-–—(\"'“‘/\\&"
+
+_BOILERPLATE_PARA_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"^the post\b.{0,400}\bappeared first on\b.{0,200}$",
+        r"^this (?:article|story|post) (?:was )?(?:originally|first) "
+        r"(?:appeared|published|posted)\b.{0,300}$",
+        r"^(?:read|continue reading|read more|keep reading|read the (?:full|rest of the|whole) "
+        r"(?:story|article|post)|full story|more)\b.{0,120}$",
+        r"^(?:share|tweet|subscribe|sign up|follow us|follow\b.{0,40}\bon|like us on|join us on|"
+        r"click here|get the latest|download (?:the|our) app|view (?:comments|original)|"
+        r"leave a comment|\d+ comments?|comments?)\b.{0,200}$",
+        r"^(?:photo|image|credit|source)s?:.{0,120}$",
+    )
+]
+# Trailing boilerplate glued to the last sentence of a paragraph.
+_BOILERPLATE_TAIL_RES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\s*the post\b.{0,400}?\bappeared first on\b[^.]{0,200}\.?\s*$",
+        r"\s*this (?:article|story|post) (?:was )?(?:originally|first) (?:appeared|published)\b.{0,300}$",
+        r"\s*(?:\[\s*(?:…|\.\.\.|&hellip;|more)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$",
+        r"\s*(?:read more|continue reading|keep reading|read the full (?:story|article)|more »)"
+        r"(?:\s*(?:»|→|›|\.\.\.|…))?(?:\s+(?:at|on)\s+[^.]{0,80})?\.?\s*$",
+    )
+]
+_ELLIPSIS_BRACKET_RE = re.compile(r"\s*\[\s*(?:…|\.\.\.|&hellip;)\s*\]")
+
+TRACKING_PARAMS = frozenset(
+    [
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "smid",
+        "emc",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+        "sr_share",
+        "spm",
+        "scm",
+        "wt.mc_id",
+        "wt_mc_id",
+        "__twitter_impression",
+        "cmp",
+        "rss_source",
+        "soc_src",
+        "soc_trk",
+    ]
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
+_BAD_HOST_RE = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f/?#@]")
+
+
+def html_to_text(html_text: str) -> str:
+    """Plain text of HTML: paragraphs split by blank lines, entities decoded, script/style dropped."""
+    if not html_text:
+        return ""
+    marked = _BR_RE.sub("\n", html_text)
+    marked = _BLOCK_RE.sub("\n\n", marked)
+    # nh3 (Rust, html5ever) strips every tag robustly; its output is escaped text, so unescape once.
+    text = html.unescape(_STRIP_CLEANER.clean(marked))
+    paragraphs = (_SPACE_RE.sub(" ", p).strip() for p in _PARA_SPLIT_RE.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def plain_title(text: str) -> str:
+    """A one-line plain-text title: tags stripped, entities decoded, whitespace collapsed."""
+    if not text:
+        return ""
+    if "<" in text or "&" in text:
+        text = html.unescape(_STRIP_CLEANER.clean(text))
+        # Titles are often double-escaped ("&amp;amp;"); one more pass only when it still looks escaped.
+        if re.search(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});", text):
+            text = html.unescape(text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Whether the '.' ending at text[end-1] closes an abbreviation or an initial rather than a sentence."""
+    start = end - 1
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start : end - 1].lower().lstrip("(\"'“‘")
+    if word in _ABBREVIATIONS:
+        return True
+    # Single initials ("J. Smith") and dotted acronyms ("U.S.") are not sentence ends.
+    return len(word) == 1 and word.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Offsets just after each sentence end in text."""
+    ends = []
+    for m in _SENTENCE_END_RE.finditer(text):
+        end = m.end()
+        # "3.5" has no space after the dot and never matches; "Nov. 3" and "U.S. firms" are skipped here.
+        if m.group().rstrip("\"'”’»)]") == "." and _is_abbreviation(text, m.start() + 1):
+            continue
+        ends.append(end)
+    return ends
+
+
+def sentences(text: str) -> list[str]:
+    """Split plain text into sentences (Latin . ! ? and CJK 。！？), whitespace collapsed."""
+    text = _SPACE_RE.sub(" ", text or "").strip()
+    if not text:
+        return []
+    out: list[str] = []
+    start = 0
+    for end in _sentence_ends(text):
+        if end > start:
+            piece = text[start:end].strip()
+            if piece:
+                out.append(piece)
+        start = end
+    rest = text[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def _norm_key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _strip_tail(paragraph: str) -> str:
+    for rx in _BOILERPLATE_TAIL_RES:
+        paragraph = rx.sub("", paragraph)
+    return _ELLIPSIS_BRACKET_RE.sub("", paragraph).strip()
+
+
+def clean_summary(html_or_text: str) -> str:
+    """Summary text fit to quote: boilerplate lines, repeated paragraphs and repeated sentences removed."""
+    text = html_to_text(html_or_text) if html_or_text else ""
+    seen_paragraphs: set[str] = set()
+    seen_sentences: set[str] = set()
+    kept: list[str] = []
+    for paragraph in text.split("\n\n"):
+        paragraph = _strip_tail(paragraph)
+        if not paragraph or any(rx.match(paragraph) for rx in _BOILERPLATE_PARA_RES):
+            continue
+        key = _norm_key(paragraph)
+        if not key or key in seen_paragraphs:
+            continue
+        seen_paragraphs.add(key)
+        fresh = []
+        for sentence in sentences(paragraph):
+            skey = _norm_key(sentence)
+            # Very short fragments ("Yes.") may legitimately repeat; only dedupe real sentences.
+            if len(skey) >= 12 and skey in seen_sentences:
+                continue
+            seen_sentences.add(skey)
+            if any(rx.match(sentence) for rx in _BOILERPLATE_PARA_RES):
+                continue
+            fresh.append(sentence)
+        if fresh:
+            kept.append(" ".join(fresh))
+    return "\n\n".join(kept)
+
+
+def _word_cut(text: str, limit: int) -> int:
+    """Largest offset <= limit that falls between words (whitespace or next to a CJK character)."""
+    if limit >= len(text):
+        return len(text)
+    for i in range(limit, 0, -1):
+        before, after = text[i - 1], text[i]
+        if after.isspace() or before.isspace() or _CJK_RE.match(before) or _CJK_RE.match(after):
+            return i
+    return 0
+
+
+def cut(text: str, max_chars: int) -> str:
+    """Shorten text to max_chars (plus one '…'): at a sentence end past 40% if any, else a word end.
+
+    A single word longer than max_chars is the one case cut mid-word: an entry is never empty.
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be at least 1")
+    text = _SPACE_RE.sub(" ", text or "").strip()
+    if len(text) <= max_chars:
+        return text
+    ends = [e for e in _sentence_ends(text) if e <= max_chars]
+    if ends and ends[-1] >= 0.4 * max_chars:
+        return text[: ends[-1]].rstrip()
+    limit = max_chars
+    pos = _word_cut(text, limit)
+    head = text[:pos].rstrip(_TRAILING_PUNCT)
+    if not head:
+        head = text[:limit].rstrip(_TRAILING_PUNCT) or text[:limit]
+    return head + "…"
+
+
+def _host_port(parts: SplitResult) -> str | None:
+    try:
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return None
+    if not host or _BAD_HOST_RE.search(host.strip("[]")):
+        return None
+    host = host.rstrip(".")
+    if not host:
+        return None
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    default = 80 if parts.scheme == "http" else 443
+    return host if port in (None, default) else f"{host}:{port}"
+
+
+def _is_tracking(pair: str) -> bool:
+    name = unquote(pair.split("=", 1)[0]).strip().lower()
+    return name in TRACKING_PARAMS or name.startswith(_TRACKING_PREFIXES)
+
+
+def canonical_url(url: str, base: str = "") -> str:
+    """The URL that identifies an article: absolute http(s), no fragment, no tracking parameters; else ""."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    try:
+        if base:
+            url = urljoin(base.strip(), url)
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return ""
+    parts = parts._replace(scheme=scheme)
+    netloc = _host_port(parts)
+    if netloc is None:
+        return ""
+    path = parts.path.rstrip("/") or "/"
+    if " " in path:
+        path = path.replace(" ", "%20")
+    pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p)]
+    query = "&".join(pairs).replace(" ", "%20")
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMG_SRC_RE = re.compile(r'\ssrc="https?://', re.IGNORECASE)
+
+
+def sanitize_html(fragment: str, base: str = "") -> str:
+    """HTML safe to embed: no script/style/iframe/form/event handlers; links http(s)/mailto only.
+
+    Relative links are resolved against base (dropped without one); links get rel="noopener noreferrer";
+    images whose src is not http(s) are removed. One nh3 pass replaces feedparser's slower sanitizer.
+    """
+    if not fragment:
+        return ""
+    relative: object = ("rewrite_with_base", base) if base.startswith(("http://", "https://")) else "deny"
+    try:
+        cleaned = nh3.clean(
+            fragment,
+            url_schemes=_SAFE_SCHEMES,
+            url_relative=relative,  # type: ignore[arg-type]
+            link_rel="noopener noreferrer",
+        )
+    except ValueError:  # a base nh3 cannot parse: drop relative links rather than fail the item
+        cleaned = nh3.clean(fragment, url_schemes=_SAFE_SCHEMES, url_relative="deny")
+    # nh3 serialises attributes with double quotes, so a regex over its output is reliable.
+    return _IMG_RE.sub(lambda m: m.group() if _IMG_SRC_RE.search(m.group()) else "", cleaned).strip()

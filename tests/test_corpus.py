@@ -1,0 +1,76 @@
+"""Robustness on the shared real-world corpus: only FeedParseError escapes, every linked entry arrives.
+
+The corpus lives outside the project (../shared/corpus, or NEWSLETTER_CORPUS); a user's clone has none,
+so every test here skips with a message when it is absent. stress/ is for bench/ only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsletter.errors import FeedParseError
+from newsletter.parse import parse_feed
+from newsletter.text import canonical_url
+
+CORPUS = Path(
+    os.environ.get("NEWSLETTER_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
+)
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"feed corpus not found at {CORPUS}")
+
+
+def files(folder: str) -> list[Path]:
+    root = CORPUS / folder
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+@needs_corpus
+@pytest.mark.parametrize("folder", ["feedparser-tests", "jsonfeed", "real-feeds"])
+def test_every_file_parses_or_says_it_is_no_feed(folder: str) -> None:
+    paths = files(folder)
+    assert paths, f"{folder} is empty"
+    failures = []
+    for path in paths:
+        try:
+            parse_feed(path.read_bytes(), source_id="corpus")
+        except FeedParseError as exc:
+            assert "\n" not in str(exc)
+        except Exception as exc:  # noqa: BLE001 - the point is to list every unexpected failure
+            failures.append(f"{path.relative_to(CORPUS)}: {type(exc).__name__}: {exc}")
+    assert not failures, "\n".join(failures)
+
+
+@needs_corpus
+def test_every_linked_entry_of_real_feeds_arrives() -> None:
+    feeds = [p for p in files("real-feeds") if p.suffix != ".md"]
+    assert len(feeds) >= 50
+    missing, total = [], 0
+    for path in feeds:
+        data = path.read_bytes()
+        raw = feedparser.parse(io.BytesIO(data))
+        base = raw.feed.get("link", "")
+        want = {canonical_url(e.get("link", ""), base) for e in raw.entries} - {""}
+        got = {item.url for item in parse_feed(data, source_id=path.stem).items}
+        total += len(got)
+        missing += [f"{path.name}: {url}" for url in sorted(want - got)]
+    assert not missing, "\n".join(missing[:20])
+    assert total >= 1800
+
+
+@needs_corpus
+def test_daily_snapshots_are_one_item_per_article() -> None:
+    snapshots = sorted((CORPUS / "real-feeds").glob("arstechnica_2026-08-*.xml"))
+    assert len(snapshots) == 7
+    ids, links, entries = set(), set(), 0
+    for path in snapshots:
+        data = path.read_bytes()
+        entries += len(feedparser.parse(io.BytesIO(data)).entries)
+        for item in parse_feed(data, source_id="ars").items:
+            ids.add(item.id)
+            links.add(item.url)
+    assert entries == 140
+    assert len(ids) == len(links) == 89

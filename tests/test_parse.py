@@ -1,0 +1,200 @@
+"""parse_feed: fixtures with their expected result beside them, safety against hostile bytes, errors.
+
+Regenerate the expected files after a deliberate change, then review the diff:
+    NEWSLETTER_REGEN=1 .venv/bin/pytest tests/test_parse.py -k fixture
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from newsletter.errors import FeedParseError
+from newsletter.models import UTC, ParsedFeed
+from newsletter.parse import defuse_doctype, item_id, parse_feed
+
+FEEDS = Path(__file__).parent / "data" / "feeds"
+NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+FIXTURES = sorted(p for p in FEEDS.iterdir() if not p.name.endswith(".expected.json"))
+
+
+def as_json(feed: ParsedFeed) -> dict:
+    data = dataclasses.asdict(feed)
+    for item in data["items"]:
+        item["published"] = item["published"].isoformat()
+    return json.loads(json.dumps(data))  # tuples become lists, as in the expected file
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_fixture_parses_to_expected(path: Path) -> None:
+    base_url = "https://news.example.com/feed.xml" if path.name == "full.rss" else ""
+    got = as_json(parse_feed(path.read_bytes(), source_id="src", url=base_url, now=NOW))
+    expected_path = path.with_name(path.name + ".expected.json")
+    if os.environ.get("NEWSLETTER_REGEN"):
+        expected_path.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert got == json.loads(expected_path.read_text(encoding="utf-8"))
+
+
+def full() -> ParsedFeed:
+    return parse_feed((FEEDS / "full.rss").read_bytes(), source_id="src", url="", now=NOW)
+
+
+def test_ids_are_hashes_of_canonical_urls_and_duplicates_collapse() -> None:
+    feed = full()
+    first = feed.items[0]
+    assert first.url == "https://news.example.com/2026/11/tsmc-capex?id=7"
+    assert first.id == item_id(first.url) and len(first.id) == 16
+    # The fifth entry is the same article with other tracking parameters and host case: one item.
+    assert [i.url for i in feed.items].count(first.url) == 1
+    assert "1 entries without an http(s) link or GUID dropped" in (feed.problem or "")
+
+
+def test_title_summary_and_times() -> None:
+    first, untitled, guid_only = full().items[:3]
+    assert first.title == "TSMC lifts capex & guidance"
+    assert first.summary.count("The chipmaker raised its spending plan for next year.") == 1
+    assert "appeared first" not in first.summary and "alert" not in first.summary
+    assert first.published == dt.datetime(2026, 11, 24, 0, 30, tzinfo=UTC)
+    assert first.authors == ("Mei Lin",) and first.tags == ("Semiconductors", "Taiwan")
+    assert first.image == "https://img.example.com/tsmc.jpg"
+    assert untitled.title.startswith("Sony said its image sensor unit")
+    assert not untitled.summary.endswith("Read more")
+    assert untitled.published == NOW  # 1970 is a placeholder, not a date
+    assert guid_only.url == "https://news.example.com/2026/11/guid-only"
+
+
+def test_content_html_is_sanitized() -> None:
+    html = full().items[0].content_html
+    for bad in ("onclick", "javascript:", "<iframe", "<form", "<input", "onerror", "data:image", "<script"):
+        assert bad not in html
+    assert 'href="https://news.example.com/related"' in html
+    assert 'rel="noopener noreferrer"' in html
+    assert '<img src="https://img.example.com/chart.png">' in html
+
+
+def test_illformed_feed_keeps_items_and_records_problem() -> None:
+    feed = parse_feed((FEEDS / "illformed.rss").read_bytes(), source_id="b", now=NOW)
+    assert [i.title for i in feed.items] == ["First & only", "Second"]
+    assert feed.problem and feed.problem.startswith("ill-formed feed")
+
+
+def test_gb2312_feed_decodes() -> None:
+    feed = parse_feed((FEEDS / "gb2312.xml").read_bytes(), source_id="qq", now=NOW)
+    assert feed.title == "腾讯科技"
+    assert feed.items[0].title == "华为发布新款芯片"
+    assert feed.items[0].summary.count("华为周二发布新款人工智能芯片。") == 1
+
+
+def test_relative_links_resolve_against_feed_url_then_site_link() -> None:
+    body = b"""<rss version="2.0"><channel><title>t</title><link>https://site.example/</link>
+    <item><title>a</title><link>posts/a</link></item></channel></rss>"""
+    assert parse_feed(body, source_id="s", now=NOW).items[0].url == "https://site.example/posts/a"
+    fed = parse_feed(body, source_id="s", url="https://cdn.example/feeds/rss.xml", now=NOW)
+    assert fed.items[0].url == "https://cdn.example/feeds/posts/a"
+
+
+def test_zero_item_feed_is_not_an_error() -> None:
+    feed = parse_feed(b'<rss version="2.0"><channel><title>Quiet</title></channel></rss>', source_id="s")
+    assert feed.title == "Quiet" and feed.items == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"", "empty"),
+        (b"  \n\t ", "empty"),
+        (b"<!DOCTYPE html><html><head><title>Home</title></head><body><p>Hi</p></body></html>", "HTML page"),
+        (bytes(range(256)) * 8, "not an RSS"),
+        (b"just some words", "not an RSS"),
+        (b"{not json", "not valid JSON"),
+    ],
+)
+def test_not_a_feed_raises_one_line_error(body: bytes, words: str) -> None:
+    with pytest.raises(FeedParseError) as info:
+        parse_feed(body, source_id="s", url="https://x.example/feed")
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_content_type_json_routes_to_jsonfeed() -> None:
+    body = b'\n {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "url": "https://j.example/1"}]}'
+    assert (
+        parse_feed(body, source_id="s", content_type="application/feed+json").items[0].url
+        == "https://j.example/1"
+    )
+
+
+def test_bytes_that_look_like_a_path_are_never_opened(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.xml"
+    secret.write_bytes(
+        b'<rss version="2.0"><channel><item><link>https://leak.example/x</link></item></channel></rss>'
+    )
+    # Handed bytes directly, feedparser would open() them as a file name.
+    with pytest.raises(FeedParseError):
+        parse_feed(str(secret).encode(), source_id="s")
+
+
+LOL = b"".join(b'<!ENTITY l%d "%s">' % (i, (b"&l%d;" % (i - 1)) * 10) for i in range(1, 10))
+ATTACKS = {
+    # One line: feedparser's own DOCTYPE stripping only sees declarations at the start of a line.
+    "billion_laughs_one_line": b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lollollollol">'
+    + LOL
+    + b"]>"
+    b'<rss version="2.0"><channel><title>t</title><item><title>x &l5;</title>'
+    b"<link>https://a.example/1</link><description>&l9;&l5;</description></item></channel></rss>",
+    "billion_laughs_lines": b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY l0 "lol">\n'
+    + LOL.replace(b"><", b">\n<")
+    + b'\n]>\n<rss version="2.0"><channel><item><title>&l8;</title><link>https://a.example/1</link>'
+    b"</item></channel></rss>",
+    "external_file": b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<rss version="2.0"><channel><item><title>x &x;</title><link>https://a.example/1</link>'
+    b"<description>&x;</description></item></channel></rss>",
+    "parameter_entity": b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY % p SYSTEM "file:///etc/passwd">\n%p;\n'
+    b"<!-- > tricky ] comment -->\n]>\n"
+    b'<rss version="2.0"><channel><item><title>x</title><link>https://a.example/1</link></item></channel></rss>',
+    "utf16_billion_laughs": (
+        '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE rss [<!ENTITY l0 "lollollollol">'
+        + LOL.decode()
+        + ']><rss version="2.0"><channel><item><title>&l6;</title><link>https://a.example/1</link>'
+        "</item></channel></rss>"
+    ).encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_entity_attacks_neither_expand_nor_read_files(name: str) -> None:
+    feed = parse_feed(ATTACKS[name], source_id="s", now=NOW)
+    for item in feed.items:
+        blob = item.title + item.summary + item.content_html
+        assert len(blob) < 2000, "entities expanded"
+        assert "root:" not in blob
+    assert feed.items and feed.items[0].url == "https://a.example/1"
+
+
+def test_safe_text_entities_survive_defusing() -> None:
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY co "Acme Corp"><!ENTITY bad "&co;&co;">]>'
+        b'<rss version="2.0"><channel><item><title>&co; news</title><link>https://a.example/1</link>'
+        b"</item></channel></rss>"
+    )
+    assert b"bad" not in defuse_doctype(body)
+    assert parse_feed(body, source_id="s").items[0].title == "Acme Corp news"
+
+
+def test_netscape_doctype_is_left_alone() -> None:
+    body = (
+        b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "x.dtd">\n<rss version="0.91">'
+    )
+    assert defuse_doctype(body) == body
+
+
+def test_published_falls_back_to_current_time_without_now() -> None:
+    before = dt.datetime.now(UTC)
+    item = parse_feed(
+        b"<rss><channel><item><link>https://a.example/1</link></item></channel></rss>", source_id="s"
+    ).items[0]
+    assert before <= item.published <= dt.datetime.now(UTC)
