@@ -1,0 +1,234 @@
+"""Draft stage: the editor's draft is created, regenerated while untouched, merged once edited, never lost."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from golden.fixture_plan import WEEK, atr_plan, item, settings, story, techasia_plan
+
+from newsletter import draft, render
+from newsletter.config import Workspace
+from newsletter.errors import DraftConflict, RenderError
+from newsletter.models import IssuePlan, Story
+
+NOW = dt.datetime(2026, 11, 23, 9, 30, 5)
+MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})? -->")
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return Workspace.init(tmp_path / "ws")
+
+
+def with_new(plan: IssuePlan, section: str, *stories: Story) -> IssuePlan:
+    sections = tuple(
+        dataclasses.replace(s, stories=(*s.stories, *stories)) if s.key == section else s
+        for s in plan.sections
+    )
+    return dataclasses.replace(plan, sections=sections)
+
+
+def fresh(n: int, region: str, title: str) -> Story:
+    return story(item(n, title, f"{title} in a sentence of its own.", "reuters", region))
+
+
+def test_draft_path_is_issues_week_style(ws: Workspace) -> None:
+    assert draft.draft_path(ws, WEEK, "atr") == ws.issues / "2026-W47" / "atr.md"
+
+
+@pytest.mark.parametrize("style", ["atr", "techasia"])
+def test_new_draft_has_front_matter_and_a_marker_per_story(ws: Workspace, style: str) -> None:
+    plan = atr_plan() if style == "atr" else techasia_plan()
+    result = draft.write_draft(ws, settings(), plan)
+    assert result.action == "created" and result.backup is None
+    d = draft.read_draft(result.path)
+    for key in ("title", "subtitle", "date", "week", "style", "host", "city", "intro", "preheader"):
+        assert key in d.front, key
+    assert d.front["week"] == "2026-W47" and d.front["style"] == style and d.front["date"] == "2026-11-22"
+    expected = {
+        s.lead.id for s in [*plan.leads, *(x for sec in plan.sections for x in sec.stories), *plan.reads]
+    }
+    marks = MARK_RE.findall(d.body)
+    assert sorted(marks) == sorted(expected) and result.added == len(expected)
+    assert "lorem" not in result.path.read_text(encoding="utf-8").lower()
+
+
+def test_atr_front_matter_holds_the_letter_parts(ws: Workspace) -> None:
+    d = draft.read_draft(draft.write_draft(ws, settings(), atr_plan()).path)
+    assert d.front["title"] == "TSMC raises its capex plan to $52B as AI orders climb"
+    assert d.front["subtitle"].startswith(
+        "Plus: Grab posts its first full-year profit, Japan approves another"
+    )
+    assert d.front["greeting"] == "Welcome back,"
+    assert d.front["sign_off"] == "Catch you again next week," and d.front["signature"] == "Jane"
+    paragraphs = [p for p in d.front["intro"].split("\n\n") if p.strip()]
+    assert 2 <= len(paragraphs) <= 5
+    assert "TSMC raises its capex plan" in paragraphs[0]
+    assert any(p.startswith("Elsewhere: Grab posts its first full-year profit;") for p in paragraphs)
+
+
+def test_techasia_front_matter_has_host_and_city(ws: Workspace) -> None:
+    d = draft.read_draft(draft.write_draft(ws, settings(), techasia_plan()).path)
+    assert (d.front["host"], d.front["city"]) == ("Kenji Sato", "Tokyo")
+    assert d.front["title"] == (
+        "TSMC raises its capex plan to $52B as AI orders climb and Japan approves another ¥1tn for Rapidus"
+    )
+
+
+def test_redraft_of_an_untouched_draft_is_unchanged_or_regenerated(ws: Workspace) -> None:
+    first = draft.write_draft(ws, settings(), atr_plan())
+    text = first.path.read_text(encoding="utf-8")
+    again = draft.write_draft(ws, settings(), atr_plan())
+    assert again.action == "unchanged" and first.path.read_text(encoding="utf-8") == text
+    newer = with_new(atr_plan(), "japan", fresh(700, "japan", "Nintendo opens a Kyoto lab"))
+    third = draft.write_draft(ws, settings(), newer)
+    assert third.action == "replaced" and third.backup is None
+    assert "Nintendo opens a Kyoto lab" in third.path.read_text(encoding="utf-8")
+
+
+def _edit(path: Path) -> str:
+    """What an editor does: rewrite the letter, delete one entry, move one to another region, reorder."""
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("The story I kept coming back to this week:", "My own opening, rewritten by hand:")
+    lines = text.split("\n")
+    bka = next(i for i, line in enumerate(lines) if "bKash" in line)
+    deleted = lines.pop(bka)  # the editor drops the bKash entry
+    byd = next(i for i, line in enumerate(lines) if line.startswith("BYD started production"))
+    moved = lines.pop(byd)  # ... and moves BYD from China to the end of Japan
+    taiwan = lines.index("<!-- section:taiwan -->")
+    lines[taiwan:taiwan] = [moved, ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert "bKash" in deleted
+    return path.read_text(encoding="utf-8")
+
+
+def test_redraft_merges_new_items_and_keeps_every_edit(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    edited = _edit(path)
+    new_china = fresh(701, "china", "Xiaomi ships its own phone chip")
+    new_roa = fresh(702, "rest-of-asia", "Uzbekistan opens a tech park")
+    plan = with_new(with_new(atr_plan(), "china", new_china), "rest-of-asia", new_roa)
+    result = draft.write_draft(ws, settings(), plan)
+    assert (result.action, result.added, result.backup) == ("merged", 2, None)
+    text = path.read_text(encoding="utf-8")
+    # The editor's text and order are all there, in the same order.
+    kept = [line for line in edited.split("\n") if line.strip()]
+    now_lines = [line for line in text.split("\n") if line.strip()]
+    assert [line for line in now_lines if line in kept] == kept
+    assert "My own opening, rewritten by hand:" in text
+    # Deleted stays deleted; moved is not duplicated.
+    assert "bKash" not in text and text.count("BYD started production") == 1
+    # New entries land at the end of their own sections.
+    china = text.split("## China", 1)[1].split("<!-- section:india -->", 1)[0]
+    assert (
+        china.rstrip()
+        .split("\n")[-1]
+        .startswith("Xiaomi ships its own phone chip in a sentence of its own [link]")
+    )
+    roa = text.split("## RoA", 1)[1]
+    assert roa.rstrip().split("\n")[-1].startswith("Uzbekistan opens a tech park")
+    # Running it again adds nothing more.
+    again = draft.write_draft(ws, settings(), plan)
+    assert again.action == "unchanged" and path.read_text(encoding="utf-8") == text
+
+
+def test_merge_adds_a_section_the_draft_did_not_have_in_house_order(ws: Workspace) -> None:
+    plan = atr_plan()
+    no_taiwan = dataclasses.replace(plan, sections=tuple(s for s in plan.sections if s.key != "taiwan"))
+    path = draft.write_draft(ws, settings(), no_taiwan).path
+    path.write_text(path.read_text(encoding="utf-8").replace("Welcome back,", "Hi all,"), encoding="utf-8")
+    result = draft.write_draft(ws, settings(), plan)
+    assert result.action == "merged" and result.added == 2
+    text = path.read_text(encoding="utf-8")
+    assert text.index("## Japan") < text.index("## Taiwan") < text.index("## RoA")
+    assert "Hi all," in text
+
+
+def test_merge_continues_the_numbered_reads(ws: Workspace) -> None:
+    plan = techasia_plan()
+    short = dataclasses.replace(plan, reads=plan.reads[:8])
+    path = draft.write_draft(ws, settings(), short).path
+    text = path.read_text(encoding="utf-8").replace("Below, I go through", "Below, I walk through")
+    path.write_text(text, encoding="utf-8")
+    assert draft.write_draft(ws, settings(), plan).added == 2
+    md = render.render_view(ws, settings(), WEEK, "techasia", "md")
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. \[", md, re.MULTILINE)]
+    assert numbers == list(range(1, 11))
+    assert "\n\n9. " not in md  # the list stays tight
+
+
+def test_new_lead_story_joins_news_in_focus(ws: Workspace) -> None:
+    plan = atr_plan()
+    path = draft.write_draft(ws, settings(), dataclasses.replace(plan, leads=plan.leads[:2])).path
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert draft.write_draft(ws, settings(), plan).action == "merged"
+    text = path.read_text(encoding="utf-8")
+    focus = text.split("## News in focus", 1)[1].split("<!-- section:china -->", 1)[0]
+    assert "### Japan approves another ¥1tn for Rapidus" in focus
+
+
+def test_edited_draft_without_its_record_refuses(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    draft.state_path(path).unlink()
+    path.write_text(path.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(DraftConflict, match="--force") as err:
+        draft.write_draft(ws, settings(), atr_plan())
+    assert err.value.path == path and path.read_text(encoding="utf-8") == before
+    assert "\n" not in str(err.value)
+
+
+def test_edited_draft_with_broken_front_matter_refuses_naming_the_line(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    text = path.read_text(encoding="utf-8").replace("greeting: Welcome back,", "greeting: [Welcome back,")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DraftConflict, match=r"line \d+") as err:
+        draft.write_draft(ws, settings(), atr_plan())
+    assert "--force" in str(err.value) and path.read_text(encoding="utf-8") == text
+
+
+def test_draft_of_another_week_refuses(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("week: 2026-W47", "week: 2026-W12"), encoding="utf-8"
+    )
+    with pytest.raises(DraftConflict, match="week: 2026-W12, not 2026-W47"):
+        draft.write_draft(ws, settings(), with_new(atr_plan(), "china", fresh(703, "china", "New")))
+
+
+def test_force_keeps_a_timestamped_backup(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    mine = path.read_text(encoding="utf-8").replace("Welcome back,", "Dear readers,")
+    path.write_text(mine, encoding="utf-8")
+    result = draft.write_draft(ws, settings(), atr_plan(), force=True, now=NOW)
+    assert result.action == "replaced"
+    assert result.backup == path.with_name("atr.backup-20261123-093005.md")
+    assert result.backup.read_text(encoding="utf-8") == mine
+    assert "Welcome back," in path.read_text(encoding="utf-8")
+    # A second force in the same second never overwrites the first backup.
+    second = draft.write_draft(ws, settings(), atr_plan(), force=True, now=NOW)
+    assert second.backup is not None and second.backup != result.backup and result.backup.exists()
+
+
+def test_state_records_what_was_generated(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    state = json.loads(draft.state_path(path).read_text(encoding="utf-8"))
+    assert state["version"] == 1 and len(state["sha256"]) == 64
+    assert atr_plan().leads[0].also[0].id in state["items"]
+    # The record is hidden and never mistaken for an issue by the archive.
+    assert draft.state_path(path).name.startswith(".")
+
+
+def test_broken_draft_template_raises_render_error_and_keeps_the_draft(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    before = path.read_text(encoding="utf-8")
+    (ws.templates / "atr" / "draft.md.j2").write_text("{% for %}\n")
+    with pytest.raises(RenderError, match=r"draft\.md\.j2:1:"):
+        draft.write_draft(ws, settings(), atr_plan(), force=True)
+    assert path.read_text(encoding="utf-8") == before
+    assert not list(path.parent.glob("*.backup-*"))
