@@ -1,0 +1,234 @@
+"""cluster: the same event from several outlets becomes one story, in English and in CJK text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsletter.cluster import cluster, shingles
+from newsletter.errors import NewsletterError
+from newsletter.models import UTC, Item
+
+T0 = dt.datetime(2026, 3, 2, 8, tzinfo=UTC)
+WEIGHTS = {"reuters": 2.0, "ft": 1.8, "techcrunch": 1.2, "livemint": 1.0, "blog": 0.5}
+
+
+def item(n: int, source: str, title: str, summary: str = "", hours: float = 0) -> Item:
+    return Item(
+        id=f"{n:016x}",
+        source_id=source,
+        url=f"https://{source}.example/{n}",
+        title=title,
+        summary=summary,
+        published=T0 + dt.timedelta(hours=hours),
+    )
+
+
+# One funding round told by three outlets with three different headlines.
+ZEPTO = [
+    item(
+        1,
+        "techcrunch",
+        "Zepto raises $450 million as the quick commerce race heats up",
+        "Indian quick-commerce startup Zepto has raised $450 million in a round led by CalPERS, valuing "
+        "the Mumbai-based company at $7 billion ahead of a planned public listing.",
+        hours=0,
+    ),
+    item(
+        2,
+        "livemint",
+        "Zepto bags $450 mn from CalPERS ahead of IPO",
+        "Zepto, the Mumbai grocery delivery app, secured $450 mn in fresh capital from the California "
+        "Public Employees' Retirement System (CalPERS), lifting its valuation to $7 bn.",
+        hours=3,
+    ),
+    item(
+        3,
+        "reuters",
+        "India's Zepto valued at $7 billion after CalPERS-led funding",
+        "Quick-commerce firm Zepto said on Tuesday it raised $450 million in a funding round led by U.S. "
+        "pension fund CalPERS, as competition with Blinkit and Swiggy Instamart intensifies.",
+        hours=5,
+    ),
+]
+# The same company's earlier, different round: a near miss that must stay apart.
+ZEPTO_OTHER_ROUND = item(
+    4,
+    "techcrunch",
+    "Zepto raises $665 million in Series F at $3.6 billion valuation",
+    "Zepto has raised $665 million in a Series F round that values the quick-commerce startup at "
+    "$3.6 billion, with Avenir and Lightspeed among its investors.",
+    hours=30,
+)
+UNRELATED = [
+    item(
+        5,
+        "ft",
+        "Grab posts its first full-year profit",
+        "Grab reported its first annual profit after cost cuts.",
+    ),
+    item(
+        6, "reuters", "Nvidia to resume H20 chip sales to China", "Nvidia said it will sell H20 chips again."
+    ),
+]
+
+
+def story_of(stories, item_id):
+    return next(s for s in stories if item_id in {it.id for it in s.items})
+
+
+def test_three_outlets_on_one_round_are_one_story_led_by_the_best_source():
+    stories = cluster([*ZEPTO, ZEPTO_OTHER_ROUND, *UNRELATED], threshold=0.5, source_weight=WEIGHTS)
+    story = story_of(stories, ZEPTO[0].id)
+    assert {it.id for it in story.items} == {it.id for it in ZEPTO}
+    assert story.lead.source_id == "reuters"  # highest weight, though it published last
+    assert [it.source_id for it in story.also] == ["techcrunch", "livemint"]  # by weight
+    assert story.id == ZEPTO[0].id  # the earliest item's id
+    assert all(it.story_id == story.id for it in story.items)
+
+
+def test_two_rounds_by_one_company_stay_apart():
+    stories = cluster([*ZEPTO, ZEPTO_OTHER_ROUND], threshold=0.5, source_weight=WEIGHTS)
+    assert story_of(stories, ZEPTO_OTHER_ROUND.id).items == (story_of(stories, ZEPTO_OTHER_ROUND.id).lead,)
+
+
+def test_every_item_lands_in_exactly_one_story_and_loners_stand_alone():
+    items = [*ZEPTO, ZEPTO_OTHER_ROUND, *UNRELATED]
+    stories = cluster(items, threshold=0.5, source_weight=WEIGHTS)
+    ids = [it.id for s in stories for it in s.items]
+    assert sorted(ids) == sorted(it.id for it in items)
+    for loner in UNRELATED:
+        s = story_of(stories, loner.id)
+        assert s.id == loner.id and s.also == () and s.lead.story_id == loner.id
+
+
+def test_story_id_is_stable_when_a_later_item_joins():
+    first = cluster(ZEPTO[:2], threshold=0.5, source_weight=WEIGHTS)
+    later = cluster(ZEPTO, threshold=0.5, source_weight=WEIGHTS)
+    assert len(first) == 1 and len(later) == 1
+    assert first[0].id == later[0].id == ZEPTO[0].id
+
+
+CJK_SAME = [
+    (
+        item(10, "36kr", "字节跳动在东南亚数据中心训练大模型",
+             "据英国《金融时报》报道,阿里巴巴和字节跳动正在新加坡和马来西亚的数据中心训练其最新的大语言模型,"
+             "以使用英伟达芯片。"),
+        item(11, "ftchinese", "阿里巴巴、字节跳动转往东南亚训练AI模型",
+             "知情人士称,阿里巴巴与字节跳动等中国科技集团在东南亚的数据中心训练最新大语言模型,"
+             "以获取受美国出口管制的英伟达芯片。"),
+    ),
+    (
+        item(12, "nikkei", "ソフトバンクグループ、オープンAIに追加出資",
+             "ソフトバンクグループはオープンAIに400億ドルを追加出資すると発表した。"
+             "孫正義会長兼社長は人工知能への投資を拡大する。"),
+        item(13, "yomiuri", "ソフトバンクG、オープンAIへ400億ドル出資",
+             "ソフトバンクグループが米オープンAIに400億ドルを出資することが明らかになった。孫正義氏は投資拡大を目指す。"),
+    ),
+    (
+        item(14, "yonhap", "삼성전자, 평택 반도체 공장에 30조원 투자",
+             "삼성전자가 평택 캠퍼스 반도체 생산라인에 30조원을 투자한다고 밝혔다. "
+             "HBM 수요 증가에 대응하기 위한 것이다."),
+        item(15, "hankyung", "삼성전자 평택 공장 30조 투자 결정…HBM 증산",
+             "삼성전자는 HBM 수요에 대응해 평택 반도체 공장에 30조원 규모의 투자를 결정했다."),
+    ),
+]  # fmt: skip
+CJK_OTHER = [
+    item(16, "36kr", "小米发布新款电动汽车SU7 Ultra",
+         "小米集团周二发布新款电动汽车SU7 Ultra,售价52.99万元,雷军表示订单超出预期。"),
+    item(17, "36kr", "小米发布首款SUV YU7,雷军称订单火爆",
+         "小米集团发布首款SUV车型YU7,售价25.35万元起,上市18小时锁单超24万台。"),
+    item(18, "yonhap", "SK하이닉스, 청주 신규 팹 건설 착수",
+         "SK하이닉스가 청주에 HBM 생산을 위한 신규 팹 건설에 착수했다고 밝혔다."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pair", CJK_SAME, ids=["chinese", "japanese", "korean"])
+def test_cjk_rewrites_of_one_event_cluster(pair):
+    others = [it for p in CJK_SAME if p is not pair for it in p] + CJK_OTHER
+    stories = cluster([*pair, *others], threshold=0.5, source_weight={})
+    assert {it.id for it in story_of(stories, pair[0].id).items} == {pair[0].id, pair[1].id}
+
+
+def test_different_cjk_events_by_one_company_stay_apart():
+    stories = cluster([it for p in CJK_SAME for it in p] + CJK_OTHER, threshold=0.5, source_weight={})
+    for other in CJK_OTHER:
+        assert len(story_of(stories, other.id).items) == 1
+
+
+def test_seven_daily_snapshots_of_one_feed_are_as_many_stories_as_articles():
+    articles = [ZEPTO_OTHER_ROUND, *UNRELATED]
+    snapshots = [a for _day in range(7) for a in articles]  # same ids every day
+    stories = cluster(snapshots, threshold=0.5, source_weight=WEIGHTS)
+    assert len(stories) == len(articles)
+    assert sorted(it.id for s in stories for it in s.items) == sorted(a.id for a in articles)
+
+
+def test_same_source_items_merge_only_when_nearly_identical():
+    a = item(20, "techcrunch", ZEPTO[0].title, ZEPTO[0].summary)
+    repost = item(21, "techcrunch", ZEPTO[0].title + " (updated)", ZEPTO[0].summary, hours=2)
+    follow = item(
+        22, "techcrunch", "Zepto valued at $7 billion after CalPERS-led funding", ZEPTO[2].summary, hours=4
+    )
+    stories = cluster([a, repost, follow], threshold=0.5, source_weight=WEIGHTS)
+    assert {it.id for it in story_of(stories, a.id).items} == {a.id, repost.id}
+    assert len(story_of(stories, follow.id).items) == 1
+
+
+def test_lower_threshold_merges_more():
+    items = [*ZEPTO, ZEPTO_OTHER_ROUND, *UNRELATED, *CJK_OTHER]
+    strict = cluster(items, threshold=0.9, source_weight={})
+    loose = cluster(items, threshold=0.2, source_weight={})
+    assert len(loose) <= len(cluster(items, threshold=0.5, source_weight={})) <= len(strict)
+    assert len(strict) == len(items)  # different outlets' rewrites are never 0.9 alike
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, 1.5])
+def test_a_threshold_outside_zero_to_one_is_a_user_error(bad):
+    with pytest.raises(NewsletterError, match="cluster_threshold"):
+        cluster(ZEPTO, threshold=bad, source_weight={})
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("$450 million", "US$450M"),
+        ("$4.5 billion", "45亿美元"),
+        ("$4.5bn", "US$ 4,500 million"),
+        ("₩30 trillion", "30조원"),
+    ],
+)
+def test_money_figures_are_one_shingle_in_any_notation(a, b):
+    assert shingles(a)[1] == shingles(b)[1] != frozenset()
+
+
+def test_bare_numbers_and_lengths_are_not_money():
+    assert shingles("In 2026 it sold 12 robots, each 5 m tall")[1] == frozenset()
+
+
+def test_empty_and_markup_text_never_breaks_clustering():
+    odd = [
+        item(30, "blog", "", ""),
+        item(31, "blog", "<b>&amp;</b>", "\x00\u202e"),
+        item(32, "ft", "???", ""),
+    ]
+    stories = cluster(odd, threshold=0.5, source_weight={})
+    assert sorted(it.id for s in stories for it in s.items) == [o.id for o in odd]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.text(max_size=80), st.text(max_size=200)), max_size=12
+    )
+)
+def test_any_text_partitions_items(rows):
+    items = [item(n, src, title, summary, hours=n) for n, (src, title, summary) in enumerate(rows)]
+    stories = cluster(items, threshold=0.5, source_weight={"a": 2.0})
+    assert sorted(it.id for s in stories for it in s.items) == sorted(it.id for it in items)
+    for s in stories:
+        assert s.id == min(s.items, key=lambda it: (it.published, it.id)).id
+        assert all(it.story_id == s.id for it in s.items)
