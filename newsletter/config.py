@@ -32,12 +32,18 @@ def packaged_defaults() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write a file so that readers see the old content or the new, never a half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -183,7 +189,9 @@ def load_settings(path: Path) -> Settings:
     if data:
         key = sorted(data)[0]
         raise ConfigError(f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch)", path)
-    settings: Settings = _build(Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path)
+    settings: Settings = _build(
+        Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
+    )
     if not isinstance(styles, dict):
         raise ConfigError(f"{path}: [style] must hold [style.atr] and [style.techasia]", path)
     style_map = {}
@@ -199,7 +207,9 @@ def load_settings(path: Path) -> Settings:
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{path}: unknown time zone {settings.timezone!r} (try Asia/Singapore)", path) from None
+        raise ConfigError(
+            f"{path}: unknown time zone {settings.timezone!r} (try Asia/Singapore)", path
+        ) from None
     return dataclasses.replace(
         settings,
         style=style_map,

@@ -12,7 +12,7 @@ from .errors import WeekError
 GLOBAL = "global"
 """Region id for items that are not about Asia; never fills an Asian section."""
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclass(frozen=True)
@@ -180,14 +180,10 @@ class Week:
         return start.astimezone(UTC), end.astimezone(UTC)
 
     def next(self) -> Week:
-        return Week.of(
-            dt.datetime.combine(self.monday + dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC
-        )
+        return Week.of(dt.datetime.combine(self.monday + dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC)
 
     def previous(self) -> Week:
-        return Week.of(
-            dt.datetime.combine(self.monday - dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC
-        )
+        return Week.of(dt.datetime.combine(self.monday - dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC)
 
 
 @dataclass(frozen=True)

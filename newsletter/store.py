@@ -141,7 +141,9 @@ class Store:
 
     # -- items ---------------------------------------------------------------------------------
 
-    def save_fetch(self, source_id: str, items: Iterable[Item], health: SourceHealth, now: dt.datetime) -> int:
+    def save_fetch(
+        self, source_id: str, items: Iterable[Item], health: SourceHealth, now: dt.datetime
+    ) -> int:
         """Store one source's items and its health in one transaction; returns how many items were new.
 
         An item whose id, or whose long GUID, is already stored (from any feed) updates that row:
@@ -269,9 +271,7 @@ class Store:
 
     def overrides(self) -> dict[str, Override]:
         rows = self._db.execute("SELECT item_id, region, themes FROM overrides")
-        return {
-            r[0]: Override(r[0], r[1], None if r[2] is None else tuple(json.loads(r[2]))) for r in rows
-        }
+        return {r[0]: Override(r[0], r[1], None if r[2] is None else tuple(json.loads(r[2]))) for r in rows}
 
     # -- source health -------------------------------------------------------------------------
 
@@ -292,7 +292,9 @@ class Store:
     def remember_name(self, source_id: str, name: str) -> None:
         """Keep the display name of a source that is not in sources.toml (one-off ingests)."""
         with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO source_names (source_id, name) VALUES (?, ?)", (source_id, name))
+            db.execute(
+                "INSERT OR REPLACE INTO source_names (source_id, name) VALUES (?, ?)", (source_id, name)
+            )
 
     def source_names(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self._db.execute("SELECT source_id, name FROM source_names")}

@@ -45,10 +45,10 @@ def test_settings_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     ("text", "needle"),
     [
         ('[newsletter]\nnmae = "x"\n', "unknown key 'nmae'"),
-        ("[newsletter]\nstyles = [\"atr\", \"zine\"]\n", "unknown style 'zine'"),
+        ('[newsletter]\nstyles = ["atr", "zine"]\n', "unknown style 'zine'"),
         ('[newsletter]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
         ('[style.zine]\nname = "x"\n', "unknown style [style.zine]"),
-        ("[style.atr]\nleads = \"three\"\n", "style.atr.leads must be a number"),
+        ('[style.atr]\nleads = "three"\n', "style.atr.leads must be a number"),
         ("[fetch]\ntimeout = true\n", "fetch.timeout must be a number"),
         ("[extra]\n", "unknown table [extra]"),
     ],

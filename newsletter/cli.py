@@ -1,0 +1,512 @@
+"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .app import Newsletter, RunSummary, SourceOutcome
+from .config import STYLES, Workspace, atomic_write, check_style
+from .errors import NewsletterError
+from .models import Item, Labels, SourceHealth, Story, Week
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("md", "html", "email", "txt")
+
+
+class Context:
+    """What the group's global options resolve to; the app is made on first use."""
+
+    def __init__(self, workspace: str, db: str | None) -> None:
+        self.workspace = workspace
+        self.db = db
+        self._app: Newsletter | None = None
+
+    @property
+    def app(self) -> Newsletter:
+        if self._app is None:
+            self._app = Newsletter(Workspace.open(self.workspace), db=self.db)
+        return self._app
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def week_option(f: F) -> F:
+    return click.option(
+        "--week",
+        "week",
+        metavar="YYYY-Www",
+        help="ISO week such as 2026-W48 (default: this week, or the latest with items).",
+    )(f)
+
+
+def style_option(multiple: bool) -> Callable[[F], F]:
+    help_text = "House style: atr (Asia Tech Review) or techasia (#techAsia)."
+    if multiple:
+        help_text += " Repeat for several; default: every style in newsletter.toml."
+    return click.option("--style", "style", multiple=multiple, metavar="STYLE", help=help_text)
+
+
+def _resolve_week(app: Newsletter, week: str | None) -> Week:
+    chosen, note = app.resolve_week(week)
+    if note:
+        click.echo(note, err=True)
+    return chosen
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newsletter")
+@click.option(
+    "--workspace",
+    envvar="NEWSLETTER_WORKSPACE",
+    default=".",
+    show_default=True,
+    metavar="DIR",
+    help="Workspace folder (seeds/, templates/, issues/). Env: NEWSLETTER_WORKSPACE.",
+)
+@click.option(
+    "--db",
+    envvar="NEWSLETTER_DB",
+    metavar="PATH",
+    help="SQLite store (default: WORKSPACE/.newsletter/store.sqlite3). Env: NEWSLETTER_DB.",
+)
+@click.pass_context
+def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
+    """Turn a week of Asia tech news into a finished newsletter issue.
+
+    \b
+    The three jobs:
+      newsletter fetch              feed in new items from every source
+      newsletter build              write this week's issue (Markdown, HTML, email, text)
+      newsletter preview            see it in a browser, live as you edit the draft
+    """
+    ctx.obj = Context(workspace, db)
+    ctx.call_on_close(lambda: ctx.obj._app.close() if ctx.obj._app else None)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Make a new workspace in DIRECTORY from the packaged seeds and templates."""
+    ws = Workspace.init(directory)
+    click.echo(f"new workspace in {ws.root}: edit seeds/newsletter.toml, then `newsletter fetch`", err=True)
+
+
+# -- sources -----------------------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """List, add, remove, enable and disable feeds; import and export OPML."""
+
+
+def _health_text(h: SourceHealth) -> str:
+    if h.status == "failing" and h.failing_since:
+        return f"failing since {h.failing_since:%Y-%m-%d %H:%M} ({h.consecutive_failures}x): {h.last_error}"
+    if h.status == "moved":
+        return f"moved to {h.moved_to} (seen {h.redirect_streak}x)"
+    if h.status == "gone":
+        return f"gone: {h.last_error}"
+    return h.status.replace("_", " ")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_ctx
+def sources_list(c: Context, as_json: bool) -> None:
+    """Each source with its health: ok, not modified, failing since …, gone, moved."""
+    for src, h in c.app.source_status():
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "id": src.id,
+                        "name": src.name,
+                        "url": src.url,
+                        "enabled": src.enabled,
+                        "region": src.region,
+                        "themes": list(src.themes),
+                        "weight": src.weight,
+                        "paywalled": src.paywalled,
+                        "status": h.status,
+                        "health": _health_text(h),
+                        "last_attempt": _iso(h.last_attempt),
+                        "last_success": _iso(h.last_success),
+                        "failing_since": _iso(h.failing_since),
+                        "consecutive_failures": h.consecutive_failures,
+                        "last_error": h.last_error,
+                        "http_status": h.http_status,
+                        "moved_to": h.moved_to,
+                        "items": h.item_count,
+                        "last_new": h.last_new,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            state = _health_text(h) if src.enabled else "disabled"
+            click.echo(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
+
+
+@sources.command("add")
+@click.argument("url")
+@click.option("--name", help="Display name readers know (default: from the URL).")
+@click.option("--region", help="Region prior for its items (china, india, japan, ...).")
+@click.option("--theme", "themes", multiple=True, help="Theme prior; repeat for several.")
+@pass_ctx
+def sources_add(c: Context, url: str, name: str | None, region: str | None, themes: tuple[str, ...]) -> None:
+    """Add the feed at URL (http(s) or a local feed file) to seeds/sources.toml."""
+    src = c.app.add_source(url, name=name, region=region, themes=themes)
+    click.echo(f"added {src.id}: {src.name} <{src.url}>", err=True)
+
+
+@sources.command("remove")
+@click.argument("source_id", metavar="ID")
+@pass_ctx
+def sources_remove(c: Context, source_id: str) -> None:
+    """Remove a source from seeds/sources.toml (its stored items stay)."""
+    src = c.app.remove_source(source_id)
+    click.echo(f"removed {src.id}: {src.name}", err=True)
+
+
+@sources.command("enable")
+@click.argument("source_id", metavar="ID")
+@pass_ctx
+def sources_enable(c: Context, source_id: str) -> None:
+    """Enable a source; one marked gone (HTTP 410) is tried again on the next fetch."""
+    src = c.app.set_enabled(source_id, True)
+    click.echo(f"enabled {src.id}", err=True)
+
+
+@sources.command("disable")
+@click.argument("source_id", metavar="ID")
+@pass_ctx
+def sources_disable(c: Context, source_id: str) -> None:
+    """Disable a source: `fetch` skips it until it is enabled again."""
+    src = c.app.set_enabled(source_id, False)
+    click.echo(f"disabled {src.id}", err=True)
+
+
+@sources.command("import-opml")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@pass_ctx
+def sources_import_opml(c: Context, file: str) -> None:
+    """Add every feed in an OPML FILE (- for stdin); categories become regions and themes."""
+    data = sys.stdin.buffer.read() if file == "-" else _read_file(file)
+    added, skipped = c.app.import_opml(data)
+    for line in skipped:
+        click.echo(f"skipped {line}", err=True)
+    click.echo(f"{len(added)} sources added, {len(skipped)} skipped", err=True)
+
+
+@sources.command("export-opml")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def sources_export_opml(c: Context, file: Path | None) -> None:
+    """Write the sources as OPML to FILE (default: stdout)."""
+    text = c.app.export_opml()
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(file, text)
+        click.echo(f"wrote {file}", err=True)
+
+
+# -- fetch and ingest --------------------------------------------------------------------------
+
+
+def _report(summary: RunSummary) -> None:
+    for o in summary.outcomes:
+        if o.status in ("failed", "gone"):
+            click.echo(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}", err=True)
+        elif o.moved_to:
+            click.echo(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)", err=True)
+        elif o.status == "ok" and o.error:
+            click.echo(f"  warning: {o.source.id}: {o.error}", err=True)
+    click.echo(summary.line(), err=True)
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, metavar="ID", help="Only this source; repeat.")
+@click.option(
+    "--concurrency", type=int, metavar="N", help="Downloads at once (default from newsletter.toml)."
+)
+@pass_ctx
+def fetch(c: Context, source_ids: tuple[str, ...], concurrency: int | None) -> None:
+    """Fetch every enabled source; a broken one is named and never stops the rest.
+
+    Exits 1 when some source failed, after everything that worked is stored.
+    """
+    total = len(source_ids) or sum(1 for s in c.app.sources() if s.enabled)
+    with _progress(total) as tick:
+        summary = c.app.fetch(source_ids, concurrency=concurrency, progress=tick)
+    _report(summary)
+    if summary.failed:
+        sys.exit(1)
+
+
+class _progress:
+    """A rich progress bar on stderr while fetching, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[SourceOutcome], None]:
+        if sys.stderr.isatty() and self.total > 1:
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True, console=None)
+            self._bar.start()
+            task = self._bar.add_task("fetching", total=self.total)
+            return lambda o: self._bar.update(task, advance=1, description=o.source.id[:24])
+        return lambda o: None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, metavar="PATH... | URL | -")
+@click.option("--source-name", metavar="N", help="Attribute the items to this outlet name.")
+@pass_ctx
+def ingest(c: Context, targets: tuple[str, ...], source_name: str | None) -> None:
+    """Read one-off feeds: files (several at once), a URL, or - for stdin."""
+    stdin = sys.stdin.buffer.read() if "-" in targets else None
+    summary = c.app.ingest(targets, source_name=source_name, stdin=stdin)
+    _report(summary)
+
+
+# -- items, labels, classify -------------------------------------------------------------------
+
+
+def _labels_json(labels: Labels, explain: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "region": labels.region,
+        "regions": list(labels.regions),
+        "themes": list(labels.themes),
+    }
+    if explain:
+        out["reasons"] = [
+            {"label": r.label, "kind": r.kind, "term": r.term, "where": r.where, "weight": r.weight}
+            for r in labels.reasons
+        ]
+    if labels.overridden:
+        out["overridden"] = True
+    return out
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _item_json(item: Item, story: Story, names: dict[str, str], explain: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "source": names.get(item.source_id, item.source_id),
+        "source_id": item.source_id,
+        "published": _iso(item.published),
+        **_labels_json(item.labels or Labels(), explain),
+        "story": story.id,
+        "story_size": len(story.items),
+        "summary": item.summary,
+        "authors": list(item.authors),
+        "tags": list(item.tags),
+    }
+    if explain:
+        out["score"] = round(story.score, 3)
+        out["score_parts"] = {k: round(v, 3) for k, v in story.score_parts}
+    return out
+
+
+@cli.command()
+@week_option
+@click.option("--all", "all_weeks", is_flag=True, help="Every stored item, not one week.")
+@click.option("--region", help="Only items about this region (id or name).")
+@click.option("--theme", help="Only items with this theme (id or name).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--explain", is_flag=True, help="Show the matched terms and the story's score parts.")
+@pass_ctx
+def items(
+    c: Context,
+    week: str | None,
+    all_weeks: bool,
+    region: str | None,
+    theme: str | None,
+    as_json: bool,
+    explain: bool,
+) -> None:
+    """List stored items with their regions, themes and story."""
+    if week and all_weeks:
+        raise click.UsageError("give --week or --all, not both")
+    chosen = None if all_weeks else _resolve_week(c.app, week)
+    names = c.app.source_names()
+    rows = c.app.items(chosen, region=region, theme=theme)
+    for item, story in rows:
+        if as_json:
+            click.echo(json.dumps(_item_json(item, story, names, explain), ensure_ascii=False))
+            continue
+        labels = item.labels or Labels()
+        lead = "*" if story.lead.id == item.id else " "
+        themes = ",".join(labels.themes) or "-"
+        outlet = names.get(item.source_id, item.source_id)[:18]
+        date = f"{item.published:%Y-%m-%d}"
+        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}")
+        if explain:
+            for r in labels.reasons:
+                click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)
+            click.echo(f"      story {story.id} score {story.score:.2f}: {parts}")
+    if not as_json:
+        click.echo(f"{len(rows)} items" + (f" in {chosen}" if chosen else ""), err=True)
+
+
+@cli.command()
+@click.argument("item_id", metavar="ID")
+@click.option("--region", help="Put the item in this region (id or name, or global).")
+@click.option("--theme", "themes", multiple=True, help="Give the item this theme; repeat for several.")
+@click.option("--clear", is_flag=True, help="Drop the editor's labels; the classifier decides again.")
+@pass_ctx
+def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...], clear: bool) -> None:
+    """Override an item's region and themes; every build respects it, re-fetches keep it."""
+    item = c.app.label(item_id, region=region, themes=themes, clear=clear)
+    labels = item.labels or Labels()
+    click.echo(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}", err=True)
+
+
+@cli.command("classify")
+@click.option("--explain", is_flag=True, help="Add the reasons: matched terms, where, weight.")
+@pass_ctx
+def classify_cmd(c: Context, explain: bool) -> None:
+    """Read JSON lines (title, summary, source) on stdin; write one JSON line of labels per input."""
+    bad = 0
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("title"), str):
+                raise ValueError("needs a string 'title'")
+            labels = c.app.classify(
+                row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
+            )
+            out = _labels_json(labels, explain)
+        except ValueError as exc:
+            bad += 1
+            out = {"error": f"line {n}: {exc}"}
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if bad:
+        raise click.ClickException(f"{bad} input line(s) were not JSON objects with a title")
+
+
+# -- draft, build, preview ---------------------------------------------------------------------
+
+
+@cli.command("draft")
+@week_option
+@style_option(multiple=True)
+@click.option("--force", is_flag=True, help="Replace a changed draft (a timestamped backup is kept).")
+@pass_ctx
+def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
+    """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
+    chosen = _resolve_week(c.app, week)
+    for s in _styles(c, style):
+        result = c.app.draft(chosen, s, force=force)
+        extra = f" (backup: {result.backup})" if result.backup else ""
+        added = f", {result.added} new entries" if result.added else ""
+        click.echo(f"{result.action} {result.path}{added}{extra}", err=True)
+
+
+def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
+    return [check_style(s) for s in style] or list(c.app.settings().styles or STYLES)
+
+
+@cli.command()
+@week_option
+@style_option(multiple=True)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice([*FORMATS, "all"]),
+    help="Output: md, html, email, txt or all (default); repeat for several.",
+)
+@pass_ctx
+def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
+    """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
+    chosen = _resolve_week(c.app, week)
+    wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
+    for result in c.app.build(chosen, _styles(c, style), wanted):
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        for path in result.paths:
+            click.echo(str(path))
+
+
+@cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (warns if not loopback)."
+)
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@week_option
+@style_option(multiple=False)
+@click.option("--no-open", is_flag=True, help="Do not open a browser.")
+@pass_ctx
+def preview(c: Context, host: str, port: int, week: str | None, style: str | None, no_open: bool) -> None:
+    """Serve the issue on http://127.0.0.1:8000, reloading as you edit the draft."""
+    from . import preview as preview_mod
+
+    chosen = _resolve_week(c.app, week)
+    preview_mod.serve(
+        c.app,
+        host=host,
+        port=port,
+        week=chosen,
+        style=check_style(style) if style else None,
+        open_browser=not no_open,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes become one line on stderr and exit 1 (2 for usage); no tracebacks."""
+    try:
+        cli.main(args=argv, prog_name="newsletter", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        click.echo(f"newsletter: {exc.format_message()}{hint}", err=True)
+        sys.exit(2)
+    except click.Abort:
+        click.echo("newsletter: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        click.echo(f"newsletter: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except NewsletterError as exc:
+        click.echo(f"newsletter: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("newsletter: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(1)
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise NewsletterError(f"cannot read {path}: {exc.strerror}") from None

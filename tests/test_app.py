@@ -1,0 +1,179 @@
+"""The whole pipeline on the bundled seeds: fetch, classify, cluster, curate, draft, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from newsletter.app import Newsletter
+from newsletter.config import Workspace
+from newsletter.errors import NewsletterError, StoreError
+from newsletter.models import GLOBAL, Week
+
+SEED_WEEK = Week.parse("2026-W47")
+ATR_SECTIONS = ["China", "India", "Southeast Asia", "South Korea", "Japan", "Taiwan", "RoA"]
+LINK_ENTRY = re.compile(r"\[link(?: 🔒)?\]\((https?://[^)\s]+)\)")
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def md_links(text: str) -> set[str]:
+    return set(re.findall(r"\]\((https?://[^)\s]+)\)", text))
+
+
+@pytest.fixture
+def fetched(app: Newsletter) -> Newsletter:
+    summary = app.fetch()
+    assert not summary.failed, summary.failed
+    return app
+
+
+def test_fetch_stores_seed_items_once(app: Newsletter) -> None:
+    first = app.fetch()
+    assert first.new >= 80 and first.count("ok") == len(first.outcomes) >= 4
+    assert "sources:" in first.line() and f"{first.new} new items" in first.line()
+    second = app.fetch()
+    assert second.new == 0, "ingesting the same feeds twice adds nothing"
+    assert app.store.count_items() == first.new
+
+
+def test_week_resolution_falls_back_to_latest_week(fetched: Newsletter) -> None:
+    week, note = fetched.resolve_week(None)
+    assert week == SEED_WEEK
+    assert note and "2026-W48" in note and "2026-W47" in note
+    assert fetched.resolve_week("2026-W47") == (SEED_WEEK, None)
+
+
+def test_items_carry_the_contract_fields(fetched: Newsletter) -> None:
+    rows = fetched.items(SEED_WEEK)
+    assert len(rows) >= 80
+    regions = {item.labels.region for item, _ in rows if item.labels}
+    assert {"china", "india", "japan", "south-korea", "taiwan", "southeast-asia", "rest-of-asia"} <= regions
+    assert GLOBAL in regions
+    themes = {t for item, _ in rows for t in (item.labels.themes if item.labels else ())}
+    assert {"ai-chips", "ipo", "ai", "funding"} <= themes
+    multi = [story for _, story in rows if len({i.source_id for i in story.items}) > 1]
+    assert multi, "some seed stories are told by several feeds and must cluster"
+    for item, _ in rows:
+        assert item.url.startswith("https://") and "utm_" not in item.url
+        assert item.published.utcoffset() == dt.timedelta(0)
+        assert "<" not in item.title
+
+
+def test_label_override_survives_refetch_and_reaches_the_build(fetched: Newsletter) -> None:
+    rows = fetched.items(SEED_WEEK, region="china")
+    target = rows[-1][0]
+    fetched.label(target.id[:8], region="taiwan", themes=["space"])
+    fetched.fetch()
+    [(again, _)] = [r for r in fetched.items(SEED_WEEK) if r[0].id == target.id]
+    assert again.labels and again.labels.region == "taiwan" and again.labels.themes == ("space",)
+    assert any(r.where == "editor" for r in again.labels.reasons)
+    plan = fetched.plan(SEED_WEEK, "atr")
+    placed = {s.key: {i.id for st in s.stories for i in st.items} for s in plan.sections}
+    lead_ids = {i.id for st in plan.leads for i in st.items}
+    assert target.id in placed.get("taiwan", set()) | lead_ids
+    assert target.id not in placed.get("china", set())
+    fetched.label(target.id, clear=True)
+    [(cleared, _)] = [r for r in fetched.items(SEED_WEEK) if r[0].id == target.id]
+    assert cleared.labels and not cleared.labels.overridden
+
+
+def test_build_writes_both_styles_in_house_style(fetched: Newsletter) -> None:
+    results = fetched.build(SEED_WEEK)
+    paths = {p.name for r in results for p in r.paths}
+    for style in ("atr", "techasia"):
+        for suffix in (".paste.md", ".html", ".email.html", ".txt"):
+            assert f"{style}{suffix}" in paths
+    folder = fetched.ws.issue_dir(SEED_WEEK)
+    assert (folder / "atr.md").exists() and (folder / "techasia.md").exists(), "the drafts"
+    assert (folder / "atr.html").stat().st_mode & 0o044, "outputs are readable by others"
+
+    atr = (folder / "atr.paste.md").read_text()
+    assert "Welcome back," in atr and "## News in focus" in atr
+    headings = re.findall(r"^## (.+)$", atr, flags=re.M)
+    regions = [h for h in headings if h in ATR_SECTIONS]
+    assert regions == [s for s in ATR_SECTIONS if s in regions], "regions in house order"
+    assert len(regions) == 7, headings
+    entries = LINK_ENTRY.findall(atr)
+    assert len(entries) >= 25
+    assert "Catch you again next week," in atr
+
+    tech = (folder / "techasia.paste.md").read_text()
+    assert re.search(r"Hello from .+\. This is .+, your #techAsia host this week\.", tech)
+    assert "## Suggested reads" in tech
+    reads = re.findall(r"^\d+\. .*\]\((https?://[^)]+)\) \((.+)\)\s*$", tech, flags=re.M)
+    assert 8 <= len(reads) <= 10
+
+    for style, md in (("atr", atr), ("techasia", tech)):
+        parser = Links()
+        parser.feed((folder / f"{style}.html").read_text())
+        assert "html" in parser.tags and "body" in parser.tags
+        assert md_links(md) <= set(parser.hrefs), f"{style}: every Markdown link is in the HTML"
+    index = (fetched.ws.issues / "index.html").read_text()
+    assert "2026-W47" in index
+
+
+def test_empty_week_is_a_clear_error(fetched: Newsletter) -> None:
+    with pytest.raises(NewsletterError, match="2026-W10 has no items"):
+        fetched.build(Week.parse("2026-W10"))
+    assert not fetched.ws.issue_dir(Week.parse("2026-W10")).exists()
+
+
+def test_ingest_files_and_stdin(app: Newsletter, tmp_path: Path) -> None:
+    feeds = sorted((app.ws.seeds / "feeds").glob("*"))
+    summary = app.ingest([str(feeds[0]), str(feeds[1])], source_name="Sample Wire")
+    assert summary.new > 0 and len(summary.outcomes) == 2
+    again = app.ingest(["-"], stdin=feeds[0].read_bytes())
+    assert again.new == 0
+    assert "Sample Wire" in app.source_names().values()
+
+
+def test_second_fetch_while_one_runs_is_refused(app: Newsletter) -> None:
+    with app._fetch_lock(), pytest.raises(StoreError, match="another fetch is running"):
+        app.fetch()
+
+
+def test_cli_quick_start_path(workspace: Workspace) -> None:
+    """What the README's first line does, on a fresh workspace: fetch, then build."""
+    env_cmd = [sys.executable, "-m", "newsletter", "--workspace", str(workspace.root)]
+    fetch = subprocess.run([*env_cmd, "fetch"], capture_output=True, text=True, timeout=120)
+    assert fetch.returncode == 0, fetch.stderr
+    assert re.search(r"\d+ sources: \d+ ok, 0 not modified, 0 failed; \d+ new items", fetch.stderr)
+    build = subprocess.run([*env_cmd, "build"], capture_output=True, text=True, timeout=120)
+    assert build.returncode == 0, build.stderr
+    assert "using 2026-W47" in build.stderr or "2026-W47" in build.stdout
+    written = [Path(p) for p in build.stdout.split()]
+    assert all(p.exists() for p in written) and len(written) >= 8
+    items = subprocess.run(
+        [*env_cmd, "items", "--week", "2026-W47", "--json"], capture_output=True, text=True
+    )
+    rows = [json.loads(line) for line in items.stdout.splitlines()]
+    assert rows and {
+        "id",
+        "title",
+        "url",
+        "source",
+        "published",
+        "region",
+        "regions",
+        "themes",
+        "story",
+    } <= set(rows[0])
