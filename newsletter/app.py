@@ -375,7 +375,7 @@ class Newsletter:
                     raise SourceError(f"{target}: {result.error or result.status}", target)
                 data, url, ctype = result.data or b"", result.final_url or target, result.content_type
             else:
-                path = Path(target).expanduser()
+                path = Path(target).expanduser().resolve()
                 data, url, ctype = fetch.read_local(path, settings.fetch.max_bytes), path.as_uri(), None
             now = self.now()
             probe_id = slugify(source_name) if source_name else "ingest"

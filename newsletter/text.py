@@ -326,12 +326,19 @@ def canonical_url(url: str, base: str = "") -> str:
     netloc = _host_port(parts)
     if netloc is None:
         return ""
-    path = parts.path.rstrip("/") or "/"
-    if " " in path:
-        path = path.replace(" ", "%20")
+    path = _CONTROL_RE.sub(_percent, parts.path).rstrip("/") or "/"
     pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p)]
-    query = "&".join(pairs).replace(" ", "%20")
+    query = _CONTROL_RE.sub(_percent, "&".join(pairs))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+# Spaces and control characters are escaped, so that canonical_url(canonical_url(x)) == canonical_url(x):
+# left raw, a later strip() or urlsplit would drop them and change the id.
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _percent(match: re.Match[str]) -> str:
+    return f"%{ord(match.group()):02X}"
 
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}

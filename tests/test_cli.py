@@ -151,3 +151,14 @@ def test_classify_keeps_one_line_per_input(ws_dir: Path) -> None:
     assert "error" in out[1] and "line 2" in out[1]["error"]
     assert out[0]["reasons"] and {"region", "regions", "themes"} <= set(out[2])
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_ingest_relative_paths_and_stdin(ws_dir: Path) -> None:
+    feed = "seeds/feeds/asia-tech-wire.xml"
+    proc = run("ingest", feed, "--source-name", "Wire Copy", cwd=ws_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 source: 1 ok" in proc.stderr and "new items" in proc.stderr
+    again = run("ingest", "-", cwd=ws_dir, stdin=(ws_dir / feed).read_text())
+    assert again.returncode == 0 and "; 0 new items" in again.stderr
+    garbage = run("ingest", "-", cwd=ws_dir, stdin="<html><body>not a feed</body></html>")
+    assert_one_line_error(garbage, "-")
