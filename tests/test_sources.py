@@ -1,0 +1,109 @@
+"""Managing sources: add, remove, enable, OPML in and out, and the health list."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+
+from newsletter.app import Newsletter
+from newsletter.config import load_sources
+from newsletter.errors import NewsletterError, SourceError
+from newsletter.models import SourceHealth
+
+
+def test_add_validates_and_refuses_duplicates(app: Newsletter) -> None:
+    before = len(app.sources())
+    src = app.add_source(
+        "https://asia-desk.example/feed", name="Asia Desk", region="Southeast Asia", themes=["AI"]
+    )
+    assert (src.id, src.region, src.themes) == ("asia-desk", "southeast-asia", ("ai",))
+    assert load_sources(app.ws.sources_path)[-1] == src and len(app.sources()) == before + 1
+    with pytest.raises(SourceError, match="already a source"):
+        app.add_source("https://asia-desk.example/feed")
+    for bad in (
+        "ftp://example.com/feed",
+        "file:///etc/passwd",
+        "data:text/xml,<rss/>",
+        "javascript:alert(1)",
+    ):
+        with pytest.raises(SourceError):
+            app.add_source(bad)
+    with pytest.raises(NewsletterError, match="unknown region"):
+        app.add_source("https://example.com/a.xml", region="Atlantis")
+    with pytest.raises(SourceError, match="no such feed file"):
+        app.add_source("missing/feed.xml")
+    assert len(app.sources()) == before + 1, "refused adds write nothing"
+
+
+def test_same_name_gets_a_new_id(app: Newsletter) -> None:
+    a = app.add_source("https://a.example/feed", name="Tech Daily")
+    b = app.add_source("https://b.example/feed", name="Tech Daily")
+    assert a.id == "tech-daily" and b.id == "tech-daily-2"
+
+
+def test_remove_and_enable(app: Newsletter) -> None:
+    first = app.sources()[0]
+    app.store.save_health(SourceHealth(first.id, status="gone", last_error="HTTP 410 Gone"))
+    app.set_enabled(first.id, False)
+    assert not next(s for s in app.sources() if s.id == first.id).enabled
+    app.set_enabled(first.id, True)
+    assert app.store.health().get(first.id, SourceHealth(first.id)).status == "never", "gone is cleared"
+    removed = app.remove_source(first.id)
+    assert removed == first and first.id not in {s.id for s in app.sources()}
+    with pytest.raises(SourceError, match="no source with id"):
+        app.remove_source(first.id)
+
+
+def opml(n: int) -> bytes:
+    rows = []
+    for i in range(n):
+        cats = ["japan,ai-chips", "India/Funding", "Tech", "South Korea"][i % 4]
+        title = quoteattr(f"Feed {i} & <Co>")
+        rows.append(f'<outline type="rss" text={title} xmlUrl="https://f{i}.example/rss" category="{cats}"/>')
+    rows.append('<outline text="Local" xmlUrl="file:///etc/passwd"/>')
+    body = "\n".join(rows)
+    return f'<?xml version="1.0"?><opml version="2.0"><head/><body>{body}</body></opml>'.encode()
+
+
+def test_import_500_outlines_maps_categories(app: Newsletter) -> None:
+    before = len(app.sources())
+    added, skipped = app.import_opml(opml(500))
+    assert len(added) == 500 and len(app.sources()) == before + 500
+    assert any("file:///etc/passwd" in s for s in skipped), "non-http outlines are refused, not fetched"
+    by_url = {s.url: s for s in added}
+    assert by_url["https://f0.example/rss"].region == "japan"
+    assert "ai-chips" in by_url["https://f0.example/rss"].themes
+    assert (
+        by_url["https://f1.example/rss"].region == "india"
+        and "funding" in by_url["https://f1.example/rss"].themes
+    )
+    assert by_url["https://f2.example/rss"].region is None
+    assert by_url["https://f0.example/rss"].name == "Feed 0 & <Co>"
+    again, skipped_again = app.import_opml(opml(500))
+    assert not again and len(skipped_again) == 501, "a second import adds no duplicates"
+
+
+def test_export_round_trips_through_import(app: Newsletter, tmp_path: Path) -> None:
+    text = app.export_opml()
+    urls = {s.url for s in app.sources() if s.is_remote}
+    other = Newsletter(type(app.ws).init(tmp_path / "other"))
+    other.ws.save_sources([])
+    added, _ = other.import_opml(text.encode())
+    assert {s.url for s in added} == urls
+    other.close()
+
+
+def test_sources_list_json_has_health(app: Newsletter) -> None:
+    app.fetch()
+    env_cmd = [sys.executable, "-m", "newsletter", "--workspace", str(app.ws.root), "--db", str(app.db_path)]
+    proc = subprocess.run([*env_cmd, "sources", "list", "--json"], capture_output=True, text=True, timeout=60)
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(rows) == len(app.sources())
+    enabled = [r for r in rows if r["enabled"]]
+    assert enabled and all(r["status"] == "ok" and r["items"] > 0 for r in enabled)
+    assert {"id", "name", "url", "status", "health", "last_success", "consecutive_failures"} <= set(rows[0])
