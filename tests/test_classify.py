@@ -1,0 +1,292 @@
+"""The classify stage against the real seeds/taxonomy.toml: hard cases, ambiguity, reasons, priors, errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from newsletter.classify import Classifier, classify_many, load_taxonomy
+from newsletter.errors import ConfigError, NewsletterError
+from newsletter.models import GLOBAL
+
+ROOT = Path(__file__).resolve().parent.parent
+TAXONOMY = ROOT / "seeds" / "taxonomy.toml"
+CASES = [
+    json.loads(line) for line in (ROOT / "tests/data/classify_cases.jsonl").read_text("utf-8").splitlines()
+]
+REGION_IDS = ("china", "india", "japan", "south-korea", "taiwan", "southeast-asia", "rest-of-asia")
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(TAXONOMY)
+
+
+@pytest.fixture(scope="module")
+def clf(taxonomy):
+    return Classifier(taxonomy)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["title"][:50] for c in CASES])
+def test_hard_cases(clf, case):
+    labels = clf.classify(case["title"], case.get("summary", ""), case.get("source_region"))
+    explain = [(r.label, r.term, r.where, r.weight) for r in labels.reasons]
+    assert labels.region == case["region"], explain
+    assert labels.regions[0] == labels.region
+    assert set(case["themes"]) <= set(labels.themes), explain
+    assert not set(case.get("not_themes", ())) & set(labels.themes), explain
+    assert set(case.get("regions_include", ())) <= set(labels.regions), explain
+
+
+def test_cases_cover_every_region_and_global():
+    assert {c["region"] for c in CASES} >= {*REGION_IDS, GLOBAL}
+    assert len(CASES) >= 60
+
+
+def test_gazetteer_is_real(taxonomy):
+    assert tuple(taxonomy.regions) == REGION_IDS
+    assert [taxonomy.regions[r].name for r in REGION_IDS] == [
+        "China", "India", "Japan", "South Korea", "Taiwan", "Southeast Asia", "Rest of Asia",
+    ]  # fmt: skip
+    for rid in ("china", "india", "japan", "south-korea", "southeast-asia"):
+        assert len(taxonomy.regions[rid].terms) >= 300, rid
+    assert len(taxonomy.regions["taiwan"].terms) >= 200
+    cjk = [t.text for r in taxonomy.regions.values() for t in r.terms if not t.text.isascii()]
+    assert {"阿里巴巴", "ソニー", "삼성전자", "台積電"} <= set(cjk)
+    names = {taxonomy.theme_name(t) for t in taxonomy.themes}
+    assert {"AI chips", "IPOs", "AI", "Funding", "M&A", "E-commerce", "Fintech", "Mobility & EVs"} <= names
+    assert {"Space", "Telecom", "Policy & regulation", "Geopolitics"} <= names
+    for tid in ("semiconductors", "gaming", "crypto", "layoffs", "earnings", "cybersecurity", "climate"):
+        assert tid in taxonomy.themes
+    for tid in ("cloud", "robotics", "consumer-electronics", "social-media", "delisting"):
+        assert tid in taxonomy.themes
+    assert all(isinstance(t.priority, float) for t in taxonomy.themes.values())
+
+
+def test_find_region_and_theme_accept_ids_names_and_aliases(taxonomy):
+    assert taxonomy.find_region("South Korea") == "south-korea"
+    assert taxonomy.find_region("south-korea") == "south-korea"
+    assert taxonomy.find_region("korea") == "south-korea"
+    assert taxonomy.find_region("  Southeast asia ") == "southeast-asia"
+    assert taxonomy.find_region("RoA") == "rest-of-asia"
+    assert taxonomy.find_region("Global") == GLOBAL
+    assert taxonomy.find_region("Atlantis") is None
+    assert taxonomy.find_theme("M&A") == "m-and-a"
+    assert taxonomy.find_theme("ipos") == "ipo"
+    assert taxonomy.find_theme("Mobility & EVs") == "mobility"
+    assert taxonomy.find_theme("AI CHIPS") == "ai-chips"
+    assert taxonomy.find_theme("") is None
+    assert taxonomy.region_name(GLOBAL) == "Global"
+    assert taxonomy.region_name("south-korea") == "South Korea"
+    assert taxonomy.theme_name("ipo") == "IPOs"
+
+
+def test_title_weighs_more_than_body(clf):
+    in_title = clf.classify("Infosys wins a large contract", "The deal runs five years.")
+    in_body = clf.classify(
+        "A large outsourcing contract is signed", "Infosys won the deal, which runs five years."
+    )
+    title_w = next(r.weight for r in in_title.reasons if r.term == "Infosys")
+    body_w = next(r.weight for r in in_body.reasons if r.term == "Infosys")
+    assert {r.where for r in in_title.reasons if r.term == "Infosys"} == {"title"}
+    assert title_w > body_w > 0
+    assert in_title.region == in_body.region == "india"
+
+
+def test_names_beat_generic_words(clf):
+    # "yuan" is a word for China; Gojek is a company of Southeast Asia.
+    labels = clf.classify("Gojek drivers protest over fares", "Some fares are quoted in yuan for tourists.")
+    assert labels.region == "southeast-asia"
+
+
+def test_every_label_has_a_reason(clf):
+    for case in CASES:
+        labels = clf.classify(case["title"], case.get("summary", ""), case.get("source_region"))
+        explained = {r.label for r in labels.reasons}
+        assert set(labels.regions) <= explained, case["title"]
+        assert set(labels.themes) <= explained, case["title"]
+        assert all(r.where in ("title", "body", "source") for r in labels.reasons)
+
+
+def test_global_item_never_gets_an_asian_region(clf):
+    labels = clf.classify("Tesla cuts prices in the US", "Tesla also sells cars in China.")
+    assert labels.region == GLOBAL and labels.regions == (GLOBAL,)
+    nothing = clf.classify("A quiet week", "")
+    assert nothing.region == GLOBAL and nothing.reasons[0].label == GLOBAL
+
+
+def test_source_prior_breaks_a_tie(clf):
+    title = "Singapore and Japan regulators weigh stablecoin rules"
+    assert clf.classify(title, "", "japan").region == "japan"
+    assert clf.classify(title, "", "southeast-asia").region == "southeast-asia"
+    labels = clf.classify(title, "", "japan")
+    assert any(r.where == "source" and r.label == "japan" for r in labels.reasons)
+
+
+def test_source_prior_does_not_beat_a_strong_body_signal(clf):
+    labels = clf.classify("Company reports results", "Coupang said sales rose.", "japan")
+    assert labels.region == "south-korea"
+
+
+def test_source_prior_alone_labels_an_item_that_names_nothing(clf):
+    assert clf.classify("A startup raised money", "", "india").region == "india"
+    assert clf.classify("A startup raised money", "").region == GLOBAL
+    assert clf.classify("A startup raised money", "", "no-such-region").region == GLOBAL
+
+
+def test_source_themes_are_a_prior(clf):
+    without = clf.classify("Payments firm expands", "The company added merchants.")
+    with_prior = clf.classify("Payments firm expands", "The company added merchants.", None, ("fintech",))
+    assert with_prior.themes.count("fintech") == 1
+    assert sum(r.weight for r in with_prior.reasons if r.label == "fintech") > sum(
+        r.weight for r in without.reasons if r.label == "fintech"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "region"),
+    [
+        ("Grab's profit beats forecasts", "southeast-asia"),  # possessive
+        ("TSMC's Arizona fab starts output", "taiwan"),
+        ("Koreans flock to Japanese convenience stores", "south-korea"),  # plural demonym, first named
+        ("Indiana approves new data centre", GLOBAL),  # "India" inside a longer word
+        ("tsmc shares fall", GLOBAL),  # acronyms are case-sensitive
+        ("Tokyo’s startups court investors", "japan"),  # curly apostrophe
+        ("LINE Yahoo shifts away from Naver", "japan"),
+        ("Samsung Galaxy Z Fold7 review", "south-korea"),  # model number after a product name
+    ],
+)
+def test_word_forms(clf, title, region):
+    assert clf.classify(title).region == region
+
+
+def test_ambiguous_words_need_context(clf):
+    assert clf.classify("Sea shares jump", "Shopee turned a profit.").region == "southeast-asia"
+    assert clf.classify("Sea turtles return to the beach", "").region == GLOBAL
+    assert clf.classify("Grab the best deals now", "").region == GLOBAL
+    assert clf.classify("Grab expands ride-hailing fleet", "").region == "southeast-asia"
+    assert (
+        clf.classify("Line chat app adds AI stickers", "The messaging service is popular.").region == "japan"
+    )
+    assert "semiconductors" not in clf.classify("Arms race in the gulf", "").themes
+
+
+def test_cjk_scripts(clf):
+    assert clf.classify("阿里巴巴发布新模型").region == "china"
+    assert clf.classify("台積電擴大先進封裝產能").region == "taiwan"
+    assert clf.classify("ソフトバンク、新たなファンドを設立").region == "japan"
+    assert clf.classify("네이버, 새 AI 모델 공개").region == "south-korea"
+    assert clf.classify("印度尼西亚电商市场增长").region == "southeast-asia"  # not India inside it
+    assert clf.classify("OPPO手机在印度销量增长").region == "india"
+
+
+def test_ipo_and_delisting_are_kept_apart(clf):
+    ipo = clf.classify("Shein files prospectus for Hong Kong IPO", "")
+    assert "ipo" in ipo.themes and "delisting" not in ipo.themes
+    gone = clf.classify("Chinese education firm to delist from Nasdaq", "It will be taken private.")
+    assert "delisting" in gone.themes and "ipo" not in gone.themes
+    pre = clf.classify("Zepto raises pre-IPO round", "")
+    assert {"ipo", "funding"} <= set(pre.themes)
+
+
+def test_hostile_input_is_handled(clf):
+    huge = "China " * 100_000 + "\x00\ufffd" + "(" * 500
+    labels = clf.classify(huge, huge)
+    assert labels.region == "china"
+    assert clf.classify("", "").region == GLOBAL
+    assert clf.classify("İstanbul ﬁntech raises funds", "").region == GLOBAL  # letters that grow when lowered
+
+
+def test_classifier_is_reusable_across_threads(clf):
+    expected = [clf.classify(c["title"], c.get("summary", ""), c.get("source_region")) for c in CASES]
+    results: list[list] = []
+
+    def run() -> None:
+        results.append(
+            [clf.classify(c["title"], c.get("summary", ""), c.get("source_region")) for c in CASES]
+        )
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results)
+
+
+def test_classify_many_keeps_order_and_accepts_dicts_and_tuples(clf):
+    rows = [{"title": c["title"], "summary": c.get("summary", "")} for c in CASES]
+    many = classify_many(clf, rows)
+    assert many == [clf.classify(c["title"], c.get("summary", "")) for c in CASES]
+    assert classify_many(clf, [("A startup raised money", "", "japan")])[0].region == "japan"
+    assert classify_many(clf, [("Payments firm expands", "", None, ("fintech",))])[0].themes == ("fintech",)
+    assert classify_many(clf, []) == []
+
+
+# -- taxonomy errors --------------------------------------------------------------------------------
+
+MINIMAL = """\
+[regions.china]
+name = "China"
+places = ["China"]
+
+[themes.ai]
+name = "AI"
+priority = 0.9
+strong = ["AI"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "taxonomy.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_taxonomy_loads_and_classifies(tmp_path):
+    tax = load_taxonomy(write(tmp_path, MINIMAL))
+    labels = Classifier(tax).classify("China bets on AI", "")
+    assert labels.region == "china" and labels.themes == ("ai",)
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "\n[themes.ipo\nname = 'IPOs'\n")
+    with pytest.raises(ConfigError) as err:
+        load_taxonomy(path)
+    assert str(path) in str(err.value) and "line 10" in str(err.value)
+    assert isinstance(err.value, NewsletterError)
+
+
+def test_unknown_key_names_table_key_and_line(tmp_path):
+    path = write(tmp_path, MINIMAL.replace('places = ["China"]', 'places = ["China"]\ncompnies = ["Baidu"]'))
+    with pytest.raises(ConfigError) as err:
+        load_taxonomy(path)
+    message = str(err.value)
+    assert str(path) in message and "compnies" in message and "[regions.china]" in message
+    assert "line 4" in message and "companies" in message  # says what the known keys are
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (("priority = 0.9", 'priority = "high"'), "priority"),
+        (("priority = 0.9\n", ""), "priority"),
+        (('places = ["China"]', 'places = "China"'), "places"),
+        (("[regions.china]", "[regions.China]"), "regions.China"),
+        (("[themes.ai]", "[bogus]\nx = 1\n[themes.ai]"), "bogus"),
+        (('strong = ["AI"]', 'strong = ["AI"]\nsuppressed_by = ["nope"]'), "nope"),
+    ],
+)
+def test_bad_values_are_refused(tmp_path, change, needle):
+    path = write(tmp_path, MINIMAL.replace(*change))
+    with pytest.raises(ConfigError) as err:
+        load_taxonomy(path)
+    assert str(path) in str(err.value) and needle in str(err.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError):
+        load_taxonomy(tmp_path / "nope.toml")
