@@ -17,6 +17,11 @@ from .text import canonical_url, plain_title
 def _text(value: Any) -> str:
     """A JSON value as a string; numbers (some feeds use numeric ids) become text, the rest ""."""
     if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON may escape lone surrogates ("\\ud800"); they cannot be stored or printed as UTF-8.
+            return value.encode("utf-8", "replace").decode("utf-8")
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)

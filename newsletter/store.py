@@ -155,7 +155,10 @@ class Store:
             for item in items:
                 row = db.execute("SELECT id FROM items WHERE id = ?", (item.id,)).fetchone()
                 if row is None and len(item.guid) >= _MIN_GLOBAL_GUID:
-                    row = db.execute("SELECT id FROM items WHERE guid = ? LIMIT 1", (item.guid,)).fetchone()
+                    # "guid != ''" lets SQLite use the partial index items_guid instead of scanning the table.
+                    row = db.execute(
+                        "SELECT id FROM items WHERE guid = ? AND guid != '' LIMIT 1", (item.guid,)
+                    ).fetchone()
                 if row is None:
                     db.execute(
                         "INSERT INTO items (id, source_id, guid, url, title, summary, content_html, authors,"

@@ -10,8 +10,9 @@ import pytest
 
 from newsletter.errors import FeedParseError
 from newsletter.jsonfeed import parse_jsonfeed
-from newsletter.models import UTC
+from newsletter.models import UTC, SourceHealth
 from newsletter.parse import item_id, parse_feed
+from newsletter.store import Store
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 NOW = dt.datetime(2026, 11, 27, tzinfo=UTC)
@@ -67,3 +68,16 @@ def test_garbage_raises_feed_parse_error(body: bytes) -> None:
     with pytest.raises(FeedParseError) as info:
         parse_jsonfeed(body, source_id="j", url="https://x.example/feed.json")
     assert "\n" not in str(info.value) and "https://x.example/feed.json" in str(info.value)
+
+
+def test_lone_surrogates_are_replaced_so_the_item_can_be_stored(tmp_path: Path) -> None:
+    data = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "S", "items": [{"id": "1",'
+        b' "url": "https://e.example/a\\ud800", "title": "Bad \\ud800 title", "content_text": "x \\udfff"}]}'
+    )
+    [item] = parse_jsonfeed(data, source_id="s", url="https://e.example/feed.json").items
+    assert "\ud800" not in item.title and item.title.startswith("Bad")
+    item.title.encode("utf-8")
+    with Store(tmp_path / "s.sqlite3") as store:
+        now = dt.datetime(2026, 11, 20, tzinfo=UTC)
+        assert store.save_fetch("s", [item], SourceHealth("s"), now) == 1
