@@ -11,7 +11,8 @@ import fcntl
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,6 +289,7 @@ class Newsletter:
                     parsers.submit(result, settled, self.now())
                 for done in parsers.ready():
                     record(self._store_parsed(*done))
+            # Downloads are done; store each parsed body as its worker finishes, while the others parse.
             for done in parsers.drain():
                 record(self._store_parsed(*done))
         if moves:
@@ -579,33 +581,33 @@ class Newsletter:
         return results
 
 
-def _parse_job(
-    data: bytes, source_id: str, url: str, content_type: str | None, now: dt.datetime
-) -> ParsedFeed | str:
-    """Parse one body; a body that is not a feed comes back as its one-line reason."""
-    try:
-        return parse.parse_feed(data, source_id=source_id, url=url, content_type=content_type, now=now)
-    except FeedParseError as exc:
-        return str(exc)
-
+# The job worker processes run: it lives in parse.py, so unpickling it imports only that module
+# (which the forkserver has preloaded), not app.py and every stage behind it.
+_parse_job = parse.parse_or_reason
 
 _Settled = tuple[SourceHealth, SourceHealth, "str | None"]  # old health, health to save, URL moved to
 _Parsed = tuple[FetchResult, _Settled, "ParsedFeed | str"]
+_Job = tuple[bytes, str, str, "str | None", dt.datetime]
 
 
 class _Parsers:
     """Parse fetched bodies while the downloads go on: in worker processes when there are many.
 
     Parsing is CPU-bound and holds the GIL, so threads would not help; a handful of sources
-    is parsed inline, since starting workers costs more than it saves there.
+    is parsed inline, since starting workers costs more than it saves there. Workers come from
+    a forkserver that has imported newsletter.parse once, so each starts in milliseconds; the
+    main process keeps the store and writes each result as soon as its worker hands it back.
     """
 
     def __init__(self, sources: int) -> None:
         cpus = os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         if sources >= PARALLEL_PARSE_MIN and cpus > 1:
-            self._pool = ProcessPoolExecutor(max_workers=cpus, mp_context=mp.get_context("forkserver"))
-        self._pending: list[tuple[Future, FetchResult, _Settled]] = []
+            ctx = mp.get_context("forkserver")
+            # Replaces the default preload of __main__ (the CLI, which imports every stage).
+            ctx.set_forkserver_preload(["newsletter.parse"])
+            self._pool = ProcessPoolExecutor(max_workers=cpus, mp_context=ctx)
+        self._pending: dict[Future[ParsedFeed | str], tuple[FetchResult, _Settled, _Job]] = {}
         self._done: list[_Parsed] = []
 
     def __enter__(self) -> _Parsers:
@@ -617,29 +619,41 @@ class _Parsers:
 
     def submit(self, result: FetchResult, settled: _Settled, now: dt.datetime) -> None:
         url = result.final_url or result.source.url
-        args = (result.data or b"", result.source.id, url, result.content_type, now)
+        job: _Job = (result.data or b"", result.source.id, url, result.content_type, now)
         if self._pool is None:
-            self._done.append((result, settled, _parse_job(*args)))
+            self._done.append((result, settled, _parse_job(*job)))
+            return
+        try:
+            future = self._pool.submit(_parse_job, *job)
+        except BrokenProcessPool:
+            self._pool = None  # a worker was killed (out of memory?): parse the rest here
+            self._done.append((result, settled, _parse_job(*job)))
         else:
-            self._pending.append((self._pool.submit(_parse_job, *args), result, settled))
+            self._pending[future] = (result, settled, job)
+
+    def _collect(self, future: Future[ParsedFeed | str]) -> None:
+        result, settled, job = self._pending.pop(future)
+        try:
+            parsed = future.result()
+        except BrokenProcessPool:
+            parsed = _parse_job(*job)
+        self._done.append((result, settled, parsed))
 
     def ready(self) -> list[_Parsed]:
         """Parsed bodies that are finished now, without waiting for the others."""
-        still = []
-        for future, result, settled in self._pending:
-            if future.done():
-                self._done.append((result, settled, future.result()))
-            else:
-                still.append((future, result, settled))
-        self._pending = still
+        for future in [f for f in self._pending if f.done()]:
+            self._collect(future)
         done, self._done = self._done, []
         return done
 
-    def drain(self) -> list[_Parsed]:
-        for future, result, settled in self._pending:
-            self._done.append((result, settled, future.result()))
-        self._pending = []
-        return self.ready()
+    def drain(self) -> Iterator[_Parsed]:
+        """Every body still parsing, each as soon as it is finished (not in submission order)."""
+        yield from self.ready()
+        while self._pending:
+            finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
+            for future in finished:
+                self._collect(future)
+            yield from self.ready()
 
 
 def _editor_labels_win(story: Story) -> Story:

@@ -326,3 +326,21 @@ def parse_feed(
         items=tuple(items.values()),
         problem="; ".join(problems) or None,
     )
+
+
+def parse_or_reason(
+    data: bytes, source_id: str, url: str, content_type: str | None, now: dt.datetime
+) -> ParsedFeed | str:
+    """parse_feed for a batch fetch: a body that is no feed comes back as its one-line reason.
+
+    Worker processes run this (it lives here, not in app.py, so a worker imports only this module).
+    Any other exception is a parser bug on odd input; it fails that one source, never the run.
+    """
+    try:
+        return parse_feed(data, source_id=source_id, url=url, content_type=content_type, now=now)
+    except FeedParseError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - one hostile feed must not stop a fetch
+        detail = " ".join(str(exc).split())[:120]
+        where = f"{url}: " if url else ""
+        return f"{where}could not parse this feed ({type(exc).__name__}: {detail}); please report it"

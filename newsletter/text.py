@@ -6,6 +6,7 @@ Templates build one-line entries from these, so every function accepts any strin
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
@@ -20,12 +21,18 @@ _BLOCK_RE = re.compile(
 )
 _BR_RE = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
 _PARA_SPLIT_RE = re.compile(r"\n[ \t\r\f\v\u00a0\u3000]*\n\s*")
-_SPACE_RE = re.compile(r"\s+")
+_ESCAPED_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_WORD_RE = re.compile(r"\w+")
+_WHITESPACE_RE = re.compile(r"\s")
+_INITIALS_RE = re.compile(r"(?:[a-z]\.)+[a-z]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STRIP_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, link_rel=None)
 
 # Sentence ends: Latin punctuation needs whitespace (or the end) after it, CJK full stops do not.
+# Written to start with one character class (the first character of either kind of end), which lets
+# the regex engine skip ahead to candidates instead of trying both branches at every offset.
 _SENTENCE_END_RE = re.compile(
-    r"(?:[.!?…]+[\"'”’»)\]]*(?=\s|$))|(?:[。！？]+[」』”’）)]*)",
+    r"[.!?…。！？](?:(?<=[.!?…])[.!?…]*[\"'”’»)\]]*(?=\s|$)|(?<=[。！？])[。！？]*[」』”’）)]*)",
 )
 _ABBREVIATIONS = frozenset(
     [
@@ -75,31 +82,47 @@ _ABBREVIATIONS = frozenset(
 _CJK_RE = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _TRAILING_PUNCT = " \t\n,;:-–—(\"'“‘/\\&"
 
-_BOILERPLATE_PARA_RES = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^the post\b.{0,400}\bappeared first on\b.{0,200}$",
-        r"^this (?:article|story|post) (?:was )?(?:originally|first) "
-        r"(?:appeared|published|posted)\b.{0,300}$",
-        r"^(?:read|continue reading|read more|keep reading|read the (?:full|rest of the|whole) "
-        r"(?:story|article|post)|full story|more)\b.{0,120}$",
-        r"^(?:share|tweet|subscribe|sign up|follow us|follow\b.{0,40}\bon|like us on|join us on|"
-        r"click here|get the latest|download (?:the|our) app|view (?:comments|original)|"
-        r"leave a comment|\d+ comments?|comments?)\b.{0,200}$",
-        r"^(?:photo|image|credit|source)s?:.{0,120}$",
+_BOILERPLATE_PARA_RE = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            r"^the post\b.{0,400}\bappeared first on\b.{0,200}$",
+            r"^this (?:article|story|post) (?:was )?(?:originally|first) "
+            r"(?:appeared|published|posted)\b.{0,300}$",
+            r"^(?:read|continue reading|read more|keep reading|read the (?:full|rest of the|whole) "
+            r"(?:story|article|post)|full story|more)\b.{0,120}$",
+            r"^(?:share|tweet|subscribe|sign up|follow us|follow\b.{0,40}\bon|like us on|join us on|"
+            r"click here|get the latest|download (?:the|our) app|view (?:comments|original)|"
+            r"leave a comment|\d+ comments?|comments?)\b.{0,200}$",
+            r"^(?:photo|image|credit|source)s?:.{0,120}$",
+        )
+    ),
+    re.IGNORECASE,
+)
+# Trailing boilerplate glued to the last sentence of a paragraph, each with the words it cannot match
+# without: searching a paragraph for a few words is far cheaper than trying a regex at every offset.
+_BOILERPLATE_TAIL_RES: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    (kw, re.compile(p, re.IGNORECASE))
+    for kw, p in (
+        (
+            ("appeared first on",),
+            r"\s*the post\b.{0,400}?\bappeared first on\b[^.]{0,200}\.?\s*$",
+        ),
+        (
+            ("originally ", "first "),
+            r"\s*this (?:article|story|post) (?:was )?(?:originally|first) (?:appeared|published)\b.{0,300}$",
+        ),
+        (("]", ")"), r"\s*(?:\[\s*(?:…|\.\.\.|&hellip;|more)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$"),
+        (
+            ("read more", "continue reading", "keep reading", "read the full", "more »"),
+            r"\s*(?:read more|continue reading|keep reading|read the full (?:story|article)|more »)"
+            r"(?:\s*(?:»|→|›|\.\.\.|…))?(?:\s+(?:at|on)\s+[^.]{0,80})?\.?\s*$",
+        ),
     )
 ]
-# Trailing boilerplate glued to the last sentence of a paragraph.
-_BOILERPLATE_TAIL_RES = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\s*the post\b.{0,400}?\bappeared first on\b[^.]{0,200}\.?\s*$",
-        r"\s*this (?:article|story|post) (?:was )?(?:originally|first) (?:appeared|published)\b.{0,300}$",
-        r"\s*(?:\[\s*(?:…|\.\.\.|&hellip;|more)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$",
-        r"\s*(?:read more|continue reading|keep reading|read the full (?:story|article)|more »)"
-        r"(?:\s*(?:»|→|›|\.\.\.|…))?(?:\s+(?:at|on)\s+[^.]{0,80})?\.?\s*$",
-    )
-]
+# Under re.IGNORECASE these non-ASCII letters match ASCII ones in the keywords above; str.lower() keeps
+# them apart, so they are folded before the keyword check (which must never skip a real match).
+_FOLD = str.maketrans({"ſ": "s", "K": "k", "ı": "i", "İ": "i"})
 _ELLIPSIS_BRACKET_RE = re.compile(r"\s*\[\s*(?:…|\.\.\.|&hellip;)\s*\]")
 
 TRACKING_PARAMS = frozenset(
@@ -148,15 +171,43 @@ _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
 _BAD_HOST_RE = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f/?#@]")
 
 
+def _squash(text: str) -> str:
+    r"""Whitespace runs as one space, ends stripped: re.sub(r"\s+", " ", text).strip() at C speed.
+
+    str.split() and the regex \s agree on what whitespace is (checked over every code point).
+    """
+    return " ".join(text.split())
+
+
+def _strip_tags(text: str) -> str:
+    """Text with every tag stripped and entities decoded (nh3's HTML parser), script/style dropped."""
+    if "<" not in text and "&" not in text:
+        # Nothing for a parser to do beyond the HTML input stream's own normalisation, done here:
+        # one leading BOM dropped, CR LF and CR become LF, NUL removed.
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return _no_surrogates(text.replace("\x00", "") if "\x00" in text else text)
+    # nh3 (Rust, html5ever) strips every tag robustly; its output is escaped text, so unescape once.
+    return html.unescape(_STRIP_CLEANER.clean(_no_surrogates(text)))
+
+
+def _no_surrogates(text: str) -> str:
+    """Lone surrogates (JSON feeds can carry them) replaced: nh3 cannot encode them and would raise."""
+    return _SURROGATE_RE.sub("\ufffd", text) if not text.isascii() and _SURROGATE_RE.search(text) else text
+
+
 def html_to_text(html_text: str) -> str:
     """Plain text of HTML: paragraphs split by blank lines, entities decoded, script/style dropped."""
     if not html_text:
         return ""
-    marked = _BR_RE.sub("\n", html_text)
-    marked = _BLOCK_RE.sub("\n\n", marked)
-    # nh3 (Rust, html5ever) strips every tag robustly; its output is escaped text, so unescape once.
-    text = html.unescape(_STRIP_CLEANER.clean(marked))
-    paragraphs = (_SPACE_RE.sub(" ", p).strip() for p in _PARA_SPLIT_RE.split(text))
+    marked = html_text
+    if "<" in marked:
+        marked = _BR_RE.sub("\n", marked)
+        marked = _BLOCK_RE.sub("\n\n", marked)
+    text = _strip_tags(marked)
+    paragraphs = (_squash(p) for p in _PARA_SPLIT_RE.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -165,23 +216,27 @@ def plain_title(text: str) -> str:
     if not text:
         return ""
     if "<" in text or "&" in text:
-        text = html.unescape(_STRIP_CLEANER.clean(text))
+        text = html.unescape(_STRIP_CLEANER.clean(_no_surrogates(text)))
         # Titles are often double-escaped ("&amp;amp;"); one more pass only when it still looks escaped.
-        if re.search(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});", text):
+        if "&" in text and _ESCAPED_RE.search(text):
             text = html.unescape(text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return _squash(text)
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
     """Whether the '.' ending at text[end-1] closes an abbreviation or an initial rather than a sentence."""
-    start = end - 1
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
+    start = text.rfind(" ", 0, end - 1) + 1
+    if _WHITESPACE_RE.search(text, start, end - 1):  # other whitespace: text was not collapsed
+        start = end - 1
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
     word = text[start : end - 1].lower().lstrip("(\"'“‘")
     if word in _ABBREVIATIONS:
         return True
     # Single initials ("J. Smith") and dotted acronyms ("U.S.") are not sentence ends.
-    return len(word) == 1 and word.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+    if len(word) == 1:
+        return word.isalpha()
+    return "." in word and bool(_INITIALS_RE.fullmatch(word))
 
 
 def _sentence_ends(text: str) -> list[int]:
@@ -198,7 +253,11 @@ def _sentence_ends(text: str) -> list[int]:
 
 def sentences(text: str) -> list[str]:
     """Split plain text into sentences (Latin . ! ? and CJK 。！？), whitespace collapsed."""
-    text = _SPACE_RE.sub(" ", text or "").strip()
+    return _split_sentences(_squash(text or ""))
+
+
+def _split_sentences(text: str) -> list[str]:
+    """sentences() of text that is already collapsed and stripped."""
     if not text:
         return []
     out: list[str] = []
@@ -216,13 +275,19 @@ def sentences(text: str) -> list[str]:
 
 
 def _norm_key(text: str) -> str:
-    return re.sub(r"\W+", " ", text.lower()).strip()
+    r"""Lower-case words joined by one space: the same as re.sub(r"\W+", " ", text.lower()).strip()."""
+    return " ".join(_WORD_RE.findall(text.lower()))
 
 
 def _strip_tail(paragraph: str) -> str:
-    for rx in _BOILERPLATE_TAIL_RES:
-        paragraph = rx.sub("", paragraph)
-    return _ELLIPSIS_BRACKET_RE.sub("", paragraph).strip()
+    folded = paragraph.lower() if paragraph.isascii() else paragraph.translate(_FOLD).lower()
+    for keywords, rx in _BOILERPLATE_TAIL_RES:
+        # Each pattern only ever removes a suffix, so words missing before cannot appear after.
+        if any(k in folded for k in keywords):
+            paragraph = rx.sub("", paragraph)
+    if "[" in paragraph:
+        paragraph = _ELLIPSIS_BRACKET_RE.sub("", paragraph)
+    return paragraph.strip()
 
 
 def clean_summary(html_or_text: str) -> str:
@@ -231,22 +296,27 @@ def clean_summary(html_or_text: str) -> str:
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept: list[str] = []
+    boilerplate = _BOILERPLATE_PARA_RE.match
     for paragraph in text.split("\n\n"):
         paragraph = _strip_tail(paragraph)
-        if not paragraph or any(rx.match(paragraph) for rx in _BOILERPLATE_PARA_RES):
+        if not paragraph or boilerplate(paragraph):
             continue
-        key = _norm_key(paragraph)
+        # The same as sentences(paragraph): it is stripped already.
+        split = _split_sentences(_squash(paragraph))
+        skeys = [_norm_key(sentence) for sentence in split]
+        # Sentences cover the paragraph and each ends in a non-word character, so in ASCII (where
+        # lower() works letter by letter) the paragraph's key is theirs joined: no second pass.
+        key = " ".join(k for k in skeys if k) if paragraph.isascii() else _norm_key(paragraph)
         if not key or key in seen_paragraphs:
             continue
         seen_paragraphs.add(key)
         fresh = []
-        for sentence in sentences(paragraph):
-            skey = _norm_key(sentence)
+        for sentence, skey in zip(split, skeys, strict=True):
             # Very short fragments ("Yes.") may legitimately repeat; only dedupe real sentences.
             if len(skey) >= 12 and skey in seen_sentences:
                 continue
             seen_sentences.add(skey)
-            if any(rx.match(sentence) for rx in _BOILERPLATE_PARA_RES):
+            if boilerplate(sentence):
                 continue
             fresh.append(sentence)
         if fresh:
@@ -272,7 +342,7 @@ def cut(text: str, max_chars: int) -> str:
     """
     if max_chars < 1:
         raise ValueError("max_chars must be at least 1")
-    text = _SPACE_RE.sub(" ", text or "").strip()
+    text = _squash(text or "")
     if len(text) <= max_chars:
         return text
     ends = [e for e in _sentence_ends(text) if e <= max_chars]
@@ -310,6 +380,14 @@ def _is_tracking(pair: str) -> bool:
 
 def canonical_url(url: str, base: str = "") -> str:
     """The URL that identifies an article: absolute http(s), no fragment, no tracking parameters; else ""."""
+    # Parsing asks for the same link twice (to pick it, then to store it): a small cache, for
+    # ordinary-sized URLs only, so a hostile feed's huge links cannot fill memory.
+    if len(url) + len(base) <= 2048:
+        return _canonical_cached(url, base)
+    return _canonical_url(url, base)
+
+
+def _canonical_url(url: str, base: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
@@ -340,6 +418,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 def _percent(match: re.Match[str]) -> str:
     return f"%{ord(match.group()):02X}"
 
+
+_canonical_cached = functools.lru_cache(maxsize=1024)(_canonical_url)
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
