@@ -1,16 +1,21 @@
 """Group items that tell the same event into stories, for any script (English, Chinese, Japanese, Korean).
 
-How two items are compared (the scale of `ranking.cluster_threshold`):
-  similarity = cosine of IDF-weighted shingle vectors of title (counted twice) + the start of the summary,
-  multiplied by 0.6 when both items state money figures and share none (two rounds by one company).
-  0 = nothing in common, 1 = the same text; the cosine is raised to a power (POWER_*) so that 0.5 sits
-  between same/different on the hand-written pairs of tests/test_cluster.py. Lower merges more, higher
-  merges only close rewrites. Two items from the SAME source merge only when near-identical (>= 0.9).
-Shingles: lower-cased Latin words (plurals folded, stop words dropped), figures normalised to one token
-("$450 million", "US$450M" and "4.5亿美元" -> "#4.5e+08"), and character bigrams of Han, Katakana and Hangul
-runs, so Chinese, Japanese and Korean text needs no word segmenter.
-Scale: no all-pairs comparison. Each item is indexed under its few most distinctive shingles (blocking);
-only items sharing such a key are compared, and a key held by too many items is no key at all.
+Two items are compared on evidence, not on word overlap alone (short summaries share little text, and
+near misses share the company name):
+  text      cosine of IDF-weighted shingles: Latin words (stop words dropped, cut to 5 letters), character
+            bigrams of Han/Kana/Hangul runs (no word segmenter needed), and names
+  names     shared names: capitalised or mixed-case words (Zepto, YU7, HBM4), aliases folded to one
+            name (Hon Hai = Foxconn, 小米 = Xiaomi, 삼성전자 = Samsung); the headline's first name counts most
+  figures   shared money (any notation and currency: $16.5bn ~ 22조8천억원), percentages, counts
+  conflicts different money figures, different quarters (Q2 vs Q3), different countries or cities: each is
+            strong evidence of a different event; items days apart are weak evidence
+The evidence is summed with weights fitted on the tuning half of tests/data/story_pairs.jsonl and
+squashed to 0..1: `ranking.cluster_threshold` is the score two items need to be one story, 0.5 meaning
+"as likely the same event as not" on those pairs. Lower merges more; higher merges only sure pairs.
+Two items from the SAME source merge only when their text is near-identical (a repost or an update).
+Stories are grown by average link, strongest pairs first, so one round-up cannot chain two events.
+Scale: no all-pairs comparison. Each item is indexed under its few most distinctive shingles and names
+(blocking); only items sharing such keys are compared, and a key held by too many items is no key at all.
 """
 
 from __future__ import annotations
@@ -19,215 +24,221 @@ import dataclasses
 import gc
 import itertools
 import math
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 from .errors import ConfigError
 from .models import Item, Story
+from .storyfacts import (
+    ALIASES,
+    CJK_NAME_RE,
+    PLACES,
+    WEAK,
+    WEAK_FACTOR,
+    Figure,
+    events,
+    figures,
+    fold_case,
+    names,
+    ordinals,
+    quarters,
+    tokens,
+    word_token,
+)
 
-PREFIX = 5  # English words are cut to 5 letters: raises/raised/raising, centre/centres match
 SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts
-FIGURE_PENALTY = 0.6  # both name money figures, none shared: probably a different deal
-SAME_SOURCE_MIN = 0.9  # one outlet's two items are one story only when nearly identical
-LINK_FACTOR = 0.6  # a merged story's average similarity must stay >= threshold * this (stops chaining)
+SAME_SOURCE_TEXT = 0.8  # one outlet's two items are one story only when their text cosine is this high
+LINK_FACTOR = 0.7  # a merged story's average score must stay >= threshold * this (stops chaining)
 MAX_STORY = 60  # no story grows past this many items (a runaway merge is a bug, not news)
-# Cosine is raised to a power so that 0.5 sits where same/different pairs part: cosine 0.30 for English
-# text, 0.45 for CJK text (character bigrams share more by chance). Calibrated on hand-written pairs.
-POWER_LATIN = 0.576  # 0.30 ** 0.576 == 0.5
-POWER_CJK = 0.87  # 0.45 ** 0.87 == 0.5
-KEYS_PER_ITEM = 8  # blocking keys per item: its most distinctive shingles
+KEYS_PER_ITEM = 10  # blocking keys per item: its most distinctive shingles and names
+KEY_MAX_ITEMS = 40  # a key held by more items than this is too common to block on
 MIN_SHARED_KEYS = 2  # items compared only when they share this many blocking keys
-KEY_MAX_ITEMS = 40  # a shingle held by more items than this is too common to block on
 PRIOR_DOCS = 200  # pseudo-documents in the IDF, so a small batch does not zero out shared names
+GATED = 0.3  # the most a pair failing a gate can score (below any sensible threshold)
+MIN_TEXT = 0.15  # items without a lead name each and no shared figure need this much text in common
+DAYS_APART = 3.0  # items published further apart than this are weakly evidence of different events
 
-# Words that say nothing about which event an item is about. Dropped entirely.
-_STOP_WORDS = """a an the and or but of to in on at by for with from as is are was were be been being it
-    its this that these those has have had will would can could may might should do does did not no
-    than then so such
-    into over after before about up down out off more most new also says said say per via amid who what
-    which when where why how all any each other their there they them he she his her we our you your i
-    up just like one two three year years week month day today yesterday latest get gets got while
-    now still even only very much many since until under between against through during its"""
-_STOP = frozenset(_STOP_WORDS.split())
-# Words common in tech news: kept, but weigh little (a shared "startup" is not a shared event).
-_WEAK_WORDS = """company companies startup firm group business market report reports reported according
-    raise raises raised raising round funding fund investor investors investment invest billion million
-    valuation series deal share shares stock price percent tech technology technologies ai chip chips news
-    plan plans launch launches launched announce announced announces ceo chief executive us china
-    india japan korea south asia global world make makes made set sets take takes big top"""
-_WEAK = frozenset(w[:PREFIX] for w in _WEAK_WORDS.split())
-_WEAK_FACTOR = 0.3
-# Han characters that are grammar rather than content; a bigram holding one is dropped.
-_HAN_STOP = frozenset("的了是在和与及将已对为等也这其并被于从把而之或就都由向以")
-
-_MULT = {
-    "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
-    "billion": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12, "lakh": 1e5, "crore": 1e7, "cr": 1e7,
-    "万": 1e4, "萬": 1e4, "만": 1e4, "千万": 1e7, "千萬": 1e7, "亿": 1e8, "億": 1e8, "억": 1e8,
-    "兆": 1e12, "조": 1e12,
-}  # fmt: skip
-_CUR = r"(?:us\$|s\$|hk\$|nt\$|a\$|rmb|usd|cny|jpy|krw|inr|rs\.?|\$|¥|￥|₹|€|£|₩)"
-_UNIT = (
-    r"(?:thousand|million|billion|trillion|crore|lakh|mln|mn|bn|tn|cr|k|m|b|t"
-    r"|千万|千萬|万|萬|亿|億|兆|만|억|조)"
-)
-_SUFFIX = r"(?:dollars?|yuan|yen|won|rupees?|美元|元|円|ドル|달러|원)"
-_FIGURE_RE = re.compile(
-    r"(?=[\d$¥￥₹€£₩uhsnarcjki])"  # cheap first-character filter: most positions start no figure
-    r"(?:(?P<pct>\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)"
-    rf"|(?:(?P<cur>{_CUR})\s?)?(?P<num>\d[\d,]*(?:\.\d+)?)(?:\s?(?P<unit>{_UNIT})(?![a-z]))?"
-    rf"(?:\s?(?P<suf>{_SUFFIX}))?)"
-)
-_TOKEN_RE = re.compile(
-    r"[a-z0-9][a-z0-9'’]*"
-    r"|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a0-\u30ff\u31f0-\u31ff々〆ー]+"
-    r"|[\uac00-\ud7af]+"
-)
-_HAS_DIGIT = re.compile(r"\d")
-PHRASES = False
-_SERIES_RE = re.compile(r"\bseries ([a-h])\b")
+# Evidence weights, fitted by logistic regression on the tuning half of story_pairs.jsonl
+# (bench/bench_cluster.py --fit) and rounded; score = 1 / (1 + exp(-(BIAS + sum of weight * feature))).
+W_TEXT = 0.2  # text cosine, 0..1
+W_NAMES = 0.3  # shared names, capped at 3 (the headline's first name counts double)
+W_FIGURES = 1.4  # shared figures, capped at 2
+W_LEAD_MISSING = 0.1  # per item whose headline's first name the other item never mentions
+W_NO_NAME = -0.5  # no shared name at all
+W_MONEY_CONFLICT = -1.6  # both state money, no amount in common
+W_PCT_CONFLICT = -0.5  # both state percentages, none in common
+W_QUARTER_CONFLICT = -1.7  # Q2 results vs Q3 results
+W_PLACE_CONFLICT = -1.1  # both name countries or cities, none in common
+W_DAYS_APART = -2.5  # published more than DAYS_APART days apart: a prior (the labelled pairs carry no dates)
+W_EVENT_SAME = 0.3  # both headlines report the same kind of event (a listing, results, job cuts)
+W_EVENT_CONFLICT = -1.6  # both report a kind of event, never the same kind
+W_UNSHARED = -1.0  # per headline name (up to 3) the other item never mentions
+W_COUNT_CONFLICT = -2.3  # both state counts (jobs, units), none in common
+W_DATE_CONFLICT = -1.9  # both name a day (Feb 29, March 15), none in common
+W_ORDINAL_CONFLICT = -1.9  # headlines with different ordinals: the third launch vs the fourth
+BIAS = 1.0
 
 
-def _figure(m: re.Match[str]) -> str | None:
-    """One figure token, or None when the number is only a number (a year, a count)."""
-    if m.group("pct"):
-        return f"%{float(m.group('pct')):g}"
-    cur, unit, suf = m.group("cur"), m.group("unit"), m.group("suf")
-    try:
-        value = float(m.group("num").replace(",", ""))
-    except ValueError:
-        return None
-    if not (cur or unit or suf):
-        return None  # a bare number: a year, a count, a model name
-    if not (cur or suf) and (unit in ("m", "b", "t", "k") or (not unit and value < 1000)):
-        return None  # "5 m" is five metres more often than five million; "12" is a count
-    if unit:
-        value *= _MULT[unit]
-    return f"#{value:.2g}" if value >= 1e6 else f"#{value:g}"
-
-
-def _word_token(word: str) -> str:
-    """A Latin word as a shingle ("" to drop it): possessive and plural folded, cut to PREFIX letters."""
-    word = word.strip("'’").replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) < 2 or word in _STOP or (word.isdigit() and len(word) < 4):
-        return ""
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "series")):
-        word = word[:-3] + "y" if word.endswith("ies") else word[:-1]
-    return word if word[0].isdigit() else word[:PREFIX]
-
-
-def _cjk_tokens(run: str) -> list[str]:
-    """Character bigrams of a Han/Kana/Hangul run, skipping grammar characters."""
-    if len(run) == 1:
-        return [] if run in _HAN_STOP else [run]
-    return [
-        run[i : i + 2] for i in range(len(run) - 1) if run[i] not in _HAN_STOP and run[i + 1] not in _HAN_STOP
-    ]
-
-
-# Words repeat across a week's items: memoise their shingles (bounded, cleared when full).
-_CACHE: dict[str, tuple[str, ...]] = {}
-_CACHE_MAX = 500_000
-
-
-def shingles(text: str) -> tuple[Counter[str], frozenset[str]]:
-    """Shingle counts of a text, and the money figures in it (see the module docstring)."""
-    norm = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
-    counts: Counter[str] = Counter()
-    money: set[str] = set()
-
-    def take(m: re.Match[str]) -> str:
-        tok = _figure(m)
-        if not tok:
-            return m.group(0)
-        counts[tok] += 1
-        if tok.startswith("#") and float(tok[1:]) >= 1e6:
-            money.add(tok)
-        return " "  # a figure counts once, not again as the word "450m"
-
-    if _HAS_DIGIT.search(norm):
-        norm = _FIGURE_RE.sub(take, norm)
-        for m in _SERIES_RE.finditer(norm):
-            counts["series-" + m.group(1)] += 1
-    elif "series " in norm:
-        for m in _SERIES_RE.finditer(norm):
-            counts["series-" + m.group(1)] += 1
-    if len(_CACHE) > _CACHE_MAX:
-        _CACHE.clear()
-    out: list[str] = []
-    for chunk in _TOKEN_RE.findall(norm):
-        toks = _CACHE.get(chunk)
-        if toks is None:
-            if chunk[0] < "\u3000":
-                word = _word_token(chunk)
-                toks = (word,) if word else ()
-            else:
-                toks = tuple(_cjk_tokens(chunk))
-            _CACHE[chunk] = toks
-        out.extend(toks)
-    counts.update(out)
-    return counts, frozenset(money)
-
-
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Doc:
-    """An item's comparison form: unit-length weight vector, money figures, source."""
+    """An item's comparison form (see the module docstring)."""
 
-    vec: dict[str, float]
-    money: frozenset[str]
+    vec: dict[str, float]  # unit-length IDF-weighted shingles
+    lead: str  # the headline's first name
+    names: frozenset[str]
+    places: frozenset[str]
+    figures: tuple[Figure, ...]
+    by_kind: dict[str, tuple[Figure, ...]]  # money ($1m or more), pct, count, date: for conflicts
+    quarters: frozenset[int]
+    events: frozenset[str]  # kinds of event the headline reports (listing, results, jobs, ...)
+    ordinals: frozenset[int]
+    title_names: frozenset[str]
     source: str
-    cjk: float  # share of shingles that are CJK character bigrams
+    when: float  # POSIX seconds
+    cjk: bool  # written mostly in Chinese, Japanese or Korean script
 
 
-def _tf(item: Item) -> tuple[Counter[str], frozenset[str]]:
-    title, tmoney = shingles(item.title)
-    body, bmoney = shingles(item.summary[:SUMMARY_CHARS])
-    for tok, n in title.items():
-        body[tok] += 2 * n  # the headline names the event; count it above the body
-    return body, tmoney | bmoney
+def _counts(item: Item) -> Counter[str]:
+    """Shingle counts of an item: the headline counted three times, CJK names as their Latin word."""
+    summary = item.summary[:SUMMARY_CHARS]
+    head = tokens(item.title)
+    counts = Counter(tokens(summary) + head + head + head)  # the headline names the event: it counts thrice
+    if not (item.title.isascii() and summary.isascii()):
+        for m in CJK_NAME_RE.finditer(fold_case(item.title + " " + summary)):
+            counts[word_token(ALIASES.get(m.group(0)) or PLACES[m.group(0)])] += 1  # 小米 = xiaom
+    return counts
+
+
+def _vectors(items: Sequence[Item]) -> tuple[list[dict[str, float]], list[list[str]]]:
+    """Unit IDF-weighted shingle vectors (IDF over this batch, smoothed by PRIOR_DOCS) and blocking keys."""
+    raw = [_counts(it) for it in items]
+    df: Counter[str] = Counter()
+    for counts in raw:
+        df.update(counts.keys())
+    total = len(items) + PRIOR_DOCS
+    idf = {t: math.log(total / (n + 1)) * (WEAK_FACTOR if t in WEAK else 1.0) for t, n in df.items()}
+    vecs: list[dict[str, float]] = []
+    keys: list[list[str]] = []
+    for counts in raw:
+        vec = {t: idf[t] if n == 1 else (1.0 + math.log(n)) * idf[t] for t, n in counts.items()}
+        norm = math.sqrt(sum([w * w for w in vec.values()])) or 1.0
+        vec = {t: w / norm for t, w in vec.items()}
+        vecs.append(vec)
+        best = sorted((t for t in vec if 1 < df[t] <= KEY_MAX_ITEMS), key=lambda t: (-vec[t], t))
+        keys.append(best[:KEYS_PER_ITEM])
+    return vecs, keys
+
+
+def _build(items: Sequence[Item], vecs: list[dict[str, float]], which: Sequence[int]) -> dict[int, _Doc]:
+    """Comparison forms of the items at these indices (only items some candidate pair holds need one)."""
+    found = {i: names(items[i].title, items[i].summary[:SUMMARY_CHARS]) for i in which}
+    common: set[str] = set()  # words the batch writes in lower case: a capitalised sentence opener is no name
+    for n in found.values():
+        common.update(n.lower)
+    docs: dict[int, _Doc] = {}
+    for i in which:
+        it, nm = items[i], found[i]
+        summary = it.summary[:SUMMARY_CHARS]
+        text = it.title + "\n" + summary
+        lead, all_names = nm.settle(common)
+        figs = figures(text)
+        docs[i] = _Doc(
+            vecs[i], lead, all_names, nm.places, figs, _by_kind(figs), quarters(text),
+            events(it.title, summary), ordinals(it.title), nm.title & all_names, it.source_id,
+            it.published.timestamp(), _mostly_cjk(it.title),
+        )  # fmt: skip
+    return docs
+
+
+def _docs(items: Sequence[Item]) -> tuple[list[_Doc], list[list[str]]]:
+    """Every item's comparison form, and its blocking keys."""
+    vecs, keys = _vectors(items)
+    docs = _build(items, vecs, range(len(items)))
+    return [docs[i] for i in range(len(items))], keys
+
+
+def _mostly_cjk(text: str) -> bool:
+    return not text.isascii() and sum(c > "\u2fff" for c in text) * 2 > len(text.replace(" ", ""))
+
+
+def features(a: _Doc, b: _Doc) -> tuple[float, ...]:
+    """The evidence that two items tell one event, in the order of WEIGHTS."""
+    va, vb = a.vec, b.vec
+    if len(va) > len(vb):  # iterate over the shorter vector
+        va, vb = vb, va
+    text = sum([w * vb[t] for t, w in va.items() if t in vb])
+    shared = a.names & b.names
+    lead_shared = (a.lead in shared) or (b.lead in shared)
+    n_names = min(3, len(shared) + lead_shared)
+    missing = (bool(a.lead) and a.lead not in b.names) + (bool(b.lead) and b.lead not in a.names)
+    matched = 0
+    if a.figures and b.figures:
+        matched = sum(1 for f in a.figures if any(f.same(g) for g in b.figures))
+    return (
+        text,
+        float(n_names),
+        float(min(2, matched)),
+        float(missing),
+        float(not shared),
+        float(_conflict(a, b, "money")),
+        float(_conflict(a, b, "pct")),
+        float(bool(a.quarters and b.quarters and a.quarters.isdisjoint(b.quarters))),
+        float(bool(a.places and b.places and a.places.isdisjoint(b.places))),
+        float(abs(a.when - b.when) > DAYS_APART * 86400),
+        float(bool(a.events & b.events)),
+        float(bool(a.events and b.events and a.events.isdisjoint(b.events))),
+        float(min(3, len(a.title_names - b.names) + len(b.title_names - a.names))),
+        float(_conflict(a, b, "count")),
+        float(_conflict(a, b, "date")),
+        float(_ordinal_conflict(a.ordinals, b.ordinals)),
+    )
+
+
+def _ordinal_conflict(a: frozenset[int], b: frozenset[int]) -> bool:
+    """The third launch is not the fourth (but "first" alone is too common to tell anything)."""
+    return bool(a and b and a.isdisjoint(b) and max(a | b) > 1)
+
+
+def _by_kind(figs: tuple[Figure, ...]) -> dict[str, tuple[Figure, ...]]:
+    """Figures by kind; money only from $1m (a share price differs from a deal size in one story)."""
+    out: dict[str, tuple[Figure, ...]] = {}
+    for f in figs:
+        if f.kind != "money" or f.usd >= 1e6:
+            out[f.kind] = (*out.get(f.kind, ()), f)
+    return out
+
+
+def _conflict(a: _Doc, b: _Doc, kind: str) -> bool:
+    """Both state figures of this kind and none of them is shared."""
+    xs, ys = a.by_kind.get(kind, ()), b.by_kind.get(kind, ())
+    return bool(xs and ys) and not any(x.same(y) for x in xs for y in ys)
+
+
+WEIGHTS = (
+    W_TEXT, W_NAMES, W_FIGURES, W_LEAD_MISSING, W_NO_NAME, W_MONEY_CONFLICT, W_PCT_CONFLICT,
+    W_QUARTER_CONFLICT, W_PLACE_CONFLICT, W_DAYS_APART, W_EVENT_SAME, W_EVENT_CONFLICT, W_UNSHARED,
+    W_COUNT_CONFLICT, W_DATE_CONFLICT, W_ORDINAL_CONFLICT,
+)  # fmt: skip
 
 
 def similarity(a: _Doc, b: _Doc) -> float:
     """The 0..1 score the threshold applies to (see the module docstring)."""
-    va, vb = a.vec, b.vec
-    dot = sum([va[t] * vb[t] for t in va.keys() & vb.keys()])
-    if dot <= 0.0:
-        return 0.0
-    if a.money and b.money and not (a.money & b.money):
-        dot *= FIGURE_PENALTY
-    power = POWER_LATIN + (POWER_CJK - POWER_LATIN) * (a.cjk + b.cjk) / 2
-    return min(dot**power, 1.0)
+    if (a.lead and a.lead not in b.names) and (b.lead and b.lead not in a.names):
+        return 0.0  # neither headline's lead name is in the other item: two companies' news
+    f = features(a, b)
+    if a.source == b.source and f[0] < SAME_SOURCE_TEXT:
+        return 0.0  # one outlet does not tell one event twice, bar a repost or an update
+    text, shared_figures, missing = f[0], f[2], f[3]
+    if missing > 1 or (missing and not shared_figures):
+        return min(GATED, _logistic(f))  # a headline's lead name the other item never mentions
+    if text < MIN_TEXT and not shared_figures and not (a.cjk ^ b.cjk) and not (a.lead and b.lead):
+        return min(GATED, _logistic(f))  # a headline without a name, little text in common
+    return _logistic(f)
 
 
-def _is_cjk(token: str) -> bool:
-    return token[0] > "\u2fff"
-
-
-def _docs(items: Sequence[Item]) -> tuple[list[_Doc], list[list[str]]]:
-    """Weight vectors (IDF over this batch, smoothed by PRIOR_DOCS) and each item's blocking keys."""
-    raw = [_tf(it) for it in items]
-    df: Counter[str] = Counter()
-    for counts, _ in raw:
-        df.update(counts.keys())
-    total = len(items) + PRIOR_DOCS
-    idf = {t: math.log(total / (n + 1)) * (_WEAK_FACTOR if t in _WEAK else 1.0) for t, n in df.items()}
-    docs: list[_Doc] = []
-    keys: list[list[str]] = []
-    for it, (counts, money) in zip(items, raw, strict=True):
-        vec = {t: idf[t] if n == 1 else (1.0 + math.log(n)) * idf[t] for t, n in counts.items()}
-        norm = math.sqrt(sum([w * w for w in vec.values()])) or 1.0
-        vec = {t: w / norm for t, w in vec.items()}
-        cjk = 0.0
-        if not (it.title.isascii() and it.summary.isascii()):
-            cjk = sum(n for t, n in counts.items() if _is_cjk(t)) / (sum(counts.values()) or 1)
-        docs.append(_Doc(vec, money, it.source_id, cjk))
-        best = sorted((t for t in vec if 1 < df[t] <= KEY_MAX_ITEMS), key=lambda t: (-vec[t], t))
-        keys.append(best[:KEYS_PER_ITEM])
-    return docs, keys
+def _logistic(f: tuple[float, ...]) -> float:
+    z = BIAS + sum([w * x for w, x in zip(WEIGHTS, f, strict=True)])
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def _candidates(keys: list[list[str]]) -> list[tuple[int, int]]:
@@ -275,12 +286,13 @@ def cluster(
 
 def _cluster(items: Sequence[Item], threshold: float, source_weight: Mapping[str, float]) -> list[Story]:
     items = _dedupe(items)
-    docs, keys = _docs(items)
+    vecs, keys = _vectors(items)
+    pairs = _candidates(keys)
+    docs = _build(items, vecs, sorted({i for pair in pairs for i in pair}))
     edges = []
-    for i, j in _candidates(keys):
+    for i, j in pairs:
         sim = similarity(docs[i], docs[j])
-        floor = max(threshold, SAME_SOURCE_MIN) if docs[i].source == docs[j].source else threshold
-        if sim >= floor:
+        if sim >= threshold:
             edges.append((-sim, i, j))
     edges.sort()
 

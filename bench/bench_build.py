@@ -1,0 +1,132 @@
+"""Benchmark a whole `newsletter build --format md` of a 100k-item week, and show the week index works.
+
+Run: .venv/bin/python bench/bench_build.py [--items 100000] [--weeks 104] [--per-week 5000] [--keep DIR]
+Makes two workspaces from the packaged seeds: store A holds only the week (N synthetic items); store B
+holds the same week plus --weeks other weeks of --per-week items each (about two years). Then times the
+real CLI, `newsletter --workspace W --db D build --week 2026-W10 --style atr --format md`, as a
+subprocess on each, and prints the seconds and t(B)/t(A) (goal: A under 30 s, ratio near 1, since the
+store answers "items of week W" from its publication-time index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_cluster import WEEK, synthetic  # noqa: E402
+
+from newsletter.models import Item, SourceHealth  # noqa: E402
+from newsletter.store import Store  # noqa: E402
+
+SOURCES = ["asia-tech-wire", "chip-street", "pacific-ledger", "monsoon-markets", "seoul-bytes"]
+SOURCES += ["bharat-startup-daily"]
+BATCH = 20_000  # items per save_fetch call (one transaction each)
+CLI = [sys.executable, "-m", "newsletter"]
+
+
+def week_items(n: int) -> list[Item]:
+    """The benchmark week: n synthetic items spread over the seed sources (no labels: build classifies)."""
+    return [
+        dataclasses.replace(it, source_id=SOURCES[k % len(SOURCES)], labels=None, tags=())
+        for k, it in enumerate(synthetic(n))
+    ]
+
+
+def other_weeks(pool: list[Item], weeks: int, per_week: int) -> list[Item]:
+    """Items for `weeks` weeks before the benchmark week, re-dated copies of the pool with their own ids."""
+    out: list[Item] = []
+    for w in range(1, weeks + 1):
+        shift = dt.timedelta(weeks=w)
+        for k in range(per_week):
+            it = pool[(w * per_week + k) % len(pool)]
+            n = w * 10_000_000 + k
+            out.append(
+                dataclasses.replace(
+                    it, id=f"{n:016x}", url=f"https://example.com/w{w}/{k}", published=it.published - shift
+                )
+            )
+    return out
+
+
+def fill(db: Path, items: list[Item]) -> float:
+    """Store items through Store.save_fetch in large batches; returns the seconds it took."""
+    t0 = time.perf_counter()
+    now = dt.datetime.now(dt.UTC)
+    with Store(db) as store:
+        by_source: dict[str, list[Item]] = {}
+        for it in items:
+            by_source.setdefault(it.source_id, []).append(it)
+        for sid, rows in by_source.items():
+            for start in range(0, len(rows), BATCH):
+                store.save_fetch(sid, rows[start : start + BATCH], SourceHealth(source_id=sid), now)
+    return time.perf_counter() - t0
+
+
+def build(workspace: Path, db: Path) -> float:
+    """Seconds for the real CLI to build the week's atr issue as Markdown (draft included)."""
+    cmd = [*CLI, "--workspace", str(workspace), "--db", str(db), "build", "--week", str(WEEK)]
+    cmd += ["--style", "atr", "--format", "md"]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    secs = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"build failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    return secs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=100_000, help="items in the benchmark week")
+    ap.add_argument("--weeks", type=int, default=104, help="other weeks in store B")
+    ap.add_argument("--per-week", type=int, default=5_000, help="items in each other week")
+    ap.add_argument("--keep", type=Path, help="build in this directory and keep it (default: a temp dir)")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.keep or Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        week = week_items(args.items)
+        older = other_weeks(week, args.weeks, args.per_week)
+        print(
+            f"generated {len(week):,} items for {WEEK} and {len(older):,} others"
+            f" in {time.perf_counter() - t0:.1f} s"
+        )
+        secs = {}
+        for name, items in (("A", week), ("B", week + older)):
+            ws = base / f"ws-{name}"
+            subprocess.run(
+                [*CLI, "init", str(ws)],
+                check=True,
+                capture_output=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            db = base / f"store-{name}.sqlite3"
+            print(
+                f"store {name}: {len(items):,} items saved in {fill(db, items):.1f} s"
+                f" ({db.stat().st_size / 1e6:,.0f} MB)"
+            )
+            secs[name] = build(ws, db)
+            out = sorted((ws / "issues" / str(WEEK)).glob("*atr*.md"))
+            size = sum(p.stat().st_size for p in out)
+            print(
+                f"store {name}: build --format md --style atr: {secs[name]:.1f} s"
+                f" ({len(out)} md files, {size:,} bytes)"
+            )
+        print(f"{args.items:,}-item week build: {secs['A']:.1f} s (goal < 30 s for 100,000)")
+        print(f"t(week + 2 years) / t(week only) = {secs['B'] / secs['A']:.2f} (goal near 1)")
+
+
+if __name__ == "__main__":
+    main()

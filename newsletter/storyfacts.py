@@ -1,0 +1,464 @@
+"""What an item states, in any script: shingles, names, places, figures, quarters, ordinals, kinds of event.
+
+The evidence `cluster` weighs to tell whether two items report one event. Names are capitalised or
+mixed-case words (Zepto, YU7, HBM4) with aliases folded (Hon Hai = Foxconn, 小米 = Xiaomi, 삼성전자 =
+Samsung); figures are money in any notation and currency ($16.5bn ~ 22조8천억원), percentages, counts,
+power and dates; shingles are Latin words cut to PREFIX letters and character bigrams of Han/Kana/Hangul
+runs (no word segmenter needed). The tables are a general gazetteer of Asian tech companies and places.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+
+MONEY_FX = 0.04  # different currencies: within 4% after conversion at rough rates
+MONEY_EXACT = 0.02  # same currency: figures within 2% are one figure (rounding)
+PREFIX = 5  # English words are cut to 5 letters: raises/raised/raising, centre/centres match
+_STOP_WORDS = """a an the and or but of to in on at by for with from as is are was were be been being
+    it its this
+    that these those has have had will would can could may might should do does did not no than then so
+    such into over after before about up down out off more most new also says said say per via amid who
+    what which when where why how all any each other their there they them he she his her we our you
+    your i just like one two three year years week month day today yesterday latest get gets got while
+    now still even only very much many since until under between against through during"""
+_STOP = frozenset(_STOP_WORDS.split())
+# Words common in tech news: kept, but weigh little (a shared "startup" is not a shared event).
+_WEAK_WORDS = """company companies startup start firm group business market report reports reported according
+    raise raises raised raising round funding fund investor investors investment invest billion million
+    valuation series deal share shares stock price percent tech technology technologies ai chip chips news
+    plan plans launch launches launched announce announced announces ceo chief executive us china india japan
+    korea south asia global world make makes made set sets take takes big top first record quarter quarterly
+    profit revenue sales"""
+WEAK = frozenset(w[:PREFIX] for w in _WEAK_WORDS.split())
+WEAK_FACTOR = 0.3
+# Capitalised words that name no company or product: a sentence start, a month, a title, a place type.
+_NOT_NAME_WORDS = """a an the and or but of to in on at by for with from as is it its this that these those
+    has have
+    after before about over how why what who when where new more most ceo cfo chief executive ai ipo us
+    uk eu q1 q2 q3 q4 h1 h2 fy jan feb mar apr jun jul aug sep sept oct nov dec january february march
+    april may june july august september october november december monday tuesday wednesday thursday
+    friday saturday sunday none updated update exclusive breaking analysis opinion explainer live watch
+    read more i inc ltd co corp group holdings bank city state government ministry minister president
+    prime north east west central national global world asia asian chinese japanese korean indian
+    taiwanese vietnamese indonesian singaporean malaysian thai filipino american european"""
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+# Aliases folded to one name. Latin phrases are matched on lower-cased text; CJK ones anywhere in a run.
+# A general gazetteer of Asian tech companies and places, not a list of the labelled pairs.
+_ALIAS_TABLE = """
+hon_hai=foxconn 鴻海=foxconn 鸿海=foxconn 富士康=foxconn sk_hynix=hynix 하이닉스=hynix sk_telecom=skt
+sk텔레콤=skt tata_consultancy_services=tcs mitsubishi_ufj=mufg 三菱ufj=mufg sumitomo_mitsui=smbc 三井住友=smbc
+contemporary_amperex=catl 宁德时代=catl 寧德時代=catl changxin_memory=cxmt changxin=cxmt 长鑫=cxmt
+yangtze_memory=ymtc 长江存储=ymtc monetary_authority_of_singapore=mas reserve_bank_of_india=rbi
+kaspi.kz=kaspi one_97_communications=paytm jd.com=jd 京东=jd 京東=jd samsung_electronics=samsung
+삼성=samsung 三星=samsung 小米=xiaomi 华为=huawei 華為=huawei 阿里巴巴=alibaba 阿里=alibaba 腾讯=tencent
+騰訊=tencent 百度=baidu 字节跳动=bytedance 字節跳動=bytedance 抖音=douyin 快手=kuaishou 可灵=kling
+比亚迪=byd 比亞迪=byd 美团=meituan 美團=meituan 拼多多=pinduoduo 中芯=smic 台积电=tsmc 台積電=tsmc
+联发科=mediatek 聯發科=mediatek 联电=umc 聯電=umc 广达=quanta 廣達=quanta 英伟达=nvidia 英偉達=nvidia
+輝達=nvidia 엔비디아=nvidia エヌビディア=nvidia 特斯拉=tesla 테슬라=tesla テスラ=tesla 苹果=apple 蘋果=apple
+애플=apple アップル=apple 谷歌=google 구글=google グーグル=google 微软=microsoft 微軟=microsoft
+亚马逊=amazon 아마존=amazon アマゾン=amazon 宇树=unitree 蓝箭=landspace 深度求索=deepseek 智谱=zhipu
+月之暗面=moonshot 蔚来=nio 小鹏=xpeng 理想汽车=li 吉利=geely 夸克=quark 通义=qwen 千问=qwen 蚂蚁=ant
+支付宝=alipay 联想=lenovo 聯想=lenovo 大疆=dji 荣耀=honor 任天堂=nintendo ソニー=sony 索尼=sony
+ソフトバンク=softbank 软银=softbank 軟銀=softbank トヨタ=toyota 丰田=toyota ホンダ=honda 本田=honda
+日産=nissan 日产=nissan パナソニック=panasonic 楽天=rakuten ラピダス=rapidus キオクシア=kioxia
+東芝=toshiba 日立=hitachi サカナ=sakana オープンai=openai 오픈ai=openai 스위치=switch スイッチ=switch
+현대차=hyundai 현대자동차=hyundai 현대=hyundai 기아=kia 네이버=naver 카카오=kakao 쿠팡=coupang
+두나무=dunamu 업비트=upbit 토스=toss 크래프톤=krafton 리벨리온=rebellions 퓨리오사=furiosa 한화=hanwha
+누리호=nuri 스타링크=starlink 星链=starlink 星鏈=starlink スターリンク=starlink
+"""
+# Places: a shared one is a name; two items naming only different ones are about different places.
+_PLACE_TABLE = """
+china=china chinese=china 中国=china 中國=china 중국=china beijing=china shanghai=shanghai 上海=shanghai
+shenzhen=china hangzhou=china hong_kong=hongkong 香港=hongkong 홍콩=hongkong japan=japan japanese=japan
+日本=japan 일본=japan tokyo=japan kumamoto=kumamoto 熊本=kumamoto hokkaido=hokkaido 北海道=hokkaido
+korea=korea korean=korea south_korea=korea south_korean=korea 한국=korea 韩国=korea 韓国=korea seoul=korea
+서울=korea yongin=yongin 용인=yongin
+pyeongtaek=pyeongtaek 평택=pyeongtaek india=india indian=india 인도=india インド=india 印度=india
+mumbai=india bengaluru=bengaluru bangalore=bengaluru gujarat=gujarat hyderabad=hyderabad
+taiwan=taiwan taiwanese=taiwan 台湾=taiwan 台灣=taiwan 대만=taiwan 台湾=taiwan taipei=taiwan
+singapore=singapore singaporean=singapore 新加坡=singapore 싱가포르=singapore シンガポール=singapore
+malaysia=malaysia malaysian=malaysia 马来西亚=malaysia johor=johor penang=penang indonesia=indonesia
+indonesian=indonesia 印尼=indonesia jakarta=indonesia batam=batam vietnam=vietnam vietnamese=vietnam
+越南=vietnam 베트남=vietnam thailand=thailand thai=thailand 泰国=thailand philippines=philippines
+manila=philippines pakistan=pakistan bangladesh=bangladesh sri_lanka=srilanka nepal=nepal
+kazakhstan=kazakhstan uzbekistan=uzbekistan hungary=hungary europe=europe germany=germany
+united_states=us american=us 미국=us 美国=us 美國=us 米国=us texas=texas 텍사스=texas テキサス=texas
+arizona=arizona austin=austin nasdaq=nasdaq 纳斯达克=nasdaq 나스닥=nasdaq nyse=nyse
+"""
+
+# What kind of event an item reports, from its words (cut to PREFIX letters) and CJK terms. Two items about
+# one company but different kinds of event (a listing, a quarter's results) are different stories.
+_EVENT_TABLE = """
+listing: ipo debut lists listing listed nasdaq 上市 上場 상장 공모 招股
+results: profit loss revenue earnings results income quarter quarterly 净利润 营收 利益 決算 영업이익 실적
+results: 매출
+jobs: jobs job layoffs lay staff workforce employees cuts 裁员 削減 감원 구조조정
+funding: raises raised round series funding valuation 融资 調達 유치
+deal: buy buys acquire acquisition takeover stake merger merge swap tie 收购 買収 인수 합병 统合 統合 주식교환
+hack: hack hacked hacker breach cyberattack ransomware attack theft stolen leak 黑客 해킹 유출 攻撃
+rules: fine fined penalty ban bans bars rule rules law licence license permit curbs regulator 罚款 과징금
+rules: 禁止 規制
+launch: launches launched releases release phone glasses 发布 發布 公開 출시 开售 開售
+plant: plant fab factory ground 工厂 工場 공장 晶圓廠 動工
+sales: sells sold orders shipments units 销量 販売 출하
+"""
+
+
+def _table(text: str) -> dict[str, str]:
+    """A table of "alias=name" pairs (an underscore stands for a space)."""
+    return {k.replace("_", " "): v for k, _, v in (pair.partition("=") for pair in text.split())}
+
+
+ALIASES = _table(_ALIAS_TABLE)
+
+PLACES = _table(_PLACE_TABLE)
+_PLACE_IDS = frozenset(PLACES.values())
+_LATIN_PHRASES = {k: v for k, v in {**PLACES, **ALIASES}.items() if k.isascii()}
+_CJK_NAMES = {k: v for k, v in {**PLACES, **ALIASES}.items() if not k.isascii()}
+_PHRASE_RE = re.compile(
+    r"\b(?:" + "|".join(re.escape(p) for p in sorted(_LATIN_PHRASES, key=len, reverse=True) if " " in p)
+    + r")\b",
+    re.IGNORECASE,
+)  # fmt: skip
+_HEADS = {p.split()[0] for p in _LATIN_PHRASES if " " in p}
+_HEAD_FORMS = sorted({form for h in _HEADS for form in (h.capitalize(), h.upper())}, key=len, reverse=True)
+_PHRASE_HEAD_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in _HEAD_FORMS) + r")\b")
+CJK_NAME_RE = re.compile("|".join(re.escape(p) for p in sorted(_CJK_NAMES, key=len, reverse=True)))
+
+# Money: rough rates to US dollars, only to tell "the same amount in another currency" (±MONEY_FX).
+_USD = {
+    "usd": 1.0, "hkd": 0.128, "twd": 0.031, "sgd": 0.74, "aud": 0.65, "cny": 0.14, "jpy": 0.0066,
+    "krw": 0.00072, "inr": 0.0114, "eur": 1.08, "gbp": 1.27, "myr": 0.22, "vnd": 0.00004, "bdt": 0.0083,
+    "thb": 0.029, "php": 0.017, "idr": 0.000062, "pkr": 0.0036,
+}  # fmt: skip
+_CURRENCY = {
+    "us$": "usd", "$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "美元": "usd", "ドル": "usd",
+    "달러": "usd", "hk$": "hkd", "nt$": "twd", "s$": "sgd", "a$": "aud", "rmb": "cny", "cny": "cny",
+    "yuan": "cny", "元": "cny", "¥": "jpy", "jpy": "jpy", "yen": "jpy", "円": "jpy", "日圓": "jpy",
+    "日元": "jpy", "₩": "krw", "krw": "krw", "won": "krw", "원": "krw", "韩元": "krw", "₹": "inr",
+    "inr": "inr", "rs": "inr", "rs.": "inr", "rupee": "inr", "rupees": "inr", "€": "eur", "£": "gbp",
+    "rm": "myr",
+    "ringgit": "myr", "dong": "vnd", "taka": "bdt", "tk": "bdt", "baht": "thb", "peso": "php",
+    "pesos": "php", "rupiah": "idr",
+}  # fmt: skip
+_MULT = {
+    "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
+    "billion": 1e9, "t": 1e12, "tn": 1e12, "trillion": 1e12, "lakh": 1e5, "crore": 1e7, "cr": 1e7,
+    "万": 1e4, "萬": 1e4, "만": 1e4, "千万": 1e7, "千萬": 1e7, "亿": 1e8, "億": 1e8, "억": 1e8,
+    "兆": 1e12, "조": 1e12,
+}  # fmt: skip
+_FIGURE_RE = re.compile(
+    r"(?=[\d$¥₹€£₩]|(?:us|hk|nt|s|a)\$|(?:rmb|usd|cny|jpy|krw|inr|rs|rm|tk)\.?\s?\d)"  # cheap filter
+    r"(?:(?P<num0>\d[\d,]*(?:\.\d+)?)\s?(?:%|percent\b|per cent\b|퍼센트)"
+    r"|(?P<num1>\d[\d,]*(?:\.\d+)?)\s?(?P<power>[mg])w\b"
+    r"|(?:(?P<cur>us\$|hk\$|nt\$|s\$|a\$|rmb|usd|cny|jpy|krw|inr|rs\.?|rm|tk|\$|¥|₹|€|£|₩)\s?)?"
+    r"(?P<num>\d[\d,]*(?:\.\d+)?)"
+    r"(?:\s?(?P<unit>thousand|million|billion|trillion|crore|lakh|mln|mn|bn|tn|cr|k|m|b|t(?![a-z])"
+    r"|千万|千萬|万|萬|亿|億|兆|만|억|조)(?![a-z]))?"
+    r"(?:\s?(?P<suf>dollars?|yuan|yen|won|rupees?|dong|taka|baht|ringgit|pesos?|rupiah"
+    r"|美元|日圓|日元|韩元|元|円|ドル|달러|원))?)"
+)
+_KO_COMPOUND = [  # 22조8천억 -> 22.8조, 2억4300만 -> 2.43억: one number the figure pattern can read
+    (re.compile(r"(\d+)\s?조\s?(\d)천\s?억"), lambda m: f"{int(m[1]) + int(m[2]) / 10:g}조"),
+    (re.compile(r"(\d+)\s?조\s?(\d{1,4})\s?억"), lambda m: f"{int(m[1]) + int(m[2]) / 1e4:g}조"),
+    (re.compile(r"(\d+)\s?억\s?(\d{1,4})\s?만"), lambda m: f"{int(m[1]) + int(m[2]) / 1e4:g}억"),
+    (re.compile(r"(\d)천\s?억"), lambda m: f"{m[1]}000억"),
+]
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_MONTH_Q = {"jan": 1, "apr": 2, "jul": 3, "oct": 4}
+_QUARTER_RES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], object]]] = [
+    (re.compile(r"\bq([1-4])\b|\b([1-4])q\b"), lambda m: m[1] or m[2]),
+    (re.compile(r"\b(first|second|third|fourth)[- ]quarter"), lambda m: _ORDINAL[m[1]]),
+    (re.compile(r"\b(jan|apr|jul|oct)[a-z]*\s?[-–~]\s?(mar|jun|sep|dec)"), lambda m: _MONTH_Q[m[1]]),
+    (re.compile(r"([1-4])\s?분기"), lambda m: m[1]),
+    (re.compile(r"第?([一二三四])季度"), lambda m: "一二三四".index(m[1]) + 1),
+    (re.compile(r"(1|4|7|10)\s?[~〜-]\s?(3|6|9|12)\s?月期"), lambda m: (int(m[1]) + 2) // 3),
+]
+_QUARTER_HINT = re.compile(r"q[1-4]|[1-4]q|quarter|jan|apr|jul|oct|분기|季度|月期")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DATE_RE = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? (\d{1,2})\b(?!,\d)"
+    r"|\b(\d{1,2}) (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+)
+_ORD_WORDS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+    "5th": 5, "第一": 1, "第二": 2, "第三": 3, "第四": 4, "두 번째": 2, "세 번째": 3, "네 번째": 4,
+    "2号": 2, "2호": 2,
+}  # fmt: skip
+_ORD_RE = re.compile(
+    r"\b(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th)\b|第[一二三四]|[두세네] 번째"
+)
+_CAP_RE = re.compile(r"\b[A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*(?:[.&][A-Za-z0-9]+)*")
+_LOWER_RE = re.compile(r"(?<![\w.&-])[a-z]{2,}(?![\w.&-])")
+_MONEYISH = re.compile(r"(?:rs|rmb|us|hk|nt|s|a|rm|tk)\d")  # Rmb700mn, Rs501: a figure, not a name
+_ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th|s)$")
+_TOKEN_RE = re.compile(
+    r"[a-z0-9][a-z0-9'’]*"
+    r"|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a0-\u30ff\u31f0-\u31ff々〆ー]+"
+    r"|[\uac00-\ud7af]+"
+)
+_HAS_DIGIT = re.compile(r"\d")
+# Han characters that are grammar rather than content; a bigram holding one is dropped.
+_HAN_STOP = frozenset("的了是在和与及将已对为等也这其并被于从把而之或就都由向以")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Figure:
+    """A number an item states: kind "money" (value in its currency), "pct", "count" or "mw"."""
+
+    kind: str
+    value: float
+    currency: str = ""
+
+    def same(self, other: Figure) -> bool:
+        """One figure in two notations: equal within rounding, or within rough exchange rates."""
+        if self.kind != other.kind:
+            return False
+        a, b = self.value, other.value
+        if self.kind == "money" and self.currency != other.currency:
+            a, b, tol = a * _USD[self.currency], b * _USD[other.currency], MONEY_FX
+        else:
+            tol = 0.03 if self.kind == "count" else MONEY_EXACT
+        return abs(a - b) <= tol * max(abs(a), abs(b)) or (self.kind == "pct" and abs(a - b) < 0.5)
+
+    @property
+    def usd(self) -> float:
+        return self.value * _USD.get(self.currency, 0.0)
+
+
+def _figure(m: re.Match[str]) -> Figure | None:
+    """One figure, or None when the number is only a number (a year, a model name, a small count)."""
+    if m["num0"]:
+        return Figure("pct", float(m["num0"].replace(",", "")))
+    if m["power"]:
+        return Figure("mw", float(m["num1"].replace(",", "")) * (1000.0 if m["power"] == "g" else 1.0))
+    text, cur, unit, suf = m["num"], m["cur"], m["unit"], m["suf"]
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    value *= _MULT[unit] if unit else 1.0
+    if cur or suf:
+        return Figure("money", value, _CURRENCY[(cur or suf).rstrip("s") if (cur or suf) != "rs" else "rs"])
+    if unit and len(unit) > 1 or unit and not unit.isascii():
+        return Figure("count", value)  # "3.5 million consoles", "350万台"
+    if "," in text or (value >= 1000 and not 1900 <= value <= 2100 and not unit):
+        return Figure("count", value)  # "240,000 orders"
+    return None  # a bare number: a year, a count, a model name; "5 m" is five metres as often
+
+
+def word_token(word: str) -> str:
+    """A Latin word as a shingle ("" to drop it): possessive and plural folded, cut to PREFIX letters."""
+    word = word.strip("'’").replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) < 2 or word in _STOP or (word.isdigit() and len(word) < 4):
+        return ""
+    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "series")):
+        word = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    return word if word[0].isdigit() else word[:PREFIX]
+
+
+def _events() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The event table as shingle -> kind (Latin words cut like any word) and CJK term -> kind."""
+    latin: dict[str, str] = {}
+    cjk: list[tuple[str, str]] = []
+    for line in _EVENT_TABLE.strip().splitlines():
+        kind, _, words = line.partition(":")
+        for word in words.split():
+            if word.isascii():
+                latin[word_token(word) or word] = kind
+            else:
+                cjk.append((word, kind))
+    return latin, cjk
+
+
+_EVENT_WORDS, _EVENT_CJK = _events()
+
+
+def _cjk_tokens(run: str) -> list[str]:
+    """Character bigrams of a Han/Kana/Hangul run, skipping grammar characters."""
+    if len(run) == 1:
+        return [] if run in _HAN_STOP else [run]
+    return [
+        run[i : i + 2] for i in range(len(run) - 1) if run[i] not in _HAN_STOP and run[i + 1] not in _HAN_STOP
+    ]
+
+
+# Words repeat across a week's items: memoise their shingles (bounded, cleared when full).
+_CACHE: dict[str, tuple[str, ...]] = {}
+_CACHE_MAX = 500_000
+
+
+def fold_case(text: str) -> str:
+    """Lower case, and NFKC for CJK text (full-width digits and letters become ASCII)."""
+    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
+
+
+def tokens(text: str) -> list[str]:
+    """Shingles of a text in order: Latin words and CJK character bigrams (see the module docstring)."""
+    if len(_CACHE) > _CACHE_MAX:
+        _CACHE.clear()
+    out: list[str] = []
+    for chunk in _TOKEN_RE.findall(fold_case(text)):
+        toks = _CACHE.get(chunk)
+        if toks is None:
+            if chunk[0] < "\u3000":
+                word = word_token(chunk)
+                toks = (word,) if word else ()
+            else:
+                toks = tuple(_cjk_tokens(chunk))
+            _CACHE[chunk] = toks
+        out.extend(toks)
+    return out
+
+
+def shingles(text: str) -> Counter[str]:
+    """Shingle counts of a text."""
+    return Counter(tokens(text))
+
+
+def figures(text: str) -> tuple[Figure, ...]:
+    """The money, percentages, counts and power figures a text states, in any notation."""
+    norm = fold_case(text)
+    if not _HAS_DIGIT.search(norm):
+        return ()
+    if not norm.isascii():
+        for pattern, repl in _KO_COMPOUND:
+            norm = pattern.sub(repl, norm)
+    found = [f for m in _FIGURE_RE.finditer(norm) if (f := _figure(m)) is not None]
+    for m in _DATE_RE.finditer(norm):  # "Feb 29", "15 March": a deadline, an effective date
+        month, day = (m[1], m[2]) if m[1] else (m[4], m[3])
+        found.append(Figure("date", _MONTHS.index(month) * 100.0 + int(day)))
+    return tuple(dict.fromkeys(found))  # a figure stated in the title and again in the summary counts once
+
+
+def ordinals(text: str) -> frozenset[int]:
+    """Ordinals a text states (fourth launch, second plant, 第二座): the third launch is not the fourth."""
+    return frozenset(_ORD_WORDS[m.group(0)] for m in _ORD_RE.finditer(fold_case(text)))
+
+
+def quarters(text: str) -> frozenset[int]:
+    """Calendar quarters a text names (Q3, third-quarter, July-September, 3분기, 三季度, 7~9月期)."""
+    norm = fold_case(text)
+    if not _QUARTER_HINT.search(norm):
+        return frozenset()
+    return frozenset(int(str(get(m))) for pattern, get in _QUARTER_RES for m in pattern.finditer(norm))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Names:
+    """Names an item mentions, in order (title first); `initial` ones open a sentence, so may be words."""
+
+    found: tuple[str, ...]
+    title: frozenset[str]  # the names that appear in the headline
+    initial: frozenset[str]
+    places: frozenset[str]
+    lower: frozenset[str]  # words the item writes in lower case: evidence that a capital is a sentence start
+
+    def settle(self, common: frozenset[str] | set[str]) -> tuple[str, frozenset[str]]:
+        """The headline's lead name and all names, once sentence-initial common words are dropped.
+
+        The lead is the headline's first sure name (not just a capitalised first word), else its first.
+        """
+        kept = [n for n in self.found if n not in self.initial or n not in common]
+        in_title = [n for n in kept if n in self.title]
+        sure = [n for n in in_title if n not in self.initial]
+        return (sure or in_title or [""])[0], frozenset(kept)
+
+
+_SENTENCE_ENDS = frozenset('.!?:;"“‘(')
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens the text or a sentence (after ". ", a quote, a bracket)."""
+    before = text[max(0, start - 3) : start].rstrip()
+    return not before or before[-1] in _SENTENCE_ENDS
+
+
+def names(title: str, summary: str = "") -> Names:
+    """Names (companies, products) and places in a title and summary, aliases folded."""
+    found: list[tuple[int, str]] = []
+    initial: set[str] = set()
+    places: set[str] = set()
+    lower: set[str] = set()
+    solid: set[str] = set()  # names seen at least once away from a sentence start
+    title_case = _is_title_case(title)
+    for n, text in enumerate((title, summary)):
+        text = _fold_phrases(text)
+        base = n * 1_000_000  # title names come before summary names
+        lower.update(_LOWER_RE.findall(text))
+        for m in _CAP_RE.finditer(text):  # words with a capital or a digit: the only candidates
+            word = m.group(0)
+            low = word.lower()
+            if low in PLACES:
+                places.add(PLACES[low])
+            elif _is_name(word, low):
+                name = ALIASES.get(low) or _trim(word).lower()
+                possessive = text.startswith(("'s", "’s"), m.end())
+                if (
+                    low not in ALIASES
+                    and word[1:].islower()
+                    and not possessive
+                    and ((n == 0 and title_case) or _opens_sentence(text, m.start()))
+                ):
+                    initial.add(name)  # "Trade permit now needed": maybe a name, maybe a word
+                else:
+                    solid.add(name)
+                found.append((base + m.start(), name))
+        if not text.isascii():
+            for m in CJK_NAME_RE.finditer(fold_case(text)):
+                key = m.group(0)
+                if key in PLACES:
+                    places.add(PLACES[key])
+                else:
+                    found.append((base + m.start(), ALIASES[key]))
+                    solid.add(ALIASES[key])
+    found.sort()
+    ordered = tuple(dict.fromkeys(name for _pos, name in found))
+    in_title = frozenset(name for pos, name in found if pos < 1_000_000)
+    return Names(ordered, in_title, frozenset(initial - solid), frozenset(places), frozenset(lower))
+
+
+def _trim(word: str) -> str:
+    """One spelling per name: Pony.ai = Pony, FuriosaAI = Furiosa, Kaspi.kz = Kaspi."""
+    word = word.split(".", 1)[0] or word
+    return word[:-2] if len(word) > 4 and word.endswith("AI") and word[-3].islower() else word
+
+
+def _fold_phrases(text: str) -> str:
+    """Multi-word aliases (Hon Hai, SK hynix, Sri Lanka) become one capitalised word."""
+    if " " not in text or not _PHRASE_HEAD_RE.search(text):
+        return text  # a case-sensitive scan for a capitalised first word is far cheaper than the full one
+    return _PHRASE_RE.sub(lambda m: _LATIN_PHRASES[m.group(0).lower()].capitalize(), text)
+
+
+def _is_name(word: str, low: str) -> bool:
+    """A capitalised, mixed-case or letters-and-digits word that is not a common word."""
+    if len(word) < 2 or not word[0].isalpha() or low in _NOT_NAMES or low in _STOP or _MONEYISH.match(low):
+        return False
+    if word.islower():
+        return any(c.isdigit() for c in word) and not _ORDINAL_RE.match(word)  # 2nm, h20
+    return not word.isdigit()
+
+
+def _is_title_case(title: str) -> bool:
+    """Headline Style Capitalises Every Word: then a capital says nothing about a name."""
+    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def events(title: str, summary: str = "") -> frozenset[str]:
+    """Kinds of event a headline reports (the summary's first sentence when the headline names none)."""
+    for text in (title, summary.split(". ", 1)[0]):
+        kinds = {_EVENT_WORDS[t] for t in tokens(text) if t in _EVENT_WORDS}
+        if not text.isascii():
+            norm = fold_case(text)
+            kinds.update(kind for term, kind in _EVENT_CJK if term in norm)
+        if kinds:
+            return frozenset(kinds)
+    return frozenset()

@@ -1,0 +1,91 @@
+"""storyfacts: names, figures and quarters read the same in any notation, currency or script."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsletter.storyfacts import events, figures, names, ordinals, quarters
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("$450 million", "US$450M"),
+        ("$4.5 billion", "45亿美元"),
+        ("$4.5bn", "US$ 4,500 million"),
+        ("₩30 trillion", "30조원"),
+    ],
+)
+def test_money_figures_match_in_any_notation(a, b):
+    (fa,), (fb,) = figures(a), figures(b)
+    assert fa.kind == fb.kind == "money" and fa.same(fb)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("$16.5 billion", "22조8천억원"),  # dollars vs won at a rough rate
+        ("HK$35.7 billion", "$4.6 billion"),
+        ("¥476bn", "4760億日圓"),
+        ("3.5 million consoles", "350万台"),
+        ("2,000 MW", "2GW"),
+    ],
+)
+def test_one_figure_in_two_currencies_or_scripts_is_the_same(a, b):
+    (fa,), (fb,) = figures(a), figures(b)
+    assert fa.same(fb)
+
+
+def test_different_amounts_are_different_figures():
+    (a,), (b,) = figures("$450 million"), figures("$665 million")
+    assert not a.same(b)
+    (a,), (b,) = figures("$1.3bn"), figures("Rs 12,000 crore")  # about $1.37bn: not the same deal
+    assert not a.same(b)
+
+
+def test_bare_numbers_and_lengths_are_not_money():
+    assert figures("In 2026 it sold 12 robots, each 5 m tall") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "q"), [("Q3 results", 3), ("third-quarter profit", 3), ("July-September", 3), ("2분기 실적", 2)]
+)
+def test_quarters_in_any_notation(text, q):
+    assert quarters(text) == {q}
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "name"),
+    [
+        ("Hon Hai reports record revenue", "", "foxconn"),
+        ("小米YU7发布", "", "xiaomi"),
+        ("삼성전자, 테슬라와 공급계약", "", "samsung"),
+        ("FuriosaAI turns down Meta", "", "furiosa"),
+        ("Kaspi.kz lists on Nasdaq", "", "kaspi"),
+    ],
+)
+def test_aliases_fold_to_one_name(title, summary, name):
+    assert name in names(title, summary).found
+
+
+def test_a_capitalised_sentence_opener_is_only_maybe_a_name():
+    found = names("Trade permit now needed for AI chips", "MITI said exporters must notify it.")
+    assert "trade" in found.initial and "miti" not in found.initial
+    lead, all_names = found.settle({"trade"})  # the week also writes "trade" in lower case
+    assert lead == "" and all_names == {"miti"}  # the headline names no one; the summary does
+
+
+def test_places_are_not_names():
+    found = names("Micron starts building its Singapore plant", "The site in Singapore will open in 2026.")
+    assert found.places == {"singapore"} and "singapore" not in found.found
+
+
+def test_kinds_of_event_in_english_and_cjk():
+    assert events("Zepto shares jump in Mumbai debut") == {"listing"}
+    assert events("Nissan to cut 20,000 jobs") == {"jobs"}
+    assert "listing" in events("长鑫存储提交科创板上市申请")
+
+
+def test_ordinals_tell_the_third_launch_from_the_fourth():
+    assert ordinals("Nuri rocket succeeds on fourth launch") == {4}
+    assert ordinals("台積電熊本第二座晶圓廠動工") == {2}
