@@ -43,6 +43,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def issue(app) -> tuple[Week, Path]:
     """The sample feeds plus two items whose titles carry markup, drafted as this week's atr issue."""
+    settings = app.ws.settings_path
+    # Room for every entry, so the hostile items are in the issue whatever their rank.
+    settings.write_text(settings.read_text().replace("per_section = 8", "per_section = 40"))
     app.fetch()
     app.ingest([str(DATA / "preview-hostile.rss")])
     week, _ = app.resolve_week(None)
