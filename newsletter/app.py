@@ -7,27 +7,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import fcntl
-import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from . import classify, cluster, curate, draft, fetch, opml, parse, render
+from . import classify, cluster, curate, draft, fetch, opml, render
 from .config import STYLES, Settings, Workspace, check_style, slugify
-from .errors import FeedParseError, ItemNotFound, NewsletterError, SourceError, StoreError
-from .fetch import FetchResult
+from .errors import ItemNotFound, NewsletterError, SourceError
+from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
 from .models import (
     GLOBAL,
     UTC,
     IssuePlan,
     Item,
     Labels,
-    ParsedFeed,
     Reason,
     Source,
     SourceHealth,
@@ -35,48 +28,6 @@ from .models import (
     Week,
 )
 from .store import Store
-
-REDIRECTS_BEFORE_MOVE = 3  # permanent redirects seen in a row before the stored URL follows
-PARALLEL_PARSE_MIN = 12  # sources in a fetch from which parsing moves to worker processes
-
-
-@dataclass(frozen=True)
-class SourceOutcome:
-    """What one fetch of one source came to, for the run summary."""
-
-    source: Source
-    status: str  # ok | not_modified | failed | gone | skipped
-    new: int = 0
-    error: str | None = None
-    moved_to: str | None = None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    outcomes: tuple[SourceOutcome, ...]
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def new(self) -> int:
-        return sum(o.new for o in self.outcomes)
-
-    @property
-    def failed(self) -> tuple[SourceOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.status in ("failed", "gone"))
-
-    def line(self) -> str:
-        n = len(self.outcomes)
-        parts = [f"{self.count('ok')} ok", f"{self.count('not_modified')} not modified"]
-        parts.append(f"{self.count('failed')} failed")
-        if self.count("gone"):
-            parts.append(f"{self.count('gone')} gone")
-        if self.count("skipped"):
-            parts.append(f"{self.count('skipped')} skipped (gone)")
-        noun = "source" if n == 1 else "sources"
-        items = "item" if self.new == 1 else "items"
-        return f"{n} {noun}: {', '.join(parts)}; {self.new} new {items}"
 
 
 class Newsletter:
@@ -226,25 +177,7 @@ class Newsletter:
         health = self.store.health()
         return [(s, health.get(s.id, SourceHealth(s.id))) for s in self.sources()]
 
-    # -- fetch and ingest ----------------------------------------------------------------------
-
-    @contextmanager
-    def _fetch_lock(self) -> Iterator[None]:
-        """One fetch at a time per store: a second one says so instead of racing the first."""
-        lock_path = self.db_path.with_name(self.db_path.name + ".lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(
-                    f"another fetch is running on {self.db_path}: wait for it to finish and run this again"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
+    # -- fetch and ingest: see intake.py --------------------------------------------------------
     def fetch(
         self,
         source_ids: Sequence[str] = (),
@@ -268,97 +201,16 @@ class Newsletter:
             if concurrency < 1:
                 raise NewsletterError("--concurrency must be at least 1")
             fetch_settings = dataclasses.replace(fetch_settings, concurrency=concurrency)
-        outcomes: list[SourceOutcome] = []
-        moves: dict[str, str] = {}
-        with self._fetch_lock(), _Parsers(len(chosen)) as parsers:
+        with fetch_lock(self.db_path):
             health = self.store.health()
-
-            def record(outcome: SourceOutcome) -> None:
-                if outcome.moved_to:
-                    moves[outcome.source.id] = outcome.moved_to
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome)
-
-            for result in fetch.fetch_sources(chosen, health, root=self.ws.root, settings=fetch_settings):
-                old = health.get(result.source.id, SourceHealth(result.source.id))
-                settled = self._settle(result, old)
-                if isinstance(settled, SourceOutcome):
-                    record(settled)
-                else:
-                    parsers.submit(result, settled, self.now())
-                for done in parsers.ready():
-                    record(self._store_parsed(*done))
-            # Downloads are done; store each parsed body as its worker finishes, while the others parse.
-            for done in parsers.drain():
-                record(self._store_parsed(*done))
+            results = fetch.fetch_sources(chosen, health, root=self.ws.root, settings=fetch_settings)
+            outcomes = Intake(self.store, self.now).run(results, health, len(chosen), progress)
+        moves = {o.source.id: o.moved_to for o in outcomes if o.moved_to}
         if moves:
             self.ws.save_sources(
                 [dataclasses.replace(s, url=moves[s.id]) if s.id in moves else s for s in self.sources()]
             )
         return RunSummary(tuple(outcomes))
-
-    def _settle(self, result: FetchResult, old: SourceHealth) -> SourceOutcome | _Settled:
-        """Record a result that needs no parsing; else return the health to save with the items."""
-        now = self.now()
-        source = result.source
-        base = dataclasses.replace(old, last_attempt=now, http_status=result.http_status)
-        if result.status == "skipped":
-            return SourceOutcome(
-                source, "skipped", error=f"gone: `newsletter sources enable {source.id}` retries it"
-            )
-        if result.status == "gone":
-            error = result.error or "HTTP 410 Gone"
-            self.store.save_health(dataclasses.replace(base, status="gone", last_error=error))
-            return SourceOutcome(source, "gone", error=error)
-        if result.status == "failed":
-            return self._failed(source, base, result.error or "failed", now)
-        streak, moved_to, move = 0, None, None
-        if result.permanent_redirect:
-            moved_to = result.permanent_redirect
-            streak = old.redirect_streak + 1 if old.moved_to == moved_to else 1
-            if streak >= REDIRECTS_BEFORE_MOVE:
-                move, streak = moved_to, 0
-        ok = dataclasses.replace(
-            base,
-            last_success=now,
-            failing_since=None,
-            consecutive_failures=0,
-            last_error=None,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            moved_to=moved_to,
-            redirect_streak=streak,
-            status="moved" if moved_to else "ok",
-        )
-        if result.status == "not_modified":
-            self.store.save_health(dataclasses.replace(ok, status="not_modified", last_new=0))
-            return SourceOutcome(source, "not_modified", moved_to=move)
-        return old, ok, move
-
-    def _store_parsed(
-        self, result: FetchResult, settled: _Settled, parsed: ParsedFeed | str
-    ) -> SourceOutcome:
-        """Store a parsed body (one transaction), or record why it was not a feed."""
-        old, ok, move = settled
-        if isinstance(parsed, str):
-            base = dataclasses.replace(old, last_attempt=self.now(), http_status=result.http_status)
-            return self._failed(result.source, base, parsed, self.now())
-        health = dataclasses.replace(ok, last_error=parsed.problem)
-        new = self.store.save_fetch(result.source.id, parsed.items, health, self.now())
-        return SourceOutcome(result.source, "ok", new=new, moved_to=move, error=parsed.problem)
-
-    def _failed(self, source: Source, base: SourceHealth, error: str, now: dt.datetime) -> SourceOutcome:
-        self.store.save_health(
-            dataclasses.replace(
-                base,
-                status="failing",
-                last_error=error,
-                consecutive_failures=base.consecutive_failures + 1,
-                failing_since=base.failing_since or now,
-            )
-        )
-        return SourceOutcome(source, "failed", error=error)
 
     def ingest(
         self, targets: Sequence[str], *, source_name: str | None = None, stdin: bytes | None = None
@@ -367,6 +219,7 @@ class Newsletter:
         if not targets:
             raise NewsletterError("nothing to ingest: give files, a URL, or - for stdin")
         settings = self.settings()
+        intake = Intake(self.store, self.now)
         outcomes = []
         for target in targets:
             if target == "-":
@@ -379,20 +232,9 @@ class Newsletter:
             else:
                 path = Path(target).expanduser().resolve()
                 data, url, ctype = fetch.read_local(path, settings.fetch.max_bytes), path.as_uri(), None
-            now = self.now()
-            probe_id = slugify(source_name) if source_name else "ingest"
-            try:
-                parsed = parse.parse_feed(data, source_id=probe_id, url=url, content_type=ctype, now=now)
-            except FeedParseError as exc:
-                raise FeedParseError(f"{target}: {exc}", target) from None
-            name = source_name or parsed.title or Path(target).stem or "stdin"
-            source_id = slugify(name)
-            items = [dataclasses.replace(i, source_id=source_id) for i in parsed.items]
-            source = Source(id=source_id, name=name, url=url or target)
-            self.store.remember_name(source_id, name)
-            health = SourceHealth(source_id, status="ok", last_attempt=now, last_success=now)
-            new = self.store.save_fetch(source_id, items, health, now)
-            outcomes.append(SourceOutcome(source, "ok", new=new, error=parsed.problem))
+            outcomes.append(
+                intake.ingest(data, target=target, url=url, content_type=ctype, source_name=source_name)
+            )
         return RunSummary(tuple(outcomes))
 
     # -- classification and items -------------------------------------------------------------
@@ -579,81 +421,6 @@ class Newsletter:
             results.append(render.build_outputs(self.ws, settings, week, style, formats))
         render.build_archive(self.ws, settings)
         return results
-
-
-# The job worker processes run: it lives in parse.py, so unpickling it imports only that module
-# (which the forkserver has preloaded), not app.py and every stage behind it.
-_parse_job = parse.parse_or_reason
-
-_Settled = tuple[SourceHealth, SourceHealth, "str | None"]  # old health, health to save, URL moved to
-_Parsed = tuple[FetchResult, _Settled, "ParsedFeed | str"]
-_Job = tuple[bytes, str, str, "str | None", dt.datetime]
-
-
-class _Parsers:
-    """Parse fetched bodies while the downloads go on: in worker processes when there are many.
-
-    Parsing is CPU-bound and holds the GIL, so threads would not help; a handful of sources
-    is parsed inline, since starting workers costs more than it saves there. Workers come from
-    a forkserver that has imported newsletter.parse once, so each starts in milliseconds; the
-    main process keeps the store and writes each result as soon as its worker hands it back.
-    """
-
-    def __init__(self, sources: int) -> None:
-        cpus = os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
-        if sources >= PARALLEL_PARSE_MIN and cpus > 1:
-            ctx = mp.get_context("forkserver")
-            # Replaces the default preload of __main__ (the CLI, which imports every stage).
-            ctx.set_forkserver_preload(["newsletter.parse"])
-            self._pool = ProcessPoolExecutor(max_workers=cpus, mp_context=ctx)
-        self._pending: dict[Future[ParsedFeed | str], tuple[FetchResult, _Settled, _Job]] = {}
-        self._done: list[_Parsed] = []
-
-    def __enter__(self) -> _Parsers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def submit(self, result: FetchResult, settled: _Settled, now: dt.datetime) -> None:
-        url = result.final_url or result.source.url
-        job: _Job = (result.data or b"", result.source.id, url, result.content_type, now)
-        if self._pool is None:
-            self._done.append((result, settled, _parse_job(*job)))
-            return
-        try:
-            future = self._pool.submit(_parse_job, *job)
-        except BrokenProcessPool:
-            self._pool = None  # a worker was killed (out of memory?): parse the rest here
-            self._done.append((result, settled, _parse_job(*job)))
-        else:
-            self._pending[future] = (result, settled, job)
-
-    def _collect(self, future: Future[ParsedFeed | str]) -> None:
-        result, settled, job = self._pending.pop(future)
-        try:
-            parsed = future.result()
-        except BrokenProcessPool:
-            parsed = _parse_job(*job)
-        self._done.append((result, settled, parsed))
-
-    def ready(self) -> list[_Parsed]:
-        """Parsed bodies that are finished now, without waiting for the others."""
-        for future in [f for f in self._pending if f.done()]:
-            self._collect(future)
-        done, self._done = self._done, []
-        return done
-
-    def drain(self) -> Iterator[_Parsed]:
-        """Every body still parsing, each as soon as it is finished (not in submission order)."""
-        yield from self.ready()
-        while self._pending:
-            finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
-            for future in finished:
-                self._collect(future)
-            yield from self.ready()
 
 
 def _editor_labels_win(story: Story) -> Story:

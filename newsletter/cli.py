@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .app import Newsletter, RunSummary, SourceOutcome
+from .app import Newsletter
 from .config import STYLES, Workspace, atomic_write, check_style
 from .errors import NewsletterError
+from .intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
 
 F = TypeVar("F", bound=Callable[..., Any])

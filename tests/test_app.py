@@ -15,6 +15,7 @@ import pytest
 from newsletter.app import Newsletter
 from newsletter.config import Workspace
 from newsletter.errors import NewsletterError, StoreError
+from newsletter.intake import fetch_lock
 from newsletter.models import GLOBAL, Week
 
 SEED_WEEK = Week.parse("2026-W47")
@@ -147,7 +148,7 @@ def test_ingest_files_and_stdin(app: Newsletter, tmp_path: Path) -> None:
 
 
 def test_second_fetch_while_one_runs_is_refused(app: Newsletter) -> None:
-    with app._fetch_lock(), pytest.raises(StoreError, match="another fetch is running"):
+    with fetch_lock(app.db_path), pytest.raises(StoreError, match="another fetch is running"):
         app.fetch()
 
 
