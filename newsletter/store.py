@@ -150,57 +150,58 @@ class Store:
         the same article fetched on seven days, or from two feeds, stays one item.
         """
         seen = _ts(now)
-        new = 0
+        batch = list(items)
         with self._transaction() as db:
-            for item in items:
-                row = db.execute("SELECT id FROM items WHERE id = ?", (item.id,)).fetchone()
-                if row is None and len(item.guid) >= _MIN_GLOBAL_GUID:
-                    # "guid != ''" lets SQLite use the partial index items_guid instead of scanning the table.
-                    row = db.execute(
-                        "SELECT id FROM items WHERE guid = ? AND guid != '' LIMIT 1", (item.guid,)
-                    ).fetchone()
-                if row is None:
-                    db.execute(
-                        "INSERT INTO items (id, source_id, guid, url, title, summary, content_html, authors,"
-                        " tags, image, published, first_seen, last_seen)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            item.id,
-                            source_id,
-                            item.guid,
-                            item.url,
-                            item.title,
-                            item.summary,
-                            item.content_html,
-                            json.dumps(list(item.authors), ensure_ascii=False),
-                            json.dumps(list(item.tags), ensure_ascii=False),
-                            item.image,
-                            _ts(item.published),
-                            seen,
-                            seen,
-                        ),
+            # Look existing rows up in bulk: one query per few hundred items, not one per item.
+            known = {
+                row[0]: row[0]
+                for chunk in _chunks([i.id for i in batch])
+                for row in db.execute(f"SELECT id FROM items WHERE id IN ({_marks(chunk)})", chunk)
+            }
+            guids = [i.guid for i in batch if len(i.guid) >= _MIN_GLOBAL_GUID]
+            by_guid = {
+                row[0]: row[1]
+                for chunk in _chunks(guids)
+                # "guid != ''" lets SQLite use the partial index items_guid instead of scanning the table.
+                for row in db.execute(
+                    f"SELECT guid, id FROM items WHERE guid IN ({_marks(chunk)}) AND guid != ''", chunk
+                )
+            }
+            inserts, updates = [], []
+            for item in batch:
+                target = known.get(item.id)
+                if target is None and len(item.guid) >= _MIN_GLOBAL_GUID:
+                    target = by_guid.get(item.guid)
+                authors = json.dumps(list(item.authors), ensure_ascii=False)
+                tags = json.dumps(list(item.tags), ensure_ascii=False)
+                if target is None:
+                    known[item.id] = item.id
+                    if len(item.guid) >= _MIN_GLOBAL_GUID:
+                        by_guid[item.guid] = item.id
+                    inserts.append(
+                        (item.id, source_id, item.guid, item.url, item.title, item.summary, item.content_html)
+                        + (authors, tags, item.image, _ts(item.published), seen, seen)
                     )
-                    new += 1
                 else:
-                    # Refresh the text (feeds fix typos) but keep the first source and publication
-                    # time, so an item never jumps between weeks or outlets.
-                    db.execute(
-                        "UPDATE items SET title = ?, summary = ?, content_html = ?, authors = ?, tags = ?,"
-                        " image = ?, last_seen = ? WHERE id = ? AND source_id = ?",
-                        (
-                            item.title,
-                            item.summary,
-                            item.content_html,
-                            json.dumps(list(item.authors), ensure_ascii=False),
-                            json.dumps(list(item.tags), ensure_ascii=False),
-                            item.image,
-                            seen,
-                            row[0],
-                            source_id,
-                        ),
+                    updates.append(
+                        (item.title, item.summary, item.content_html, authors, tags, item.image, seen)
+                        + (target, source_id)
                     )
-            self._write_health(db, dataclasses.replace(health, last_new=new))
-        return new
+            db.executemany(
+                "INSERT INTO items (id, source_id, guid, url, title, summary, content_html, authors,"
+                " tags, image, published, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+            # Refresh the text (feeds fix typos) but keep the first source and publication
+            # time, so an item never jumps between weeks or outlets.
+            db.executemany(
+                "UPDATE items SET title = ?, summary = ?, content_html = ?, authors = ?, tags = ?,"
+                " image = ?, last_seen = ? WHERE id = ? AND source_id = ?",
+                updates,
+            )
+            self._write_health(db, dataclasses.replace(health, last_new=len(inserts)))
+        return len(inserts)
 
     def save_health(self, health: SourceHealth) -> None:
         with self._transaction() as db:
@@ -321,6 +322,16 @@ class Store:
 
 
 _ITEM_COLUMNS = "id, source_id, guid, url, title, summary, content_html, authors, tags, image, published"
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Slices small enough for SQLite's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join("?" * len(values))
 
 
 def _item(row: tuple) -> Item:

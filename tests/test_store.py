@@ -151,13 +151,17 @@ def test_killed_writer_leaves_a_consistent_store(tmp_path: Path) -> None:
         from newsletter.store import Store
         from newsletter.models import Item, SourceHealth, UTC
         now = dt.datetime(2026, 11, 20, tzinfo=UTC)
-        def items():
-            for n in range(5000):
-                if n == 2500:
+        items = [Item(id=f"{{n:016x}}", source_id="a", url=f"https://e.com/{{n}}", title="t",
+                      summary="s", published=now) for n in range(5000)]
+        store = Store({str(path)!r})
+        inserted = []
+        def trace(statement):
+            if statement.startswith("INSERT INTO items"):
+                inserted.append(1)
+                if len(inserted) == 2500:  # half the rows are written, the transaction still open
                     os.kill(os.getpid(), signal.SIGKILL)
-                yield Item(id=f"{{n:016x}}", source_id="a", url=f"https://e.com/{{n}}", title="t",
-                           summary="s", published=now)
-        Store({str(path)!r}).save_fetch("a", items(), SourceHealth("a"), now)
+        store._db.set_trace_callback(trace)
+        store.save_fetch("a", items, SourceHealth("a"), now)
         """
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
