@@ -5,7 +5,9 @@ Makes two workspaces from the packaged seeds: store A holds only the week (N syn
 holds the same week plus --weeks other weeks of --per-week items each (about two years). Then times the
 real CLI, `newsletter --workspace W --db D build --week 2026-W10 --style atr --format md`, as a
 subprocess on each, and prints the seconds and t(B)/t(A) (goal: A under 30 s, ratio near 1, since the
-store answers "items of week W" from its publication-time index).
+store answers "items of week W" from its publication-time index). Each build also prints its seconds by
+stage: the CLI runs in a child (`bench_build.py --child ARGS...`) whose stage functions are wrapped in
+timers (a handful of calls, so the wrappers cost nothing measurable).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +37,53 @@ SOURCES = ["asia-tech-wire", "chip-street", "pacific-ledger", "monsoon-markets",
 SOURCES += ["bharat-startup-daily"]
 BATCH = 20_000  # items per save_fetch call (one transaction each)
 CLI = [sys.executable, "-m", "newsletter"]
+CHILD = [sys.executable, str(Path(__file__).resolve()), "--child"]
+# (module, attribute, stage name) timed in the child; none calls another, so the times add up, and
+# "other" is the rest (interpreter start-up, imports, settings, the glue between stages).
+STAGES = [
+    ("newsletter.app", "Newsletter.week_items", "store: items of the week"),
+    ("newsletter.app", "Newsletter.label_items", "classify"),
+    ("newsletter.cluster", "cluster", "cluster"),
+    ("newsletter.curate", "rank", "rank"),
+    ("newsletter.curate", "plan_issue", "plan issue"),
+    ("newsletter.draft", "write_draft", "write draft"),
+    ("newsletter.render", "build_outputs", "render"),
+    ("newsletter.render", "build_archive", "archive"),
+]
+
+
+def child(argv: list[str]) -> None:
+    """Run the CLI with these arguments, timing each stage; print the seconds by stage on stderr."""
+    import importlib
+
+    spent: dict[str, float] = {}
+
+    def timed(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+
+        return wrapper
+
+    t0 = time.perf_counter()
+    from newsletter import cli
+
+    for module, attr, name in STAGES:
+        owner: Any = importlib.import_module(module)
+        *path, last = attr.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        setattr(owner, last, timed(getattr(owner, last), name))
+    try:
+        cli.main(argv)
+    finally:
+        total = time.perf_counter() - t0
+        parts = ", ".join(f"{name} {secs:.1f}" for name, secs in spent.items())
+        other = total - sum(spent.values())
+        print(f"STAGES total {total:.1f} s: {parts}, other {other:.1f}", file=sys.stderr)
 
 
 def week_items(n: int) -> list[Item]:
@@ -75,17 +126,22 @@ def fill(db: Path, items: list[Item]) -> float:
 
 def build(workspace: Path, db: Path) -> float:
     """Seconds for the real CLI to build the week's atr issue as Markdown (draft included)."""
-    cmd = [*CLI, "--workspace", str(workspace), "--db", str(db), "build", "--week", str(WEEK)]
+    cmd = [*CHILD, "--workspace", str(workspace), "--db", str(db), "build", "--week", str(WEEK)]
     cmd += ["--style", "atr", "--format", "md"]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     secs = time.perf_counter() - t0
     if done.returncode != 0:
         sys.exit(f"build failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    stages = [line for line in done.stderr.splitlines() if line.startswith("STAGES ")]
+    print("  by stage: " + (stages[-1][7:] if stages else "(no stage times)"))
     return secs
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2:])
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=100_000, help="items in the benchmark week")
     ap.add_argument("--weeks", type=int, default=104, help="other weeks in store B")

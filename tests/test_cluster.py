@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -300,3 +301,45 @@ def test_bundled_seed_week_keeps_cross_feed_stories_and_splits_near_misses():
                  ("MediaTek", "Blackstone")]:  # fmt: skip
         sa = next(s for s in stories if any(it.title.startswith(a) or a in it.title for it in s.items))
         assert not any(b in it.title for it in sa.items), (a, b)
+
+
+# One company, two kinds of event (a listing, a quarter's results): the shared name is all they share.
+LISTING_VS_RESULTS = [
+    item(60, "ft", "Rakuten shares rise in Tokyo debut",
+         "The e-commerce group's bank unit priced its offering at the top of the range."),
+    item(61, "reuters", "Rakuten's profit falls as mobile losses deepen",
+         "Rakuten Group said quarterly operating profit dropped on its mobile network costs.", hours=20),
+]  # fmt: skip
+
+
+def test_different_kinds_of_event_by_one_company_stay_apart_but_a_low_threshold_can_merge_them():
+    assert len(cluster(LISTING_VS_RESULTS, threshold=0.5, source_weight={})) == 2
+    assert len(cluster(LISTING_VS_RESULTS, threshold=0.2, source_weight={})) == 1  # capped, not vetoed
+
+
+def test_facts_read_by_a_forked_worker_equal_facts_read_in_one_process():
+    from newsletter.cluster import _build, _vectors
+
+    items = [*ZEPTO, ZEPTO_OTHER_ROUND, *UNRELATED, *CJK_OTHER, *SAME_COMPANY_OTHER_EVENT, *CROSS_LANGUAGE]
+    vecs, _keys = _vectors(items)
+    which = range(len(items))
+    assert _build(items, vecs, which, parallel=True) == _build(items, vecs, which, parallel=False)
+
+
+def test_tagged_items_equal_their_originals_but_for_the_story_id():
+    stories = cluster([*ZEPTO, *UNRELATED], threshold=0.5, source_weight=WEIGHTS)
+    by_id = {it.id: it for it in [*ZEPTO, *UNRELATED]}
+    for s in stories:
+        for it in s.items:
+            assert it == dataclasses.replace(by_id[it.id], story_id=s.id)
+            assert hash(it) == hash(dataclasses.replace(by_id[it.id], story_id=s.id))
+
+
+def test_a_headline_led_by_the_regulator_joins_the_one_led_by_the_company_on_the_same_kind_of_event():
+    regulator_first = [
+        item(70, "dawn", "PTA grants licence to OneWeb for satellite internet",
+             "The regulator cleared the service after a two-year review."),
+        item(71, "reuters", "OneWeb wins licence to offer satellite internet in Pakistan",
+             "The Eutelsat unit can now sell plans to homes.", hours=5),
+    ]  # fmt: skip
+    assert len(cluster(regulator_first, threshold=0.5, source_weight={})) == 1

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from newsletter import storyfacts as sf
 from newsletter.storyfacts import events, figures, names, ordinals, quarters
 
 
@@ -89,3 +92,29 @@ def test_kinds_of_event_in_english_and_cjk():
 def test_ordinals_tell_the_third_launch_from_the_fourth():
     assert ordinals("Nuri rocket succeeds on fourth launch") == {4}
     assert ordinals("台積電熊本第二座晶圓廠動工") == {2}
+
+
+def _figures_whole_text(text: str) -> tuple:
+    """The reference: the figure and date patterns run over the whole text, not just around its numbers."""
+    norm = sf.fold_case(text)
+    if not norm.isascii():
+        for pattern, repl in sf._KO_COMPOUND:
+            norm = pattern.sub(repl, norm)
+    found = [f for m in sf._FIGURE_RE.finditer(norm) if (f := sf._figure(m)) is not None]
+    for m in sf._DATE_RE.finditer(norm):
+        month, day = (m[1], m[2]) if m[1] else (m[4], m[3])
+        found.append(sf.Figure("date", sf._MONTHS.index(month) * 100.0 + int(day)))
+    return tuple(dict.fromkeys(found))
+
+
+_WORDS = """$ US$ Rs. rs Rmb HK$ ¥ ₩ 4 16.5 1,865 2,000 450 29 million bn billion trillion crore percent % MW
+    GW dollars yen won yuan 亿 億 万 조 억 천 원 美元 円 September sept. Feb March marketplaces in the a
+    - , . | Zepto raised seven Q3"""
+_FRAGMENTS = [*_WORDS.split(), " ", " ", " ", "per cent", "\n"]  # pieces of figures, glued at random
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40), st.text(max_size=30))
+def test_reading_only_around_numbers_finds_what_the_whole_text_holds(parts, noise):
+    text = "".join(parts) + noise + " ".join(parts)
+    assert figures(text) == _figures_whole_text(text)
