@@ -1,26 +1,24 @@
 """Label items with a primary region, secondary regions and themes, with the reasons an editor can check.
 
-One compiled regex (a trie of every gazetteer term) scans title and summary once each; the
-hits are scored as documented at the top of seeds/taxonomy.toml.
+One compiled regex (a trie of every gazetteer term, built in taxonomy.compile_matcher) scans
+"title NUL summary" once; the hits are scored as documented at the top of seeds/taxonomy.toml.
+The per-item loop is written for speed (issue 4: 20,000 items/s on one core): weights are
+multiplied out at build time, scores are added as the matches come, and Reason objects are
+looked up in a cache, only for the few hits shown behind the labels finally chosen.
 """
 
 from __future__ import annotations
 
-import math
 import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from .models import GLOBAL, Labels, Reason
-from .taxonomy import RegionDef, Taxonomy, Term, load_taxonomy
+from .taxonomy import DEMONYM, NEAR, Taxonomy, compile_matcher, load_taxonomy
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
 
-# Letters and digits that make a word go on; CJK is left out on purpose, so "OPPO手机" and
-# "SK하이닉스는" still match, while "Indiana" does not match "India".
-_LETTER = "A-Za-z\u00c0-\u024f"
-_WORD = "0-9" + _LETTER
 # Words around a place in a title that say the news happens there (see Classifier._place_cue).
 _BEFORE_PLACE = (" in ", " into ", " to ", " across ", " inside ", " from ", "在", "於", "于", "赴", "进军")
 _AFTER_PLACE = (
@@ -36,78 +34,24 @@ _TARGET = re.compile(
     r"invests? in|investing in|to invest in|stake in|taking a stake|takes? (?:a )?stake|to take|"
     r"bets? on|betting on|buys? into|merges? with|approach(?:es|ed)|bid for|\d+(?:\.\d+)? ?% of)"
 )
+# Every _TARGET match holds one of these: most titles hold none and skip the regex.
+_TARGET_HINTS: tuple[str, ...] = ("buy", "bought", "acquir", "back", "invest", "stake", "take", "bet")
+_TARGET_HINTS += ("merge", "approach", "bid", "%")
 # Feed text is untrusted: a field is read up to this many characters (a lede holds what matters).
 MAX_CHARS = 2000
 REASONS_PER_LABEL = 4
-_SPLIT = re.compile(r"[\s\-/]+")
 
-
-class _Entry(NamedTuple):
-    """What one matched key means for one label."""
-
-    label: str
-    kind: str  # "region" | "theme"
-    weight: float
-    place: bool  # a place name: weighs more right after "in"/"to"
-    ambiguous: bool
-    context: tuple[str, ...]
-    weak: bool  # a weak theme word: counts once per item, not once in the title and again in the body
-    company: bool
-    demonym: bool
-
-
-# A lower-cased key: its case-free entries, its exact-case variants, and whether it names a place,
-# a demonym, a company.
-_Indexed = tuple[tuple[_Entry, ...], tuple[tuple[str, tuple[_Entry, ...]], ...], bool, bool, bool]
-
-
-class _Hit(NamedTuple):
-    """One name found in one field; a plain tuple underneath, weight first so hits sort by it."""
-
-    weight: float
-    label: str
-    kind: str  # "region" | "theme"
-    term: str  # as written in the text
-    where: str  # "title" | "body"
-    order: int  # position, title first: breaks ties between equal scores
-    entry: _Entry
-
-
-def _is_latin_start(text: str) -> bool:
-    return bool(re.match(f"[{_WORD}]", text))
-
-
-def _trie_pattern(keys: Iterable[str], fan: int = 0) -> str:
-    """A regex alternation shaped as a trie, longest alternatives first, so the longest term wins.
-
-    With `fan`, a node with more children than that is split into groups, each behind a
-    one-character-class lookahead: sre tries a branch's alternatives one by one, and a
-    CJK root with 700 first characters would cost 700 tries at every position.
-    """
-    trie: dict[str, Any] = {}
-    for key in keys:
-        node = trie
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def emit(node: dict[str, Any]) -> str:
-        kids = sorted(k for k in node if k)
-        parts = [re.escape(ch) + emit(node[ch]) for ch in kids]
-        if not parts:
-            return ""
-        if fan and len(parts) > fan:
-            size = math.ceil(len(parts) / math.ceil(len(parts) / fan))
-            groups = []
-            for i in range(0, len(parts), size):
-                chars = "".join(re.escape(ch) for ch in kids[i : i + size])
-                groups.append(f"(?=[{chars}])(?:" + "|".join(parts[i : i + size]) + ")")
-            body = "(?:" + "|".join(groups) + ")"
-        else:
-            body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
+# One hit: weight, label, kind, term as written, "title" | "body" (weight first: hits sort by it).
+_HitT = tuple[float, str, str, str, str]
+# A source's prior: regions and themes it adds to, and the Reasons that say so.
+_Priors = tuple[tuple[str, ...], tuple[str, ...], tuple[Reason, ...]]
+# An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
+_Pending = tuple[str, str, tuple[str, ...], float, int, int]
+# What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits.
+_Found = tuple[
+    list[_HitT], dict[str, float], dict[str, float], dict[str, float], dict[str, int],
+    list[_Pending],
+]  # fmt: skip
 
 
 _by_weight = operator.itemgetter(0)
@@ -117,176 +61,245 @@ def _match_start(m: re.Match[str]) -> int:
     return m.start()
 
 
-def _key(text: str) -> str:
-    return " ".join(text.split())
-
-
 class Classifier:
-    """Built once from a taxonomy (the matcher is compiled here); `classify` is pure and thread-safe."""
+    """Built once from a taxonomy (the matcher is compiled here); `classify` is pure and thread-safe.
+
+    Its caches (Reasons, source priors) are plain dicts: a lost race only builds a value twice.
+    """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self.scoring = taxonomy.scoring
-        self._exact: dict[str, list[_Entry]] = {}
-        self._folded: dict[str, list[_Entry]] = {}
-        labelled: list[tuple[RegionDef | None, str, str, tuple[Term, ...]]] = []
-        for region in (*taxonomy.regions.values(), taxonomy.global_region):
-            labelled.append((region, region.id, "region", region.terms))
-        for theme in taxonomy.themes.values():
-            labelled.append((None, theme.id, "theme", theme.terms))
-        for _, label, kind, terms in labelled:
-            for term in terms:
-                # "in Singapore" moves an item to Singapore; "in San Francisco" does not move it out of Asia.
-                place = term.kind == "places" and label != GLOBAL
-                weak, company = term.kind == "weak", term.kind == "companies"
-                demonym = term.kind == "demonyms" and label != GLOBAL
-                near, ambiguous, context = place or demonym, term.ambiguous, term.context
-                entry = _Entry(label, kind, term.weight, near, ambiguous, context, weak, company, demonym)
-                table, key = (
-                    (self._exact, _key(term.text)) if term.exact else (self._folded, _key(term.text).lower())
-                )
-                bucket = table.setdefault(key, [])
-                same = [i for i, e in enumerate(bucket) if e.label == label]
-                if not same:
-                    bucket.append(entry)
-                elif entry.weight > bucket[same[0]].weight:  # listed twice: keep the stronger
-                    bucket[same[0]] = entry
-        self._inherit()
-        self._compile()
+        matcher = compile_matcher(taxonomy)
+        self._index, self._latin, self._cjk, self._cjk_probe = (
+            matcher.index, matcher.latin, matcher.cjk, matcher.cjk_probe,
+        )  # fmt: skip
         # Reasons are immutable and repeat (the same name, where and weight): building a frozen
         # dataclass costs more than looking one up.  Bounded; a lost race only builds one twice.
-        self._reasons: dict[tuple[str, str, str, str, float], Reason] = {}
-
-    # -- building ---------------------------------------------------------------------------------
-
-    def _inherit(self) -> None:
-        """A compound term ('US-China', 'Tencent Cloud') also carries the names inside it.
-
-        The matcher takes the longest term, so without this 'US-China' would hide both
-        countries and 'Tencent Cloud' would hide the cloud theme.  A compound inherits a
-        kind of label (region or theme) only when it has none of that kind itself.
-        """
-        for table in (self._exact, self._folded):
-            for key, entries in table.items():
-                words = [w.removesuffix("'s") for w in _SPLIT.split(key) if w]
-                if len(words) < 2:
-                    continue
-                have = {e.kind for e in entries}
-                labels = {e.label for e in entries}
-                for size in range(len(words) - 1, 0, -1):
-                    for start in range(len(words) - size + 1):
-                        sub = " ".join(words[start : start + size])
-                        source = self._exact.get(sub, []) if table is self._exact else []
-                        found = [*source, *self._folded.get(sub.lower(), ())]
-                        for e in found:
-                            if e.kind in have or e.label in labels or e.ambiguous:
-                                continue
-                            entries.append(e)
-                            labels.add(e.label)
-
-    def _compile(self) -> None:
-        """Two compiled tries over lower-cased text: one for Latin-script names, one for CJK names.
-
-        Matching runs on lower-cased, whitespace-normalised text, so the trie needs no
-        case-insensitive flag and no \\s+ (twice as fast); exact-case terms are checked
-        against the original text afterwards.  The CJK trie runs only on text that holds a
-        character it can start with: tried at every position of every English text it
-        would cost more than the whole Latin pass.
-        """
-        index: dict[str, _Indexed] = {}
-        exact_lower: dict[str, list[tuple[str, tuple[_Entry, ...]]]] = {}
-        for key, entries in self._exact.items():
-            exact_lower.setdefault(key.lower(), []).append((key, tuple(entries)))
-        for key in set(self._folded) | set(exact_lower):
-            folded = tuple(self._folded.get(key, ()))
-            exact = tuple(exact_lower.get(key, ()))
-            every = [*folded, *(e for _, es in exact for e in es)]
-            place = any(e.place and not e.demonym for e in every)
-            demonym = any(e.demonym for e in every)
-            index[key] = (folded, exact, place, demonym, any(e.company for e in every))
-        self._index = index
-        latin = [k for k in index if _is_latin_start(k)]
-        other = [k for k in index if not _is_latin_start(k)]
-        # After a term: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z
-        # Fold7"), unless the term itself ends in a digit ("H20" is not "H200").  A term ending
-        # in a sign ("raises $", "AI芯片") needs no boundary at all.
-        self._latin = re.compile(
-            f"(?<![{_WORD}])({_trie_pattern(latin) or '(?!)'})(?:'s|s|es)?"
-            f"(?:(?<=[{_LETTER}])(?![{_LETTER}])|(?<=[0-9])(?![{_WORD}])|(?<![{_WORD}]))"
-        )
-        first = "".join(sorted({k[0] for k in other}))
-        self._cjk_probe = re.compile(f"[{re.escape(first)}]") if other else None
-        self._cjk = re.compile(f"(?=[{re.escape(first)}])({_trie_pattern(other, fan=40)})") if other else None
+        self._reasons: dict[_HitT, Reason] = {}
+        self._priors: dict[tuple[str | None, tuple[str, ...]], _Priors] = {}
+        self._suppressors = {t.id: t.suppressed_by for t in taxonomy.themes.values() if t.suppressed_by}
+        self._priority = {t.id: t.priority for t in taxonomy.themes.values()}
+        self._no_asia: dict[float, Reason] = {}  # the reason for 'global', by the best Asian score
 
     # -- classifying ------------------------------------------------------------------------------
 
-    def _scan(self, title: str, summary: str) -> tuple[list[_Hit], bool]:
-        """One regex pass over title and summary together; a term counts once per field.
+    def classify(
+        self,
+        title: str,
+        summary: str = "",
+        source_region: str | None = None,
+        source_themes: Sequence[str] = (),
+    ) -> Labels:
+        """Labels for one item: primary region (or 'global'), secondary regions, themes and reasons.
 
-        Returns the hits and whether any of them is an ambiguous name that needs context.
+        One regex pass over "title NUL summary" (the offset of the NUL says title or body); each
+        match adds its precomputed weights to the scores at once, and Reason objects are made
+        only for the few hits shown behind the labels finally chosen.
         """
-        sc = self.scoring
-        title = " ".join(title.replace("\u2019", "'").split())[:MAX_CHARS]
-        summary = " ".join(summary.replace("\u2019", "'").split())[:MAX_CHARS]
+        title = title or ""
+        summary = summary or ""
+        # Fold curly apostrophes so "Tokyo’s" is a possessive; whitespace runs become one space.  A
+        # printable text holds no whitespace but " " (isprintable is one C call): split only if needed.
+        short_t = title.replace("\u2019", "'")
+        if not short_t.isprintable() or "  " in short_t or short_t[:1] == " " or short_t[-1:] == " ":
+            short_t = " ".join(short_t.split())
+        short_t = short_t[:MAX_CHARS]
+        short_s = summary.replace("\u2019", "'")
+        if not short_s.isprintable() or "  " in short_s or short_s[:1] == " " or short_s[-1:] == " ":
+            short_s = " ".join(short_s.split())
+        short_s = short_s[:MAX_CHARS]
         # NUL is no word character: no term spans the two fields, and positions say which field.
-        text = f"{title}\x00{summary}"
-        title_end = len(title)
+        text = f"{short_t}\x00{short_s}"
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters grow when lower-cased ("İ"): keep them as they are
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        matches = list(self._latin.finditer(lowered))
+        found = self._scan(text, lowered, len(short_t))
+        hits, region_sum, region_top, theme_score, first, pending = found
+        if pending:
+            hits = self._resolve(found, f"{title}\n{summary}".lower())
+
+        # A region's strongest name counts in full and every other one at `repeat`: "ByteDance
+        # lays off TikTok staff in Malaysia" names China twice but happens in Malaysia once.
+        repeat = self.scoring.repeat
+        region_score: dict[str, float] = {}
+        for label, total in region_sum.items():
+            top = region_top[label]
+            region_score[label] = top + repeat * (total - top)
+        prior: tuple[Reason, ...] = ()
+        if source_region or source_themes:
+            prior = self._add_priors(source_region, source_themes, region_score, theme_score, first)
+        regions = self._regions(region_score, first)
+        themes = self._themes(theme_score, first) if theme_score else []
+        # Positional: a frozen dataclass's keyword call costs a third more, once per item.
+        return Labels(
+            regions[0],
+            tuple(regions),
+            tuple(themes),
+            self._explain(hits, regions, themes, prior, region_score),
+        )
+
+    def _scan(self, text: str, lowered: str, title_end: int) -> _Found:
+        """Match the gazetteer once over "title NUL body" and add up every hit; a term counts once per field.
+
+        A title hit of a place weighs by its cue words and every Asian name in a title by its
+        side of a deal verb; any other hit takes the weight precomputed in its Spec.
+        Ambiguous names are held in `pending` until every other name is known.
+        """
+        sc = self.scoring
+        matches: Iterable[re.Match[str]] = self._latin.finditer(lowered)
         cjk, probe = self._cjk, self._cjk_probe
         if cjk is not None and probe is not None and not lowered.isascii() and probe.search(lowered):
-            matches += cjk.finditer(lowered)
-            matches.sort(key=_match_start)
+            matches = sorted([*matches, *cjk.finditer(lowered)], key=_match_start)
+        target_at = -1
+        head = lowered[:title_end]
+        for hint in _TARGET_HINTS:  # a substring test is 2x cheaper than the regex it guards
+            if hint in head:
+                target = _TARGET.search(head)
+                target_at = target.start() if target else -1
+                break
         index = self._index
-        target = _TARGET.search(lowered, 0, title_end)
-        target_at = target.start() if target else -1
-        seen = set()
-        new_hit = tuple.__new__
-        hits: list[_Hit] = []
+        title_mult = sc.title
+        hits: list[_HitT] = []  # (weight, label, kind, term, where): the evidence, in text order
+        region_sum: dict[str, float] = {}
+        region_top: dict[str, float] = {}  # a region's strongest hit
+        theme_score: dict[str, float] = {}
+        first: dict[str, int] = {}  # where each label is first named: breaks ties
+        weak_seen: set[tuple[str, str]] = set()  # a weak theme word counts once per item
+        pending: list[_Pending] = []
+        seen: set[str] = set()  # keys seen in the current field
+        where = "title"
         company_end = -2
         located = False  # one place per title is where the news happens: the first one named
-        ambiguous = False
         for m in matches:
-            key = m.group(1)
-            start = m.start(1)
-            in_title = start < title_end
-            folded, exact, place, demonym, company = index[key]
-            term = text[start : start + len(key)]
-            slot = (key, in_title)
-            if exact:
-                if slot in seen and not folded:
+            start, end = m.span(1)
+            key = lowered[start:end]
+            folded, exact, cue_kind, company = index[key]
+            term = text[start:end]
+            if start > title_end and where == "title":
+                where, seen = "body", set()
+            if exact is None:
+                if key in seen:
                     continue
-                folded = folded + tuple(e for k, es in exact if k == term for e in es)
-            elif slot in seen:
-                continue
-            seen.add(slot)
-            if in_title:
-                where, mult = "title", sc.title
-                near = far = mult
-                if place or demonym:
-                    cue = self._place_cue(lowered, start, m.end(1), company_end, demonym)
+                specs = folded
+            elif not folded:
+                if key in seen:
+                    continue
+                specs = exact.get(term, ())
+            else:  # as before: a key with exact-case variants is counted again on every match
+                specs = folded + exact.get(term, ())
+            seen.add(key)
+            plain = True  # the weights precomputed in the Spec hold: no place cue, no deal
+            if where == "title":
+                near = far = title_mult
+                if cue_kind:
+                    cue = self._place_cue(lowered, start, end, company_end, cue_kind == DEMONYM)
                     if cue == sc.located:
                         cue = 1.0 if located else cue
                         located = True
-                    near = mult * cue
+                    if cue != 1.0:
+                        plain = False
+                        near = title_mult * cue
                 if target_at >= 0:  # "SMBC agrees to buy 20% of Yes Bank": the target's region leads
                     deal = sc.target if start > target_at else sc.acquirer
                     near, far = near * deal, far * deal
+                    plain = False
                 if company:
                     company_end = m.end()
-            else:
-                where, mult = "body", sc.body
-                near = far = mult
-            for e in folded:  # tuple.__new__: a NamedTuple's keyword-checking __new__ costs 10x more here
-                ambiguous = ambiguous or e.ambiguous
-                if e.kind != "region" or e.label == GLOBAL:
-                    weight = e.weight * mult
+            for label, kind, base, in_title, in_body, how, weak, context in specs:
+                if where != "title":
+                    weight = in_body
+                elif plain or not how:
+                    weight = in_title
                 else:
-                    weight = e.weight * (near if e.place else far)
-                hits.append(new_hit(_Hit, (weight, e.label, e.kind, term, where, start, e)))
-        return hits, ambiguous
+                    weight = base * (near if how == NEAR else far)
+                hits.append((weight, label, kind, term, where))
+                if context is not None:  # 'Sea', 'Grab': kept or dropped once every name is known
+                    pending.append((label, kind, context, weight, start, len(hits) - 1))
+                elif kind == "region":
+                    total = region_sum.get(label)
+                    if total is None:
+                        region_sum[label] = weight
+                        region_top[label] = weight if weight > 0.0 else 0.0
+                        if label not in first:
+                            first[label] = start
+                    else:
+                        region_sum[label] = total + weight
+                        if weight > region_top[label]:
+                            region_top[label] = weight
+                else:
+                    if weak is not None:  # weak words are theme words
+                        if weak in weak_seen:
+                            continue
+                        weak_seen.add(weak)
+                    total = theme_score.get(label)
+                    if total is None:
+                        theme_score[label] = weight
+                        if label not in first:
+                            first[label] = start
+                    else:
+                        theme_score[label] = total + weight
+        return hits, region_sum, region_top, theme_score, first, pending
+
+    def _resolve(self, found: _Found, lowered: str) -> list[_HitT]:
+        """Keep an ambiguous name ('Sea', 'Grab') only with a context word or another name of its label.
+
+        `lowered` is the whole raw text, as an editor would search it.  Adds the kept names to
+        the scores in `found` and returns the hits without the dropped ones.
+        """
+        hits, region_sum, region_top, theme_score, first, pending = found
+        sure = {*region_sum, *theme_score}  # labels named by an unambiguous hit
+        dropped = set()
+        for label, kind, context, weight, start, at in pending:
+            if label not in sure and not any(c in lowered for c in context):
+                dropped.add(at)
+                continue
+            if start < first.get(label, start + 1):
+                first[label] = start
+            if kind == "region":
+                region_sum[label] = region_sum.get(label, 0.0) + weight
+                if weight > region_top.get(label, 0.0):
+                    region_top[label] = weight
+                region_top.setdefault(label, 0.0)
+            else:
+                theme_score[label] = theme_score.get(label, 0.0) + weight
+        return [h for i, h in enumerate(hits) if i not in dropped] if dropped else hits
+
+    def _add_priors(
+        self,
+        source_region: str | None,
+        source_themes: Sequence[str],
+        region_score: dict[str, float],
+        theme_score: dict[str, float],
+        first: dict[str, int],
+    ) -> tuple[Reason, ...]:
+        """Add the source's configured region and themes to the scores; the Reasons are cached per source."""
+        key = (source_region, tuple(source_themes))
+        cached = self._priors.get(key)
+        if cached is None:
+            sc = self.scoring
+            regions: list[str] = []
+            themes: list[str] = []
+            reasons: list[Reason] = []
+            if source_region and (source_region in self.taxonomy.regions or source_region == GLOBAL):
+                regions.append(source_region)
+                reasons.append(Reason(source_region, "region", "source region", "source", sc.source_prior))
+            for theme in dict.fromkeys(source_themes):
+                if theme in self.taxonomy.themes:
+                    themes.append(theme)
+                    reasons.append(Reason(theme, "theme", "source theme", "source", sc.source_theme))
+            cached = (tuple(regions), tuple(themes), tuple(reasons))
+            if len(self._priors) > 10_000:  # sources are few; hostile callers are not
+                self._priors.clear()
+            self._priors[key] = cached
+        regions_p, themes_p, reasons_p = cached
+        for region in regions_p:
+            region_score[region] = region_score.get(region, 0.0) + self.scoring.source_prior
+            first.setdefault(region, 1 << 30)
+        for theme in themes_p:
+            theme_score[theme] = theme_score.get(theme, 0.0) + self.scoring.source_theme
+            first.setdefault(theme, 1 << 30)
+        return reasons_p
 
     def _place_cue(self, lowered: str, start: int, end: int, company_end: int, demonym: bool) -> float:
         """How much the words around a place in a title say the news happens there.
@@ -312,148 +325,113 @@ class Classifier:
             return sc.subject
         return 1.0
 
-    def classify(
-        self,
-        title: str,
-        summary: str = "",
-        source_region: str | None = None,
-        source_themes: Sequence[str] = (),
-    ) -> Labels:
-        """Labels for one item: primary region (or 'global'), secondary regions, themes and reasons."""
-        sc = self.scoring
-        title = title or ""
-        summary = summary or ""
-        hits, ambiguous = self._scan(title, summary)
-        if ambiguous:
-            hits = self._resolve(hits, f"{title}\n{summary}".lower())
-
-        region_score: dict[str, float] = {}
-        theme_score: dict[str, float] = {}
-        first: dict[str, int] = {}
-        weak_seen: set[tuple[str, str]] = set()
-        region_top: dict[str, float] = {}
-        region_sum: dict[str, float] = {}
-        for weight, label, kind, term, _, order, entry in hits:
-            if entry.weak:
-                if (label, term.lower()) in weak_seen:
-                    continue
-                weak_seen.add((label, term.lower()))
-            if kind == "region":
-                region_sum[label] = region_sum.get(label, 0.0) + weight
-                if weight > region_top.get(label, 0.0):
-                    region_top[label] = weight
-            else:
-                theme_score[label] = theme_score.get(label, 0.0) + weight
-            if label not in first:
-                first[label] = order
-        # A region's strongest name counts in full and every other one at `repeat`: "ByteDance
-        # lays off TikTok staff in Malaysia" names China twice but happens in Malaysia once.
-        repeat = sc.repeat
-        for label, total in region_sum.items():
-            top = region_top.get(label, 0.0)
-            region_score[label] = top + repeat * (total - top)
-
-        prior: list[Reason] = []
-        if source_region and (source_region in self.taxonomy.regions or source_region == GLOBAL):
-            region_score[source_region] = region_score.get(source_region, 0.0) + sc.source_prior
-            first.setdefault(source_region, 1 << 30)
-            prior.append(self._reason(source_region, "region", "source region", "source", sc.source_prior))
-        for theme in dict.fromkeys(source_themes):
-            if theme in self.taxonomy.themes:
-                theme_score[theme] = theme_score.get(theme, 0.0) + sc.source_theme
-                first.setdefault(theme, 1 << 30)
-                prior.append(self._reason(theme, "theme", "source theme", "source", sc.source_theme))
-
-        regions = self._regions(region_score, first)
-        themes = self._themes(theme_score, first) if theme_score else []
-        return Labels(
-            region=regions[0],
-            regions=tuple(regions),
-            themes=tuple(themes),
-            reasons=self._explain(hits, regions, themes, prior, region_score),
-        )
-
     def _explain(
         self,
-        hits: list[_Hit],
+        hits: list[_HitT],
         regions: list[str],
         themes: list[str],
-        prior: list[Reason],
+        prior: tuple[Reason, ...],
         region_score: dict[str, float],
     ) -> tuple[Reason, ...]:
         """The strongest few hits per chosen label, regions first, then the priors that counted."""
-        hits.sort(reverse=True, key=_by_weight)
+        chosen = {*regions, *themes}
+        top = [h for h in hits if h[1] in chosen]
+        if len(top) > 1:
+            top.sort(reverse=True, key=_by_weight)  # stable: equal weights stay in text order
+            if len(top) > REASONS_PER_LABEL:  # only then can a label have more hits than are shown
+                shown: dict[str, int] = {}
+                kept = []
+                for hit in top:
+                    count = shown.get(hit[1], 0)
+                    if count < REASONS_PER_LABEL:
+                        shown[hit[1]] = count + 1
+                        kept.append(hit)
+                top = kept
         by_region: list[Reason] = []
         by_theme: list[Reason] = []
-        shown: dict[str, int] = {}
         cache = self._reasons
-        chosen = {*regions, *themes}
-        for weight, label, kind, term, where, _, _ in hits:
-            if label in chosen and shown.get(label, 0) < REASONS_PER_LABEL:
-                shown[label] = shown.get(label, 0) + 1
-                reason = cache.get((label, kind, term, where, weight)) or self._reason(
-                    label, kind, term, where, weight
-                )
-                (by_region if kind == "region" else by_theme).append(reason)
+        for hit in top:
+            reason = cache.get(hit) or self._reason(hit)
+            if hit[2] == "region":
+                by_region.append(reason)
+            else:
+                by_theme.append(reason)
         for r in prior:
             if r.label in chosen:
                 (by_region if r.kind == "region" else by_theme).append(r)
-        if regions[0] == GLOBAL and GLOBAL not in shown:
+        if regions[0] == GLOBAL and not any(hit[1] == GLOBAL for hit in top):
             best = max((s for r, s in region_score.items() if r != GLOBAL), default=0.0)
-            why = f"no Asian name strong enough (best {best:g})" if best else "no Asian name"
-            by_region.append(self._reason(GLOBAL, "region", why, "body", 0.0))
-        return (*by_region, *by_theme)
+            no_asia = self._no_asia.get(best)
+            if no_asia is None:
+                why = f"no Asian name strong enough (best {best:g})" if best else "no Asian name"
+                no_asia = Reason(GLOBAL, "region", why, "body", 0.0)
+                if len(self._no_asia) < 10_000:  # scores are sums of a few weights: few values
+                    self._no_asia[best] = no_asia
+            by_region.append(no_asia)
+        if by_theme:
+            by_region += by_theme
+        return tuple(by_region)
 
-    def _reason(self, label: str, kind: str, term: str, where: str, weight: float) -> Reason:
-        key = (label, kind, term, where, weight)
-        reason = self._reasons.get(key)
+    def _reason(self, hit: _HitT) -> Reason:
+        """Reasons are immutable and repeat (the same name, where and weight): built once, then looked up."""
+        reason = self._reasons.get(hit)
         if reason is None:
-            if len(self._reasons) > 200_000:
+            if len(self._reasons) > 200_000:  # bounded; a lost race only builds one twice
                 self._reasons.clear()
-            reason = self._reasons[key] = Reason(label, kind, term, where, weight)
+            weight, label, kind, term, where = hit
+            reason = self._reasons[hit] = Reason(label, kind, term, where, weight)
         return reason
-
-    def _resolve(self, hits: list[_Hit], lowered: str) -> list[_Hit]:
-        """Keep an ambiguous name ('Sea', 'Grab') only with a context word or another name of its label."""
-        sure = {h.label for h in hits if not h.entry.ambiguous}
-        return [
-            h
-            for h in hits
-            if not h.entry.ambiguous or h.label in sure or any(c.lower() in lowered for c in h.entry.context)
-        ]
 
     def _regions(self, score: dict[str, float], first: dict[str, int]) -> list[str]:
         """The best Asian region if it reaches min_region and beats the [global] names; else 'global'."""
         sc = self.scoring
-        asian = [(s, -first.get(r, 0), r) for r, s in score.items() if r != GLOBAL and s > 0]
+        rival = 0.0  # the [global] names' score
+        asian: list[tuple[float, int, str]] = []
+        for r, s in score.items():
+            if r == GLOBAL:
+                rival = s
+            elif s > 0:
+                asian.append((s, -first.get(r, 0), r))
         if not asian:
             return [GLOBAL]
+        if len(asian) == 1:
+            best, _, primary = asian[0]
+            return [GLOBAL] if best < sc.min_region or best < rival else [primary]
         asian.sort(reverse=True)
         best, _, primary = asian[0]
-        if best < sc.min_region or best < score.get(GLOBAL, 0.0):
+        if best < sc.min_region or best < rival:
             return [GLOBAL]
         floor = max(sc.min_region, sc.secondary_ratio * best)
-        return [primary, *(r for s, _, r in asian[1:] if s >= floor)]
+        chosen = [primary]
+        for s, _, r in asian[1:]:
+            if s >= floor:
+                chosen.append(r)
+        return chosen
 
     def _themes(self, score: dict[str, float], first: dict[str, int]) -> list[str]:
-        sc = self.scoring
-        themes = self.taxonomy.themes
-        passed = [t for t, s in score.items() if s >= sc.theme_min]
-        if not passed:
+        """Themes reaching theme_min, unless suppressed by a stronger one; best first, at most max_themes."""
+        theme_min = self.scoring.theme_min
+        passed = [t for t, s in score.items() if s >= theme_min]
+        if len(passed) < 2:
             return passed
-        if len(passed) > 1:
-            passed = [
-                t for t in passed if not any(score.get(o, 0.0) >= score[t] for o in themes[t].suppressed_by)
-            ]
-            passed.sort(key=lambda t: (-score[t], -themes[t].priority, first.get(t, 0)))
-        return passed[: sc.max_themes]
+        suppressors = self._suppressors  # only the themes that have some ('ipo' by 'delisting')
+        ranked = []
+        for i, t in enumerate(passed):
+            s = score[t]
+            others = suppressors.get(t)
+            if others is not None and any(score.get(o, 0.0) >= s for o in others):
+                continue
+            ranked.append((-s, -self._priority[t], first.get(t, 0), i, t))
+        ranked.sort()  # `i` keeps equal keys in score order, as a stable sort would
+        return [t for *_, t in ranked[: self.scoring.max_themes]]
 
 
 Row = Mapping[str, Any] | Sequence[Any]
 
 
 def _row_args(row: Row) -> tuple[str, str, str | None, tuple[str, ...]]:
-    if isinstance(row, Mapping):
+    # Tuples first: isinstance against the Mapping ABC costs more than classifying a short item.
+    if not isinstance(row, (tuple, list)) and isinstance(row, Mapping):
         return (
             row.get("title") or "",
             row.get("summary") or "",

@@ -290,3 +290,65 @@ def test_bad_values_are_refused(tmp_path, change, needle):
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError):
         load_taxonomy(tmp_path / "nope.toml")
+
+
+# -- the fast path keeps the rules ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "messy",
+    [
+        "Grab  expands\tride-hailing fleet in\nSingapore",
+        " Grab expands ride-hailing fleet in Singapore ",
+        "Grab\u00a0expands ride-hailing\u2003fleet in Singapore",
+        "Grab expands ride-hailing fleet in\r\nSingapore\x0b",
+    ],
+)
+def test_whitespace_is_squeezed_before_matching(clf, messy):
+    clean = "Grab expands ride-hailing fleet in Singapore"
+    assert clf.classify(messy, messy) == clf.classify(clean, clean)
+
+
+def test_reasons_name_only_chosen_labels(clf):
+    for case in CASES:
+        labels = clf.classify(case["title"], case.get("summary", ""), case.get("source_region"))
+        assert {r.label for r in labels.reasons} <= {*labels.regions, *labels.themes}, case["title"]
+
+
+def _weak_pair(taxonomy, clf):
+    """Two weak words of one theme that name nothing else: one scores 3 in a title, below theme_min."""
+    for theme in taxonomy.themes.values():
+        weak = [t.text for t in theme.terms if t.kind == "weak" and t.text.isascii() and t.text.islower()]
+        alone = [w for w in weak if not clf.classify(w, "").reasons[1:] and not clf.classify(w, "").themes]
+        alone = [w for w in alone if [r.label for r in clf.classify("", w).reasons] == [GLOBAL]]
+        if len(alone) >= 2:
+            return theme.id, alone[0], alone[1]
+    pytest.skip("no theme with two plain weak words")
+
+
+def test_weak_word_counts_once_per_item(clf, taxonomy):
+    theme, one, other = _weak_pair(taxonomy, clf)
+    # Title (x3) plus a different weak word in the body (x1) reaches theme_min; the same word twice does not.
+    assert theme in clf.classify(one, other).themes
+    assert theme not in clf.classify(one, one).themes
+    shown = [(r.term, r.where) for r in clf.classify(one, one).reasons if r.label == theme]
+    assert shown in ([], [(one, "title"), (one, "body")])
+
+
+def test_a_term_counts_once_per_field(clf):
+    once = clf.classify("Infosys wins contract", "")
+    twice = clf.classify("Infosys wins contract, Infosys says", "")
+    assert [r for r in once.reasons if r.term == "Infosys"] == [
+        r for r in twice.reasons if r.term == "Infosys"
+    ]
+
+
+def test_source_prior_reasons_follow_each_source(clf):
+    title = "Singapore and Japan regulators weigh stablecoin rules"
+    for region in ("japan", "southeast-asia", "japan"):  # the prior cache must not mix sources
+        labels = clf.classify(title, "", region, ("fintech",))
+        assert [r.label for r in labels.reasons if r.where == "source"][0] == region
+
+
+def test_classify_many_accepts_lists(clf):
+    assert classify_many(clf, [["A startup raised money", "", "india"]])[0].region == "india"
