@@ -33,7 +33,6 @@ from .models import IssuePlan, Item, Section, Story, Week
 
 STATE_VERSION = 1
 FOCUS_KEY = "focus"  # atr: News in focus
-STORIES_KEY = "stories"  # techasia: the stories under headlines
 READS_KEY = "reads"  # techasia: Suggested reads
 STYLE_NAMES = {"atr": "Asia Tech Review", "techasia": "#techAsia"}
 
@@ -269,10 +268,6 @@ def read_draft(path: Path) -> Draft:
 
 def _sha(data: str) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-def _ids(entries: list[Entry]) -> tuple[set[str], set[str]]:
-    return {e.story_id for e in entries}, {e.item_id for e in entries}
 
 
 def _plan_ids(plan: IssuePlan) -> tuple[set[str], set[str]]:

@@ -8,7 +8,6 @@ heading, a list, a quote, a code block, a link or raw HTML.
 
 from __future__ import annotations
 
-import html
 import re
 import textwrap
 from dataclasses import dataclass
@@ -251,7 +250,3 @@ def html_to_plain(fragment: str) -> str:
     maker.close()
     maker._flush()
     return "\n\n".join(maker.blocks).strip() + "\n"
-
-
-def unescape_attr(value: str) -> str:
-    return html.unescape(value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from .errors import WeekError
 
@@ -179,12 +178,6 @@ class Week:
         end = dt.datetime.combine(end.date(), dt.time(), tzinfo=tz)
         return start.astimezone(UTC), end.astimezone(UTC)
 
-    def next(self) -> Week:
-        return Week.of(dt.datetime.combine(self.monday + dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC)
-
-    def previous(self) -> Week:
-        return Week.of(dt.datetime.combine(self.monday - dt.timedelta(days=7), dt.time(12), tzinfo=UTC), UTC)
-
 
 @dataclass(frozen=True)
 class IssuePlan:
@@ -198,7 +191,3 @@ class IssuePlan:
     source_names: dict[str, str] = field(default_factory=dict)  # source id -> display name
     paywalled: frozenset[str] = frozenset()  # source ids behind a paywall
     item_count: int = 0  # items the week held before thinning
-
-
-def zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)

@@ -101,5 +101,6 @@ def test_week_bounds_follow_the_newsletter_time_zone() -> None:
     # Sunday 23:30 in Singapore is still week 47 there, though it is Sunday afternoon in UTC.
     late_sunday = dt.datetime(2026, 11, 22, 15, 30, tzinfo=UTC)
     assert str(Week.of(late_sunday, ZoneInfo("Asia/Singapore"))) == "2026-W47"
-    assert str(Week.parse("2026-W53").next()) == "2027-W01"
-    assert str(Week.parse("2027-W01").previous()) == "2026-W53"
+    assert (
+        Week.parse("2026-W53").bounds(ZoneInfo("UTC"))[1] == Week.parse("2027-W01").bounds(ZoneInfo("UTC"))[0]
+    )
