@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tomli_w
+import tomlkit
 
 from .errors import ConfigError, StyleError, WorkspaceError
 from .models import Source
@@ -250,21 +250,60 @@ def load_sources(path: Path) -> list[Source]:
     return sources
 
 
-def dump_sources(sources: list[Source]) -> str:
-    """sources.toml text, fields left out where they hold their default."""
-    rows = []
+_SOURCES_HEADER = "Feeds this newsletter reads. Edit freely: `newsletter sources ...` keeps your comments."
+
+
+def _toml_value(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def dump_sources(sources: list[Source], existing: str = "") -> str:
+    """sources.toml text for these sources, keeping the editor's comments, order and layout.
+
+    Tables of sources that stay are updated key by key, new sources are appended and removed
+    ones dropped, so `sources add` never wipes what the editor wrote in the file.
+    """
+    doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
+    if not existing.strip():
+        doc.add(tomlkit.comment(_SOURCES_HEADER))
+        doc.add(tomlkit.nl())
+    tables = doc.get("source")
+    if tables is None:
+        tables = tomlkit.aot()
+        doc.append("source", tables)
+    wanted = {src.id: src for src in sources}
     default = Source(id="", name="", url="")
-    for src in sources:
-        row: dict[str, Any] = {}
+    present: set[str] = set()
+    for index in reversed(range(len(tables))):
+        table = tables[index]
+        name = str(table.get("name", table.get("url", "")))
+        sid = str(table.get("id", slugify(name)))
+        src = wanted.get(sid)
+        if src is None:
+            del tables[index]
+            continue
+        present.add(sid)
         for f in dataclasses.fields(Source):
             value = getattr(src, f.name)
-            if f.name in ("id", "name", "url") or value != getattr(default, f.name):
-                if value is None:
-                    continue
-                row[f.name] = list(value) if isinstance(value, tuple) else value
-        rows.append(row)
-    header = "# Feeds this newsletter reads. Edit freely; `newsletter sources add|remove` keep it tidy.\n\n"
-    return header + tomli_w.dumps({"source": rows})
+            if f.name == "id" and "id" not in table:
+                continue  # an id the file leaves to the name stays implicit
+            if value is None or (f.name not in table and value == getattr(default, f.name)):
+                if value is None and f.name in table:
+                    del table[f.name]
+                continue
+            if table.get(f.name) != _toml_value(value):
+                table[f.name] = _toml_value(value)
+    for src in sources:
+        if src.id in present:
+            continue
+        table = tomlkit.table()
+        for f in dataclasses.fields(Source):
+            value = getattr(src, f.name)
+            if value is not None and (f.name in ("id", "name", "url") or value != getattr(default, f.name)):
+                table[f.name] = _toml_value(value)
+        tables.append(table)
+    text = tomlkit.dumps(doc)
+    return text if text.endswith("\n") else text + "\n"
 
 
 @dataclass(frozen=True)
@@ -353,7 +392,8 @@ class Workspace:
         return load_sources(self.sources_path)
 
     def save_sources(self, sources: list[Source]) -> None:
-        atomic_write(self.sources_path, dump_sources(sources))
+        existing = self.sources_path.read_text(encoding="utf-8") if self.sources_path.exists() else ""
+        atomic_write(self.sources_path, dump_sources(sources, existing))
 
     def resolve_local(self, url: str) -> Path:
         """A local source path, relative to the workspace; never outside it unless absolute in config."""

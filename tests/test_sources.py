@@ -107,3 +107,21 @@ def test_sources_list_json_has_health(app: Newsletter) -> None:
     enabled = [r for r in rows if r["enabled"]]
     assert enabled and all(r["status"] == "ok" and r["items"] > 0 for r in enabled)
     assert {"id", "name", "url", "status", "health", "last_success", "consecutive_failures"} <= set(rows[0])
+
+
+def test_sources_commands_keep_the_editors_comments(app: Newsletter) -> None:
+    path = app.ws.sources_path
+    path.write_text(
+        "# My sources, curated by hand\n\n"
+        '[[source]]\n# the best Japan desk\nname = "Tokyo Wire"\nurl = "https://tokyo.example/rss"  # fast\n'
+        'region = "japan"\n\n'
+        '[[source]]\nid = "old"\nname = "Old Feed"\nurl = "https://old.example/rss"\n'
+    )
+    app.add_source("https://new.example/rss", name="New Feed")
+    app.set_enabled("tokyo-wire", False)
+    app.remove_source("old")
+    text = path.read_text()
+    for kept in ("# My sources, curated by hand", "# the best Japan desk", "# fast"):
+        assert kept in text
+    assert "Old Feed" not in text
+    assert [(s.id, s.enabled) for s in load_sources(path)] == [("tokyo-wire", False), ("new-feed", True)]
