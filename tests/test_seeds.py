@@ -10,12 +10,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
 
 from newsletter.config import Workspace, load_settings, load_sources
-from newsletter.models import Source, Week, zone
+from newsletter.models import Source, Week
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -26,7 +27,7 @@ THEMES = {
 }  # fmt: skip
 ISSUE_WEEK = Week(2026, 47)
 OLDER_WEEK = Week(2026, 46)
-TZ = zone("Asia/Singapore")
+TZ = ZoneInfo("Asia/Singapore")
 
 # Stories told by more than one sample feed: a phrase every telling shares (a figure or a name),
 # and the feeds that tell it. Other tests (cluster, curate) may lean on these.
