@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 MONEY_FX = 0.04  # different currencies: within 4% after conversion at rough rates
 MONEY_EXACT = 0.02  # same currency: figures within 2% are one figure (rounding)
+ROUNDING_MAX = 0.1  # the most a round figure's own rounding widens the match ("$30 million" is 25-35m)
 PREFIX = 5  # English words are cut to 5 letters: raises/raised/raising, centre/centres match
 _STOP_WORDS = """a an the and or but of to in on at by for with from as is are was were be been being
     it its this
@@ -73,7 +74,8 @@ kaspi.kz=kaspi one_97_communications=paytm jd.com=jd 京东=jd 京東=jd samsung
 # Places: a shared one is a name; two items naming only different ones are about different places.
 _PLACE_TABLE = """
 china=china chinese=china 中国=china 中國=china 중국=china beijing=china shanghai=shanghai 上海=shanghai
-shenzhen=china hangzhou=china hong_kong=hongkong 香港=hongkong 홍콩=hongkong japan=japan japanese=japan
+shenzhen=china hangzhou=china hong_kong=hongkong hongkong=hongkong srilanka=srilanka
+香港=hongkong 홍콩=hongkong japan=japan japanese=japan
 日本=japan 일본=japan tokyo=japan kumamoto=kumamoto 熊本=kumamoto hokkaido=hokkaido 北海道=hokkaido
 korea=korea korean=korea south_korea=korea south_korean=korea 한국=korea 韩国=korea 韓国=korea seoul=korea
 서울=korea yongin=yongin 용인=yongin
@@ -85,26 +87,30 @@ malaysia=malaysia malaysian=malaysia 马来西亚=malaysia johor=johor penang=pe
 indonesian=indonesia 印尼=indonesia jakarta=indonesia batam=batam vietnam=vietnam vietnamese=vietnam
 越南=vietnam 베트남=vietnam thailand=thailand thai=thailand 泰国=thailand philippines=philippines
 manila=philippines pakistan=pakistan bangladesh=bangladesh sri_lanka=srilanka nepal=nepal
-kazakhstan=kazakhstan uzbekistan=uzbekistan hungary=hungary europe=europe germany=germany
+kazakhstan=kazakhstan kazakh=kazakhstan uzbekistan=uzbekistan hungary=hungary europe=europe germany=germany
 united_states=us american=us 미국=us 美国=us 美國=us 米国=us texas=texas 텍사스=texas テキサス=texas
+silicon_valley=us wall_street=us new_york=us us=us
+new_delhi=india delhi=india andhra_pradesh=india visakhapatnam=india keelung=taiwan hsinchu=taiwan
+kaohsiung=taiwan inner_mongolia=china
 arizona=arizona austin=austin nasdaq=nasdaq 纳斯达克=nasdaq 나스닥=nasdaq nyse=nyse
 """
 
 # What kind of event an item reports, from its words (cut to PREFIX letters) and CJK terms. Two items about
 # one company but different kinds of event (a listing, a quarter's results) are different stories.
 _EVENT_TABLE = """
-listing: ipo debut lists listing listed nasdaq 上市 上場 상장 공모 招股
-results: profit loss revenue earnings results income quarter quarterly 净利润 营收 利益 決算 영업이익 실적
+listing: ipo debut listing listed nasdaq 上市 上場 상장 공모 招股
+results: profit revenue earnings results income quarter quarterly 净利润 营收 利益 決算 영업이익 실적
 results: 매출
-jobs: jobs job layoffs lay staff workforce employees cuts 裁员 削減 감원 구조조정
+jobs: jobs job layoffs lay lays staff workforce employees 裁员 削減 감원 구조조정
 funding: raises raised round series funding valuation 融资 調達 유치
-deal: buy buys acquire acquisition takeover stake merger merge swap tie 收购 買収 인수 합병 统合 統合 주식교환
-hack: hack hacked hacker breach cyberattack ransomware attack theft stolen leak 黑客 해킹 유출 攻撃
+deal: buy buys sells acquire acquisition takeover stake merger merge swap tie 收购 買収 인수 합병 统合 統合
+deal: 주식교환
+hack: hack hacked hacker breach cyberattack ransomware attack theft stolen leak leaked 黑客 해킹 유출 攻撃
 rules: fine fined penalty ban bans bars rule rules law licence license permit curbs regulator 罚款 과징금
 rules: 禁止 規制
 launch: launches launched releases release phone glasses 发布 發布 公開 출시 开售 開售
 plant: plant fab factory ground 工厂 工場 공장 晶圓廠 動工
-sales: sells sold orders shipments units 销量 販売 출하
+sales: sells shipments units 销量 販売 출하
 """
 
 
@@ -215,9 +221,16 @@ class Figure:
     kind: str
     value: float
     currency: str = ""
+    rounding: float = dataclasses.field(default=0.0, compare=False)  # half its last digit's place / value
+    valuation: bool = dataclasses.field(default=False, compare=False)  # "valued at $7bn", "a $7bn valuation"
 
     def same(self, other: Figure) -> bool:
-        """One figure in two notations: equal within rounding, or within rough exchange rates."""
+        """One figure in two notations: equal within rounding, or within rough exchange rates.
+
+        The coarser figure's own rounding widens the match (up to ROUNDING_MAX): "$230 million" may be
+        the 235m another outlet states, and "$30 million" the 32m a won amount converts to; "$450 million"
+        is never 665m. The wider rounding is never narrower than the fixed tolerances.
+        """
         if self.kind != other.kind:
             return False
         a, b = self.value, other.value
@@ -225,6 +238,9 @@ class Figure:
             a, b, tol = a * _USD[self.currency], b * _USD[other.currency], MONEY_FX
         else:
             tol = 0.03 if self.kind == "count" else MONEY_EXACT
+        rounding = self.rounding if self.rounding > other.rounding else other.rounding  # 0 but for money
+        if rounding > tol:
+            tol = rounding if rounding < ROUNDING_MAX else ROUNDING_MAX
         return abs(a - b) <= tol * max(abs(a), abs(b)) or (self.kind == "pct" and abs(a - b) < 0.5)
 
     @property
@@ -245,12 +261,31 @@ def _figure(m: re.Match[str]) -> Figure | None:
         return None
     value *= _MULT[unit] if unit else 1.0
     if cur or suf:
-        return Figure("money", value, _CURRENCY[(cur or suf).rstrip("s") if (cur or suf) != "rs" else "rs"])
+        currency = _CURRENCY[(cur or suf).rstrip("s") if (cur or suf) != "rs" else "rs"]
+        return Figure("money", value, currency, _rounding(text))
     if unit and len(unit) > 1 or unit and not unit.isascii():
         return Figure("count", value)  # "3.5 million consoles", "350万台"
     if "," in text or (value >= 1000 and not 1900 <= value <= 2100 and not unit):
         return Figure("count", value)  # "240,000 orders"
     return None  # a bare number: a year, a count, a model name; "5 m" is five metres as often
+
+
+def _rounding(number: str) -> float:
+    """How far a stated number may be from the true one, relative: half its last non-zero digit's place.
+
+    "230" -> 5/230, "1.3" -> 0.05/1.3, "44.5" -> 0.05/44.5; trailing zeros of a whole number are taken as
+    rounding ("30" may be 25-35), the usual reading of a headline figure.
+    """
+    digits = number.replace(",", "")
+    whole, _, frac = digits.partition(".")
+    frac = frac.rstrip("0")
+    if frac:
+        place = 10.0 ** -len(frac)
+    else:
+        stripped = whole.rstrip("0")
+        place = 10.0 ** (len(whole) - len(stripped)) if stripped else 1.0
+    value = float(digits or 0)
+    return 0.5 * place / value if value else 0.0
 
 
 def word_token(word: str) -> str:
@@ -265,15 +300,20 @@ def word_token(word: str) -> str:
     return word if word[0].isdigit() else word[:PREFIX]
 
 
-def _events() -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """The event table as shingle -> kind (Latin words cut like any word) and CJK term -> kind."""
-    latin: dict[str, str] = {}
+def _events() -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
+    """The event table as shingle -> kinds (Latin words cut like any word) and CJK term -> kind.
+
+    A word listed under two kinds reports either ("sells" shares is a deal, "sells" consoles is sales): an
+    item of either kind shares it, so an ambiguous word never splits one event into two.
+    """
+    latin: dict[str, frozenset[str]] = {}
     cjk: list[tuple[str, str]] = []
     for line in _EVENT_TABLE.strip().splitlines():
         kind, _, words = line.partition(":")
         for word in words.split():
             if word.isascii():
-                latin[word_token(word) or word] = kind
+                key = word_token(word) or word
+                latin[key] = latin.get(key, frozenset()) | {kind}
             else:
                 cjk.append((word, kind))
     return latin, cjk
@@ -340,11 +380,30 @@ def figures(text: str) -> tuple[Figure, ...]:
     near = _near_digits(norm)
     if not near:
         return ()
-    found = [f for m in _FIGURE_RE.finditer(near) if (f := _figure(m)) is not None]
+    found: list[Figure] = []
+    valuing = "valu" in near  # most texts state no valuation: skip the look-around then
+    for m in _FIGURE_RE.finditer(near):
+        f = _figure(m)
+        if f is not None:
+            found.append(dataclasses.replace(f, valuation=True) if valuing and _valued(f, near, m) else f)
     for m in _DATE_RE.finditer(near):  # "Feb 29", "15 March": a deadline, an effective date
         month, day = (m[1], m[2]) if m[1] else (m[4], m[3])
         found.append(Figure("date", _MONTHS.index(month) * 100.0 + int(day)))
     return tuple(dict.fromkeys(found))  # a figure stated in the title and again in the summary counts once
+
+
+_VALUED_BEFORE = re.compile(
+    r"(?:valued at|valuation of|values? (?:it|the company) at|valuing it at)\s?(?:about )?$"
+)  # the words before a valuation (the window holds NEAR_BEFORE characters: the nearest words only)
+
+
+def _valued(f: Figure, text: str, m: re.Match[str]) -> bool:
+    """A valuation rather than an amount that changes hands: a round's size and its valuation differ."""
+    if f.kind != "money":
+        return False
+    return text.startswith((" valuation", "valuation"), m.end()) or bool(
+        _VALUED_BEFORE.search(text, max(0, m.start() - 30), m.start())
+    )
 
 
 def _near_digits(norm: str) -> str:
@@ -457,9 +516,18 @@ def names(title: str, summary: str = "") -> Names:
 
 
 def _trim(word: str) -> str:
-    """One spelling per name: Pony.ai = Pony, FuriosaAI = Furiosa, Kaspi.kz = Kaspi."""
+    """One spelling per name: Pony.ai = Pony, FuriosaAI = Furiosa, Kaspi.kz = Kaspi, iPhones = iPhone."""
     word = word.split(".", 1)[0] or word
-    return word[:-2] if len(word) > 4 and word.endswith("AI") and word[-3].islower() else word
+    if len(word) > 4 and word.endswith("AI") and word[-3].islower():
+        return word[:-2]
+    if (
+        len(word) > 3
+        and word[-1] == "s"
+        and word[-2] != "s"
+        and (word[:-1].isupper() or (word[-2].islower() and not word[1:-1].islower()))
+    ):
+        return word[:-1]  # a plural of a mixed-case or capitals name: iPhones, GPUs (not Xbox, not Reuters)
+    return word
 
 
 def _fold_phrases(text: str) -> str:
@@ -490,7 +558,7 @@ def events(title: str, summary: str = "") -> frozenset[str]:
         norm = fold_case(text)
         kinds: set[str] = set()
         if _EVENT_HINT_RE.search(norm):  # most headlines name no kind of event: skip the shingles then
-            kinds = {_EVENT_WORDS[t] for t in tokens(text) if t in _EVENT_WORDS}
+            kinds = {kind for t in tokens(text) if t in _EVENT_WORDS for kind in _EVENT_WORDS[t]}
         if not text.isascii():
             kinds.update(kind for term, kind in _EVENT_CJK if term in norm)
         if kinds:

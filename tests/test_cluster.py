@@ -343,3 +343,35 @@ def test_a_headline_led_by_the_regulator_joins_the_one_led_by_the_company_on_the
              "The Eutelsat unit can now sell plans to homes.", hours=5),
     ]  # fmt: skip
     assert len(cluster(regulator_first, threshold=0.5, source_weight={})) == 1
+
+
+def test_one_listing_told_by_the_amount_raised_and_by_the_valuation_is_one_story():
+    listing = [
+        item(80, "reuters", "Hesai raises $190 million in US IPO",
+             "The lidar maker priced its shares at $19, the top of the range."),
+        item(81, "bloomberg", "Lidar maker Hesai valued at $2.4 billion as it debuts on Nasdaq",
+             "Baidu-backed Hesai began trading in New York after selling 10 million shares.", hours=3),
+    ]  # fmt: skip
+    assert len(cluster(listing, threshold=0.5, source_weight={})) == 1
+    other_round = item(82, "ft", "Hesai raises $300 million in Hong Kong listing",
+                       "The lidar maker sold shares in a second listing.", hours=4)  # fmt: skip
+    assert len(cluster([listing[0], other_round], threshold=0.5, source_weight={})) == 2
+
+
+def test_one_hack_stated_in_dollars_and_in_won_is_one_story():
+    hack = [
+        item(83, "coindesk", "Bithumb hit by $20 million hot wallet hack",
+             "The exchange halted deposits and promised to cover user losses."),
+        item(84, "yonhap", "Bithumb to repay users after 29.1 billion won hack",
+             "Police suspect a North Korean group.", hours=6),
+    ]  # fmt: skip
+    assert len(cluster(hack, threshold=0.5, source_weight={})) == 1
+
+
+def test_lay_offs_and_job_cuts_are_one_kind_of_event():
+    jobs = [
+        item(85, "reuters", "Intel to cut about 15,000 jobs", "The reductions affect 15% of staff."),
+        item(86, "verge", "Intel lays off thousands more, hitting its foundry unit",
+             "Projects including a Malaysia packaging line were delayed.", hours=5),
+    ]  # fmt: skip
+    assert len(cluster(jobs, threshold=0.5, source_weight={})) == 1

@@ -118,3 +118,45 @@ _FRAGMENTS = [*_WORDS.split(), " ", " ", " ", "per cent", "\n"]  # pieces of fig
 def test_reading_only_around_numbers_finds_what_the_whole_text_holds(parts, noise):
     text = "".join(parts) + noise + " ".join(parts)
     assert figures(text) == _figures_whole_text(text)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("$230 million", "$235 million"),  # outlets round one loss differently
+        ("$30 million", "44.5 billion won"),  # a round dollar figure beside the exact won amount
+    ],
+)
+def test_a_round_figure_matches_within_its_own_rounding(a, b):
+    (x,), (y,) = figures(a), figures(b)
+    assert x.same(y) and y.same(x)
+
+
+@pytest.mark.parametrize(("a", "b"), [("$20 million", "$25 million"), ("$230 million", "$250 million")])
+def test_rounding_never_joins_figures_far_apart(a, b):
+    (x,), (y,) = figures(a), figures(b)
+    assert not x.same(y)
+
+
+def test_a_valuation_is_told_from_the_amount_raised():
+    raised, valued = figures("The start-up raised $40 million at a $1.2 billion valuation")
+    assert not raised.valuation and valued.valuation
+    (listed,) = figures("The robotaxi firm was valued at $5.25 billion in its debut")
+    assert listed.valuation
+
+
+def test_ambiguous_event_words_do_not_invent_another_kind_of_event():
+    assert events("Geely cuts prices on its cheapest hatchbacks") == frozenset()  # prices, not jobs
+    assert events("Huawei tablets can now be sold in Malaysia") == frozenset()
+    assert events("The chat list returns to the first tab") == frozenset()  # a list, not a listing
+    assert events("Sony lays off hundreds at its games studios") == {"jobs"}
+    assert events("Data of 2 million users leaked") == {"hack"}
+    # "sells" is a deal (a stake) or sales (consoles): it shares a kind with either.
+    assert events("Nintendo sells 5 million consoles") & events("Nintendo tops 5 million units shipped")
+    assert events("Toyota sells its Denso shares") & events("Toyota cuts its stake in Denso")
+
+
+def test_plural_product_names_and_multiword_places_read_as_one():
+    assert "ipad" in names("Apple's new iPads go on sale").found
+    assert names("Two robotaxi firms debut in Hong Kong").places == {"hongkong"}
+    assert names("Fintech jumps in New York debut").places == {"us"}
