@@ -269,23 +269,31 @@ def _by_kind(figs: tuple[Figure, ...]) -> dict[str, tuple[Figure, ...]]:
     out: dict[str, tuple[Figure, ...]] = {}
     for f in figs:
         if f.kind != "money" or f.usd >= 1e6:
-            kind = "valuation" if f.valuation else f.kind
+            kind = "valuation" if f.valuation else "revenue" if f.revenue else f.kind
             out[kind] = (*out.get(kind, ()), f)
     return out
 
 
 def _same_money(a: _Doc, b: _Doc) -> bool:
     """Both state one amount of money of $1m or more (in any notation or currency), valuations included."""
-    ys = b.by_kind.get("money", ()) + b.by_kind.get("valuation", ())
-    return any(x.same(y) for x in a.by_kind.get("money", ()) + a.by_kind.get("valuation", ()) for y in ys)
+    kinds = ("money", "valuation", "revenue")
+    xs = [x for k in kinds for x in a.by_kind.get(k, ())]
+    ys = [y for k in kinds for y in b.by_kind.get(k, ())]
+    return any(x.same(y) for x in xs for y in ys)
 
 
 def _money_conflict(a: _Doc, b: _Doc) -> bool:
     """Both state amounts that change hands and share no amount of money.
 
-    Valuations aside: "raises $260m" and "valued at $5.25bn" report one listing, not two.
+    Valuations aside: "raises $260m" and "valued at $5.25bn" report one listing, not two. Revenue
+    counts only in a results story: "$5bn of revenue" and "seeks $80bn" report one filing.
     """
-    return "money" in a.by_kind and "money" in b.by_kind and not _same_money(a, b)
+    if "results" in a.events or "results" in b.events:  # a results story: its revenue is its figure
+        kinds = ("money", "revenue")
+        both = any(k in a.by_kind for k in kinds) and any(k in b.by_kind for k in kinds)
+    else:
+        both = "money" in a.by_kind and "money" in b.by_kind
+    return both and not _same_money(a, b)
 
 
 def _conflict(a: _Doc, b: _Doc, kind: str) -> bool:
@@ -316,7 +324,8 @@ def similarity(a: _Doc, b: _Doc) -> float:
         # or the buyer: "DoT issues licence to Starlink" vs "Starlink wins licence"). Shared wording is no
         # exception: "MediaTek wins Google's TPU" and "Google picks Johor for a TPU centre" share 0.41.
         return min(GATED, _logistic(f))
-    if text < MIN_TEXT and not shared_figures and not (a.cjk ^ b.cjk) and not (a.lead and b.lead):
+    named = (a.lead and b.lead) or (lead_shared and f[10])  # or one lead is shared, one kind of event
+    if text < MIN_TEXT and not (shared_figures or a.cjk ^ b.cjk or named):
         return min(GATED, _logistic(f))  # a headline without a name, little text in common
     if not (shared_figures >= 2 or _same_money(a, b)) and (f[5] or f[7] or f[11] or f[13] or f[14] or f[15]):
         # Different amounts, quarters, kinds of event, counts, days or ordinals: each alone meant a different
@@ -326,8 +335,11 @@ def similarity(a: _Doc, b: _Doc) -> float:
         # or two figures in common outweigh a headline word read as another kind of event ("$450 mn ...
         # ahead of IPO" is the round; "$6.5bn Ampere deal" and "to buy Ampere for $6.5 billion").
         return min(GATED, _logistic(f))
-    if not (shared_figures or f[10] or text >= MIN_SUPPORT_TEXT):
-        return min(GATED, _logistic(f))  # one shared name and nothing else: same company, another event
+    two_names = a.cjk ^ b.cjk and len(a.names & b.names) > 1
+    if not (shared_figures or f[10] or text >= MIN_SUPPORT_TEXT or two_names):
+        # One shared name and nothing else: same company, another event. Across scripts the text cosine
+        # is near zero by construction, so there two shared names stand in for the missing wording.
+        return min(GATED, _logistic(f))
     return _logistic(f)
 
 

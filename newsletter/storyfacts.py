@@ -38,7 +38,7 @@ WEAK = frozenset(w[:PREFIX] for w in _WEAK_WORDS.split())
 WEAK_FACTOR = 0.3
 # Capitalised words that name no company or product: a sentence start, a month, a title, a place type.
 _NOT_NAME_WORDS = """a an the and or but of to in on at by for with from as is it its this that these those
-    has have
+    has have gen
     after before about over how why what who when where new more most ceo cfo chief executive ai ipo us
     uk eu q1 q2 q3 q4 h1 h2 fy jan feb mar apr jun jul aug sep sept oct nov dec january february march
     april may june july august september october november december monday tuesday wednesday thursday
@@ -68,8 +68,8 @@ kaspi.kz=kaspi one_97_communications=paytm jd.com=jd 京东=jd 京東=jd samsung
 日産=nissan 日产=nissan パナソニック=panasonic 楽天=rakuten ラピダス=rapidus キオクシア=kioxia
 東芝=toshiba 日立=hitachi サカナ=sakana オープンai=openai 오픈ai=openai 스위치=switch スイッチ=switch
 현대차=hyundai 현대자동차=hyundai 현대=hyundai 기아=kia 네이버=naver 카카오=kakao 쿠팡=coupang
-두나무=dunamu 업비트=upbit 토스=toss 크래프톤=krafton 리벨리온=rebellions 퓨리오사=furiosa 한화=hanwha
-누리호=nuri 스타링크=starlink 星链=starlink 星鏈=starlink スターリンク=starlink
+카카오톡=kakaotalk 두나무=dunamu 업비트=upbit 토스=toss 크래프톤=krafton 리벨리온=rebellions 퓨리오사=furiosa
+한화=hanwha 누리호=nuri 스타링크=starlink 星链=starlink 星鏈=starlink スターリンク=starlink
 """
 # Places: a shared one is a name; two items naming only different ones are about different places.
 _PLACE_TABLE = """
@@ -108,7 +108,8 @@ deal: 주식교환
 hack: hack hacked hacker breach cyberattack ransomware attack theft stolen leak leaked 黑客 해킹 유출 攻撃
 rules: fine fined penalty ban bans bars rule rules law licence license permit curbs regulator 罚款 과징금
 rules: 禁止 規制
-launch: launches launched releases release phone glasses 发布 發布 公開 출시 开售 開售
+launch: launches launched releases release phone glasses prototype 发布 發布 公開 출시 开售 開售
+launch: 試作 시제품 原型机
 plant: plant fab factory ground 工厂 工場 공장 晶圓廠 動工
 sales: sells shipments units 销量 販売 출하
 """
@@ -161,8 +162,9 @@ _FIGURE_RE = re.compile(
     r"(?=[\d$¥₹€£₩]|(?:us|hk|nt|s|a)\$|(?:rmb|usd|cny|jpy|krw|inr|rs|rm|tk)\.?\s?\d)"  # cheap filter
     r"(?:(?P<num0>\d[\d,]*(?:\.\d+)?)\s?(?:%|percent\b|per cent\b|퍼센트)"
     r"|(?P<num1>\d[\d,]*(?:\.\d+)?)\s?(?P<power>[mg])w\b"
+    r"|(?P<num2>\d{1,2}(?:\.\d)?)\s?(?:nm\b|-?nanomet(?:er|re)s?\b|ナノ|나노|纳米|納米|奈米)"
     r"|(?:(?P<cur>us\$|hk\$|nt\$|s\$|a\$|rmb|usd|cny|jpy|krw|inr|rs\.?|rm|tk|\$|¥|₹|€|£|₩)\s?)?"
-    r"(?P<num>\d[\d,]*(?:\.\d+)?)"
+    r"(?P<num>\d(?:[\d,]*\d)?(?:\.\d+)?)"
     r"(?:\s?(?P<unit>thousand|million|billion|trillion|crore|lakh|mln|mn|bn|tn|cr|k|m|b|t(?![a-z])"
     r"|千万|千萬|万|萬|亿|億|兆|만|억|조)(?![a-z]))?"
     r"(?:\s?(?P<suf>dollars?|yuan|yen|won|rupees?|dong|taka|baht|ringgit|pesos?|rupiah"
@@ -216,13 +218,14 @@ _HAN_STOP = frozenset("的了是在和与及将已对为等也这其并被于从
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Figure:
-    """A number an item states: kind "money" (value in its currency), "pct", "count" or "mw"."""
+    """A number an item states: kind "money" (value in its currency), "pct", "count", "mw" or "node"."""
 
     kind: str
     value: float
     currency: str = ""
     rounding: float = dataclasses.field(default=0.0, compare=False)  # half its last digit's place / value
     valuation: bool = dataclasses.field(default=False, compare=False)  # "valued at $7bn", "a $7bn valuation"
+    revenue: bool = dataclasses.field(default=False, compare=False)  # "$5bn of revenue", "sales of $2bn"
 
     def same(self, other: Figure) -> bool:
         """One figure in two notations: equal within rounding, or within rough exchange rates.
@@ -254,6 +257,8 @@ def _figure(m: re.Match[str]) -> Figure | None:
         return Figure("pct", float(m["num0"].replace(",", "")))
     if m["power"]:
         return Figure("mw", float(m["num1"].replace(",", "")) * (1000.0 if m["power"] == "g" else 1.0))
+    if m["num2"]:  # a chip process node: "2nm", "2ナノ", "2나노", "2纳米" (one node in every script)
+        return Figure("node", float(m["num2"]))
     text, cur, unit, suf = m["num"], m["cur"], m["unit"], m["suf"]
     try:
         value = float(text.replace(",", ""))
@@ -381,11 +386,15 @@ def figures(text: str) -> tuple[Figure, ...]:
     if not near:
         return ()
     found: list[Figure] = []
-    valuing = "valu" in near  # most texts state no valuation: skip the look-around then
+    valuing = "valu" in near or "revenue" in near or "sales" in near  # most state none: skip the look-around
     for m in _FIGURE_RE.finditer(near):
         f = _figure(m)
         if f is not None:
-            found.append(dataclasses.replace(f, valuation=True) if valuing and _valued(f, near, m) else f)
+            if valuing and _valued(f, near, m):
+                f = dataclasses.replace(f, valuation=True)
+            elif valuing and _revenue(f, near, m):
+                f = dataclasses.replace(f, revenue=True)
+            found.append(f)
     for m in _DATE_RE.finditer(near):  # "Feb 29", "15 March": a deadline, an effective date
         month, day = (m[1], m[2]) if m[1] else (m[4], m[3])
         found.append(Figure("date", _MONTHS.index(month) * 100.0 + int(day)))
@@ -397,12 +406,27 @@ _VALUED_BEFORE = re.compile(
 )  # the words before a valuation (the window holds NEAR_BEFORE characters: the nearest words only)
 
 
+# A company's revenue is, like a valuation, a figure the story states, not an amount that changes hands:
+# one filing's story quotes the revenue, another the raise ("$5bn of revenue" vs "seeks $80bn").
+_REVENUE_AFTER = re.compile(r"\s?(?:of|in) (?:[a-z-]+ )?(?:revenue|sales)")
+_REVENUE_BEFORE = re.compile(
+    r"(?:revenue|sales)(?: has| have)?(?: passed| reached| topped| hit| of)?\s?(?:about |nearly |close to )?$"
+)
+
+
 def _valued(f: Figure, text: str, m: re.Match[str]) -> bool:
     """A valuation rather than an amount that changes hands: a round's size and its valuation differ."""
     if f.kind != "money":
         return False
     return text.startswith((" valuation", "valuation"), m.end()) or bool(
         _VALUED_BEFORE.search(text, max(0, m.start() - 30), m.start())
+    )
+
+
+def _revenue(f: Figure, text: str, m: re.Match[str]) -> bool:
+    """A company's revenue: it conflicts with another revenue figure, not with the amount of a deal."""
+    return f.kind == "money" and bool(
+        _REVENUE_AFTER.match(text, m.end()) or _REVENUE_BEFORE.search(text, max(0, m.start() - 40), m.start())
     )
 
 
@@ -471,6 +495,9 @@ def _opens_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in _SENTENCE_ENDS
 
 
+_QUALIFIER_SUFFIXES = ("-backed", "-owned", "-linked", "-funded", "-controlled")
+
+
 def names(title: str, summary: str = "") -> Names:
     """Names (companies, products) and places in a title and summary, aliases folded."""
     found: list[tuple[int, str]] = []
@@ -500,7 +527,9 @@ def names(title: str, summary: str = "") -> Names:
                     initial.add(name)  # "Trade permit now needed": maybe a name, maybe a word
                 else:
                     solid.add(name)
-                found.append((base + m.start(), name))
+                backer = n == 0 and text.startswith(_QUALIFIER_SUFFIXES, m.end())
+                # "Alibaba-backed Moonshot": the backer qualifies the subject; a name, not a headline name
+                found.append(((2_000_000 if backer else base) + m.start(), name))
         if not text.isascii():
             for m in CJK_NAME_RE.finditer(fold_case(text)):
                 key = m.group(0)

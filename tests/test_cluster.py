@@ -375,3 +375,30 @@ def test_lay_offs_and_job_cuts_are_one_kind_of_event():
              "Projects including a Malaysia packaging line were delayed.", hours=5),
     ]  # fmt: skip
     assert len(cluster(jobs, threshold=0.5, source_weight={})) == 1
+
+
+def test_a_revenue_figure_does_not_split_one_filing_but_still_splits_two_quarters():
+    filing = [
+        item(201, "bloomberg", "SpaceX makes its Nasdaq IPO filing public",
+             "The rocket maker reported close to $5bn of first-quarter revenue, led by Starlink."),
+        item(202, "ft", "SpaceX seeks up to $80bn in record listing at $2tn valuation",
+             "The prospectus shows Starlink has about 10 million subscribers.", hours=2),
+    ]  # fmt: skip
+    assert len(cluster(filing, source_weight=WEIGHTS)) == 1
+    quarters = [
+        item(203, "reuters", "Nvidia revenue jumps 85% to record $81.6 billion", "Data centre sales led."),
+        item(204, "ft", "Nvidia posts $57 billion in quarterly revenue, beating estimates",
+             "Data centre sales led again.", hours=2),
+    ]  # fmt: skip
+    assert len(cluster(quarters, source_weight=WEIGHTS)) == 2
+
+
+def test_two_shared_names_stand_in_for_wording_across_scripts():
+    pair = [
+        item(211, "yonhap", "카카오, 친구탭 첫 화면 원상복구", "카카오톡 개편 이후 친구 목록을 되돌린다."),
+        item(212, "reuters", "Kakao backs down on KakaoTalk redesign after user backlash",
+             "The messenger will restore the friends list as its first tab.", hours=1),
+    ]  # fmt: skip
+    assert len(cluster(pair, source_weight=WEIGHTS)) == 1
+    one_name = [pair[0], item(213, "reuters", "Kakao shares rise on bank earnings", "Its bank unit grew.")]
+    assert len(cluster(one_name, source_weight=WEIGHTS)) == 2

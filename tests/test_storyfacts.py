@@ -160,3 +160,33 @@ def test_plural_product_names_and_multiword_places_read_as_one():
     assert "ipad" in names("Apple's new iPads go on sale").found
     assert names("Two robotaxi firms debut in Hong Kong").places == {"hongkong"}
     assert names("Fintech jumps in New York debut").places == {"us"}
+
+
+def test_a_process_node_reads_alike_in_every_script():
+    nodes = [
+        figures(t) for t in ("first 2nm chips", "2ナノ半導体", "2나노 공정", "2纳米芯片", "2-nanometre chips")
+    ]
+    assert all(len(f) == 1 and f[0].kind == "node" and f[0].same(nodes[0][0]) for f in nodes)
+    assert not figures("3nm chips")[0].same(nodes[0][0])
+
+
+def test_a_comma_after_a_number_is_punctuation_not_a_thousands_mark():
+    assert figures("Moonshot releases Kimi K2, a trillion-parameter model") == ()
+    assert figures("240,000 orders")[0].value == 240_000
+
+
+def test_a_backer_in_a_headline_is_a_name_but_not_the_headline_s_name():
+    found = names("Alibaba-backed Moonshot open-sources Kimi K2")
+    assert "alibaba" in found.found and "alibaba" not in found.title
+    assert "moonshot" in found.title
+
+
+def test_revenue_is_told_from_the_amount_raised():
+    (rev,) = figures("The rocket maker reported close to $5bn of first-quarter revenue")
+    (rev2,) = figures("Its run-rate revenue has passed $5bn")
+    (deal,) = figures("Sony buys the studio for $5bn in cash")
+    assert rev.revenue and rev2.revenue and not deal.revenue
+
+
+def test_a_generation_label_is_no_name():
+    assert "gen" not in names("Government withdraws ban as Gen Z protests spread").found
