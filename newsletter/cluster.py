@@ -50,8 +50,6 @@ from .storyfacts import (
     ALIASES,
     CJK_NAME_RE,
     PLACES,
-    WEAK,
-    WEAK_FACTOR,
     Figure,
     Names,
     events,
@@ -63,6 +61,7 @@ from .storyfacts import (
     tokens,
     word_token,
 )
+from .storywords import WEAK, WEAK_FACTOR
 
 SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts
 SAME_SOURCE_TEXT = 0.8  # one outlet's two items are one story only when their text cosine is this high
