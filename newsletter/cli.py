@@ -178,22 +178,22 @@ def sources_remove(c: Context, source_id: str) -> None:
     click.echo(f"removed {src.id}: {src.name}", err=True)
 
 
-@sources.command("enable")
-@click.argument("source_id", metavar="ID")
-@pass_ctx
-def sources_enable(c: Context, source_id: str) -> None:
-    """Enable a source; one marked gone (HTTP 410) is tried again on the next fetch."""
-    src = c.app.set_enabled(source_id, True)
-    click.echo(f"enabled {src.id}", err=True)
+def _toggle(enabled: bool, help_text: str) -> None:
+    """`sources enable` and `sources disable`: one command each, the same body."""
+    verb = "enabled" if enabled else "disabled"
+
+    @click.argument("source_id", metavar="ID")
+    @pass_ctx
+    def command(c: Context, source_id: str) -> None:
+        src = c.app.set_enabled(source_id, enabled)
+        click.echo(f"{verb} {src.id}", err=True)
+
+    command.__doc__ = help_text
+    sources.command("enable" if enabled else "disable")(command)
 
 
-@sources.command("disable")
-@click.argument("source_id", metavar="ID")
-@pass_ctx
-def sources_disable(c: Context, source_id: str) -> None:
-    """Disable a source: `fetch` skips it until it is enabled again."""
-    src = c.app.set_enabled(source_id, False)
-    click.echo(f"disabled {src.id}", err=True)
+_toggle(True, "Enable a source; one marked gone (HTTP 410) is tried again on the next fetch.")
+_toggle(False, "Disable a source: `fetch` skips it until it is enabled again.")
 
 
 @sources.command("import-opml")

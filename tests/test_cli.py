@@ -162,3 +162,15 @@ def test_ingest_relative_paths_and_stdin(ws_dir: Path) -> None:
     assert again.returncode == 0 and "; 0 new items" in again.stderr
     garbage = run("ingest", "-", cwd=ws_dir, stdin="<html><body>not a feed</body></html>")
     assert_one_line_error(garbage, "-")
+
+
+def test_sources_disable_and_enable(ws_dir: Path) -> None:
+    from newsletter.config import load_sources
+
+    proc = run("sources", "disable", "asia-tech-wire", cwd=ws_dir)
+    assert proc.returncode == 0 and "disabled asia-tech-wire" in proc.stderr
+    by_id = {s.id: s for s in load_sources(ws_dir / "seeds" / "sources.toml")}
+    assert by_id["asia-tech-wire"].enabled is False
+    assert run("sources", "enable", "asia-tech-wire", cwd=ws_dir).returncode == 0
+    assert {s.id: s for s in load_sources(ws_dir / "seeds" / "sources.toml")}["asia-tech-wire"].enabled
+    assert_one_line_error(run("sources", "enable", "nope", cwd=ws_dir), "no source with id 'nope'")
