@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import classify, cluster, curate, draft, fetch, opml, render
 from .config import STYLES, Settings, Workspace, check_style, slugify
@@ -43,7 +44,7 @@ class Newsletter:
         self.db_path = Path(db) if db else workspace.default_db
         self._now = now
         self._store: Store | None = None
-        self._taxonomy: tuple[float, classify.Taxonomy, classify.Classifier] | None = None
+        self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
 
     # -- seams and shared state ----------------------------------------------------------------
 
@@ -62,22 +63,38 @@ class Newsletter:
             self._store.close()
             self._store = None
 
+    def _read(self, path: Path, load: Callable[[], Any]) -> Any:
+        """A seeds file, parsed once and again only when it changes on disk.
+
+        A long-running preview sees the editor's edits, and one build does not parse the same
+        TOML (or compile the taxonomy's matcher) once per stage.
+        """
+        try:
+            st = path.stat()
+            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            key = None
+        cached = self._files.get(path)
+        if cached is None or cached[0] != key:
+            cached = (key, load())
+            self._files[path] = cached
+        return cached[1]
+
     def settings(self) -> Settings:
-        """Re-read on each call, so a long-running preview sees the editor's changes."""
-        return self.ws.settings()
+        return self._read(self.ws.settings_path, self.ws.settings)
 
     def sources(self) -> list[Source]:
-        return self.ws.sources()
+        return list(self._read(self.ws.sources_path, self.ws.sources))
 
     def taxonomy(self) -> classify.Taxonomy:
         return self._classifier()[0]
 
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
-        mtime = self.ws.taxonomy_path.stat().st_mtime if self.ws.taxonomy_path.exists() else 0.0
-        if self._taxonomy is None or self._taxonomy[0] != mtime:
+        def load() -> tuple[classify.Taxonomy, classify.Classifier]:
             taxonomy = classify.load_taxonomy(self.ws.taxonomy_path)
-            self._taxonomy = (mtime, taxonomy, classify.Classifier(taxonomy))
-        return self._taxonomy[1], self._taxonomy[2]
+            return taxonomy, classify.Classifier(taxonomy)
+
+        return self._read(self.ws.taxonomy_path, load)
 
     def source_names(self) -> dict[str, str]:
         names = self.store.source_names()
@@ -97,10 +114,7 @@ class Newsletter:
                 raise SourceError(f"{url} is already a source ({src.id})", url)
         region_id = self._region_id(region) if region else None
         theme_ids = tuple(self._theme_id(t) for t in themes)
-        source_id = base = slugify(name or _name_from_url(url))
-        n = 2
-        while any(s.id == source_id for s in sources):
-            source_id, n = f"{base}-{n}", n + 1
+        source_id = _free_id(slugify(name or _name_from_url(url)), {s.id for s in sources})
         source = Source(
             id=source_id, name=name or _name_from_url(url), url=url, region=region_id, themes=theme_ids
         )
@@ -109,7 +123,7 @@ class Newsletter:
 
     def _source_location(self, url: str) -> str:
         """An http(s) URL, or a feed file that exists (kept relative when inside the workspace)."""
-        if "://" in url or url.split(":", 1)[0].lower() in ("data", "javascript", "mailto"):
+        if _looks_like_url(url):
             return fetch.check_remote_url(url)
         path = Path(url).expanduser().resolve()
         if not path.is_file():
@@ -121,19 +135,14 @@ class Newsletter:
 
     def remove_source(self, source_id: str) -> Source:
         sources = self.sources()
-        for src in sources:
-            if src.id == source_id:
-                self.ws.save_sources([s for s in sources if s.id != source_id])
-                return src
-        raise SourceError(f"no source with id {source_id!r}: `newsletter sources list` shows them")
+        found = _find(sources, source_id)
+        self.ws.save_sources([s for s in sources if s.id != source_id])
+        return found
 
     def set_enabled(self, source_id: str, enabled: bool) -> Source:
         """Enable or disable a source; enabling one marked gone clears that, so the next fetch tries it."""
         sources = self.sources()
-        found = next((s for s in sources if s.id == source_id), None)
-        if found is None:
-            raise SourceError(f"no source with id {source_id!r}: `newsletter sources list` shows them")
-        changed = dataclasses.replace(found, enabled=enabled)
+        changed = dataclasses.replace(_find(sources, source_id), enabled=enabled)
         self.ws.save_sources([changed if s.id == source_id else s for s in sources])
         if enabled:
             self.store.forget_health(source_id)
@@ -159,10 +168,7 @@ class Newsletter:
             region = next((r for c in outline.categories if (r := taxonomy.find_region(c))), None)
             themes = tuple(dict.fromkeys(t for c in outline.categories if (t := taxonomy.find_theme(c))))
             name = outline.title or _name_from_url(url)
-            source_id = base = slugify(name)
-            n = 2
-            while source_id in ids:
-                source_id, n = f"{base}-{n}", n + 1
+            source_id = _free_id(slugify(name), ids)
             ids.add(source_id)
             known_urls.add(url)
             added.append(Source(id=source_id, name=name, url=url, region=region, themes=themes))
@@ -188,14 +194,7 @@ class Newsletter:
         """Fetch every enabled source (or the named ones), storing each as it arrives."""
         settings = self.settings()
         sources = self.sources()
-        if source_ids:
-            by_id = {s.id: s for s in sources}
-            missing = [i for i in source_ids if i not in by_id]
-            if missing:
-                raise SourceError(f"no source with id {missing[0]!r}: `newsletter sources list` shows them")
-            chosen = [by_id[i] for i in source_ids]
-        else:
-            chosen = [s for s in sources if s.enabled]
+        chosen = [_find(sources, i) for i in source_ids] if source_ids else [s for s in sources if s.enabled]
         fetch_settings = settings.fetch
         if concurrency is not None:
             if concurrency < 1:
@@ -224,7 +223,7 @@ class Newsletter:
         for target in targets:
             if target == "-":
                 data, url, ctype = (stdin or b""), "", None
-            elif "://" in target or target.startswith(("data:", "javascript:")):
+            elif _looks_like_url(target):
                 result = fetch.fetch_url(fetch.check_remote_url(target), settings.fetch)
                 if result.status != "ok":
                     raise SourceError(f"{target}: {result.error or result.status}", target)
@@ -377,30 +376,37 @@ class Newsletter:
 
     # -- issues --------------------------------------------------------------------------------
 
-    def plan(self, week: Week, style: str) -> IssuePlan:
-        check_style(style)
-        settings = self.settings()
+    def ranked_week(self, week: Week) -> tuple[list[Story], int]:
+        """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
         self.sources(), self.taxonomy()  # a broken seeds file is reported before any work
         items = self.week_items(week)
         if not items:
             if not self.store.count_items():
                 raise NewsletterError("the store holds no items yet: run `newsletter fetch` first")
             raise NewsletterError(f"{week} has no items: pick a week with --week, or run `newsletter fetch`")
-        ranked = self.stories(items, week)
+        return self.stories(items, week), len(items)
+
+    def plan(self, week: Week, style: str, ranked: tuple[list[Story], int] | None = None) -> IssuePlan:
+        """One style's issue plan; pass `ranked` from ranked_week to lay out several styles from one pass."""
+        check_style(style)
+        settings = self.settings()
+        stories, item_count = ranked or self.ranked_week(week)
         by_id = {s.id: s for s in self.sources()}
         return curate.plan_issue(
-            ranked,
+            stories,
             week=week,
             style=style,
             style_settings=settings.style_settings(style),
             taxonomy=self.taxonomy(),
             source_names=self.source_names(),
             paywalled=frozenset(sid for sid, s in by_id.items() if s.paywalled),
-            item_count=len(items),
+            item_count=item_count,
         )
 
-    def draft(self, week: Week, style: str, *, force: bool = False) -> draft.DraftResult:
-        return draft.write_draft(self.ws, self.settings(), self.plan(week, style), force=force)
+    def draft(
+        self, week: Week, style: str, *, force: bool = False, ranked: tuple[list[Story], int] | None = None
+    ) -> draft.DraftResult:
+        return draft.write_draft(self.ws, self.settings(), self.plan(week, style, ranked), force=force)
 
     def ensure_draft(self, week: Week, style: str) -> Path:
         """The draft's path, drafting first when there is none yet."""
@@ -415,9 +421,12 @@ class Newsletter:
         """Render each style's draft (drafting it first if missing) and refresh the archive."""
         settings = self.settings()
         chosen = [check_style(s) for s in styles] or list(settings.styles or STYLES)
+        ranked = None  # classify, cluster and rank the week once, however many styles need a draft
         results = []
         for style in chosen:
-            self.ensure_draft(week, style)
+            if not draft.draft_path(self.ws, week, style).exists():
+                ranked = ranked or self.ranked_week(week)
+                self.draft(week, style, ranked=ranked)
             results.append(render.build_outputs(self.ws, settings, week, style, formats))
         render.build_archive(self.ws, settings)
         return results
@@ -443,6 +452,26 @@ def _apply_override(labels: Labels, region: str | None, themes: tuple[str, ...] 
         labels = dataclasses.replace(labels, themes=themes)
         reasons.extend(Reason(t, "theme", "label", "editor", 1000.0) for t in themes)
     return dataclasses.replace(labels, reasons=tuple(reasons), overridden=True)
+
+
+def _find(sources: Sequence[Source], source_id: str) -> Source:
+    found = next((s for s in sources if s.id == source_id), None)
+    if found is None:
+        raise SourceError(f"no source with id {source_id!r}: `newsletter sources list` shows them")
+    return found
+
+
+def _free_id(base: str, taken: set[str]) -> str:
+    """base, or base-2, base-3, ... : the first id no other source has."""
+    source_id, n = base, 2
+    while source_id in taken:
+        source_id, n = f"{base}-{n}", n + 1
+    return source_id
+
+
+def _looks_like_url(text: str) -> bool:
+    """A URL of any scheme (to be checked, and refused unless http(s)) rather than a file path."""
+    return "://" in text or text.split(":", 1)[0].lower() in ("data", "javascript", "mailto", "file", "ftp")
 
 
 def _name_from_url(url: str) -> str:

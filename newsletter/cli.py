@@ -422,8 +422,10 @@ def classify_cmd(c: Context, explain: bool) -> None:
 def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
     """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
     chosen = _resolve_week(c.app, week)
-    for s in _styles(c, style):
-        result = c.app.draft(chosen, s, force=force)
+    styles = _styles(c, style)
+    ranked = c.app.ranked_week(chosen)  # once for every style
+    for s in styles:
+        result = c.app.draft(chosen, s, force=force, ranked=ranked)
         extra = f" (backup: {result.backup})" if result.backup else ""
         added = f", {result.added} new entries" if result.added else ""
         click.echo(f"{result.action} {result.path}{added}{extra}", err=True)

@@ -178,3 +178,20 @@ def test_cli_quick_start_path(workspace: Workspace) -> None:
         "themes",
         "story",
     } <= set(rows[0])
+
+
+def test_build_ranks_the_week_once_for_both_styles(fetched: Newsletter, monkeypatch) -> None:
+    calls = []
+    real = fetched.stories
+    monkeypatch.setattr(fetched, "stories", lambda *a, **k: calls.append(1) or real(*a, **k))
+    fetched.build(SEED_WEEK)
+    assert len(calls) == 1, "classify, cluster and rank run once, not once per style"
+    fetched.build(SEED_WEEK)
+    assert len(calls) == 1, "with both drafts written, a rebuild renders without re-ranking"
+
+
+def test_seeds_files_are_reread_only_when_they_change(app: Newsletter) -> None:
+    first = app.sources()
+    assert app.taxonomy() is app.taxonomy(), "the compiled taxonomy is reused while unchanged"
+    app.ws.sources_path.write_text('[[source]]\nid = "only"\nurl = "https://only.example/rss"\n')
+    assert [s.id for s in app.sources()] == ["only"] and len(first) > 1
