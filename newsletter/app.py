@@ -224,7 +224,7 @@ class Newsletter:
             if target == "-":
                 data, url, ctype = (stdin or b""), "", None
             elif _looks_like_url(target):
-                result = fetch.fetch_url(fetch.check_remote_url(target), settings.fetch)
+                result = fetch.fetch_url(target, settings.fetch)  # fetch_url refuses non-http(s) itself
                 if result.status != "ok":
                     raise SourceError(f"{target}: {result.error or result.status}", target)
                 data, url, ctype = result.data or b"", result.final_url or target, result.content_type

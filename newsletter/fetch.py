@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from . import __version__
-from .config import FetchSettings
+from .config import FetchSettings, slugify
 from .errors import SourceError
 from .models import Source, SourceHealth
 
@@ -129,7 +129,7 @@ def fetch_url(
     """Fetch one URL given by hand (ingest); SourceError at once if it is not http(s)."""
     normal = check_remote_url(url)
     host = urlsplit(normal).hostname or "url"
-    source = Source(id=re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "url", name=host, url=normal)
+    source = Source(id=slugify(host), name=host, url=normal)
     with _Fetcher(settings) as fetcher:
         return fetcher.fetch(source, etag, last_modified)
 

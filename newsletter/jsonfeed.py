@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import FeedParseError
 from .models import UTC, Item, ParsedFeed
-from .parse import make_item, to_utc
+from .parse import make_item, text_as_html, to_utc, unique_items
 from .text import canonical_url, plain_title
 
 
@@ -46,21 +45,17 @@ def _image(obj: Mapping[str, Any]) -> str:
     return ""
 
 
-def _escape(text: str) -> str:
-    return html.escape(text).replace("\n\n", "<p>") if text else ""
-
-
 def _item(
     obj: Mapping[str, Any], feed_authors: list[str], source_id: str, base: str, now: dt.datetime
 ) -> Item | None:
-    content_html = _text(obj.get("content_html")) or _escape(_text(obj.get("content_text")))
+    content_html = _text(obj.get("content_html")) or text_as_html(_text(obj.get("content_text")))
     tags = obj.get("tags")
     return make_item(
         source_id=source_id,
         link=_text(obj.get("url")) or _text(obj.get("external_url")),
         guid=_text(obj.get("id")),
         title=_text(obj.get("title")),
-        summary_html=_escape(_text(obj.get("summary"))),
+        summary_html=text_as_html(_text(obj.get("summary"))),
         content_html=content_html,
         authors=_authors(obj) or feed_authors,
         tags=[_text(t) for t in tags] if isinstance(tags, list) else [],
@@ -95,15 +90,9 @@ def parse_jsonfeed(
     feed_url = _text(doc.get("feed_url"))
     base = url if is_http else (canonical_url(feed_url) or home)
     feed_authors = _authors(doc)
-    items: dict[str, Item] = {}
-    dropped = 0
-    for obj in doc.get("items", []):
-        item = _item(obj, feed_authors, source_id, base, now) if isinstance(obj, Mapping) else None
-        if item is None:
-            dropped += 1
-        elif item.id not in items:
-            items[item.id] = item
-    problem = f"{dropped} entries without an http(s) url or id dropped" if dropped else None
-    return ParsedFeed(
-        title=plain_title(_text(doc.get("title"))), link=home, items=tuple(items.values()), problem=problem
+    items, dropped = unique_items(
+        _item(obj, feed_authors, source_id, base, now) if isinstance(obj, Mapping) else None
+        for obj in doc.get("items", [])
     )
+    problem = f"{dropped} entries without an http(s) url or id dropped" if dropped else None
+    return ParsedFeed(title=plain_title(_text(doc.get("title"))), link=home, items=items, problem=problem)

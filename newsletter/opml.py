@@ -55,7 +55,7 @@ def read_opml(data: bytes) -> list[OpmlOutline]:
         )
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    except (ET.ParseError, LookupError) as exc:  # LookupError: an encoding Python does not know
         raise ConfigError(f"not a valid OPML file ({exc}): export it again from your feed reader") from None
     if root.tag.lower() != "opml":
         raise ConfigError(
@@ -65,8 +65,11 @@ def read_opml(data: bytes) -> list[OpmlOutline]:
     if body is None:
         raise ConfigError("OPML file has no <body>: export it again from your feed reader")
     seen: dict[str, OpmlOutline] = {}
-    for outline in _walk(body, ()):
-        seen.setdefault(outline.url, outline)
+    try:
+        for outline in _walk(body, ()):
+            seen.setdefault(outline.url, outline)
+    except RecursionError:  # expat reads any depth; _walk recurses once per nested folder
+        raise ConfigError("OPML folders nest too deeply: export it again from your feed reader") from None
     return list(seen.values())
 
 

@@ -106,8 +106,11 @@ def defuse_doctype(data: bytes) -> bytes:
         text = data.decode(codec)
     except UnicodeDecodeError:
         return data
-    fixed = _defuse_ascii(text.encode("utf-8"))
-    return fixed.decode("utf-8").encode(codec)
+    utf8 = text.encode("utf-8")
+    fixed = _defuse_ascii(utf8)
+    # Unchanged bytes go back as they came: re-encoding may swap the byte order ("utf-16" writes the
+    # machine's), and callers such as read_opml compare the result to the input.
+    return data if fixed == utf8 else fixed.decode("utf-8").encode(codec)
 
 
 def to_utc(value: Any) -> dt.datetime | None:
@@ -189,12 +192,29 @@ def make_item(
     )
 
 
+def unique_items(items: Iterable[Item | None]) -> tuple[tuple[Item, ...], int]:
+    """The items once each (first wins: feeds repeat entries), and how many were None (no URL)."""
+    seen: dict[str, Item] = {}
+    dropped = 0
+    for item in items:
+        if item is None:
+            dropped += 1
+        else:
+            seen.setdefault(item.id, item)
+    return tuple(seen.values()), dropped
+
+
 def _as_html(detail: Mapping[str, Any] | None, value: str) -> str:
     """Entry text as HTML: text/plain escaped so that '<' in prose is not read as a tag."""
     kind = str((detail or {}).get("type") or "text/html").lower()
     if kind in _HTML_TYPES or "html" in kind:
         return value
-    return html.escape(value).replace("\n\n", "<p>")
+    return text_as_html(value)
+
+
+def text_as_html(text: str) -> str:
+    """Plain text as HTML (escaped, blank lines as paragraphs): RSS/Atom text/plain and JSON Feed text."""
+    return html.escape(text).replace("\n\n", "<p>") if text else ""
 
 
 def _entry_link(entry: Mapping[str, Any], base: str) -> str:
@@ -305,14 +325,7 @@ def parse_feed(
     feed_link = canonical_url(str(feed.get("link") or ""), url if is_http else "")
     # Relative links resolve against the document's own address (XML base), else the site's link.
     base = url if is_http else feed_link
-    items: dict[str, Item] = {}
-    dropped = 0
-    for entry in entries:
-        item = _entry_item(entry, source_id, base, now)
-        if item is None:
-            dropped += 1
-        elif item.id not in items:
-            items[item.id] = item
+    items, dropped = unique_items(_entry_item(entry, source_id, base, now) for entry in entries)
     problems = []
     if result.get("bozo") and entries:
         exc = result.get("bozo_exception")
@@ -323,7 +336,7 @@ def parse_feed(
     return ParsedFeed(
         title=plain_title(str(feed.get("title") or "")),
         link=feed_link,
-        items=tuple(items.values()),
+        items=items,
         problem="; ".join(problems) or None,
     )
 

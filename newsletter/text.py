@@ -216,7 +216,7 @@ def plain_title(text: str) -> str:
     if not text:
         return ""
     if "<" in text or "&" in text:
-        text = html.unescape(_STRIP_CLEANER.clean(_no_surrogates(text)))
+        text = _strip_tags(text)
         # Titles are often double-escaped ("&amp;amp;"); one more pass only when it still looks escaped.
         if "&" in text and _ESCAPED_RE.search(text):
             text = html.unescape(text)
@@ -348,11 +348,9 @@ def cut(text: str, max_chars: int) -> str:
     ends = [e for e in _sentence_ends(text) if e <= max_chars]
     if ends and ends[-1] >= 0.4 * max_chars:
         return text[: ends[-1]].rstrip()
-    limit = max_chars
-    pos = _word_cut(text, limit)
-    head = text[:pos].rstrip(_TRAILING_PUNCT)
+    head = text[: _word_cut(text, max_chars)].rstrip(_TRAILING_PUNCT)
     if not head:
-        head = text[:limit].rstrip(_TRAILING_PUNCT) or text[:limit]
+        head = text[:max_chars].rstrip(_TRAILING_PUNCT) or text[:max_chars]
     return head + "…"
 
 

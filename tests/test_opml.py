@@ -76,9 +76,22 @@ def test_five_hundred_outlines() -> None:
             b'<opml><body><outline text="&x;" xmlUrl="https://x.example/"/></body></opml>',
             "entities",
         ),
+        (b'<?xml version="1.0" encoding="no-such-codec"?><opml><body/></opml>', "unknown encoding"),
+        (b"<opml><body>" + b'<outline text="f">' * 5000 + b"</outline>" * 5000 + b"</body></opml>", "nest"),
     ],
 )
 def test_bad_opml_raises_one_line(body: bytes, words: str) -> None:
     with pytest.raises(ConfigError) as info:
         read_opml(body)
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_opml_with_a_plain_doctype_is_read(codec: str) -> None:
+    # A DOCTYPE without entities is harmless; in UTF-16 either byte order it must not be refused.
+    text = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE opml><opml version="2.0"><head/><body>'
+        '<outline text="Tech" xmlUrl="https://tech.example/feed"/></body></opml>'
+    )
+    bom = "\ufeff".encode(codec)
+    assert read_opml(bom + text.encode(codec)) == [OpmlOutline("https://tech.example/feed", "Tech")]
