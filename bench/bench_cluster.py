@@ -197,11 +197,11 @@ def fit(rows: list[dict], l2: float = 0.3) -> tuple[list[float], float]:
                     hess[i][j] += p * (1 - p) * x[i] * x[j]
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]
-    names = ["TEXT", "NAMES", "FIGURES", "LEAD_MISSING", "NO_NAME", "MONEY_CONFLICT", "PCT_CONFLICT"]
-    names += ["QUARTER_CONFLICT", "PLACE_CONFLICT", "DAYS_APART", "EVENT_SAME", "EVENT_CONFLICT", "UNSHARED"]
-    names += ["COUNT_CONFLICT", "DATE_CONFLICT", "ORDINAL_CONFLICT"]
+    # cluster.py defines its W_ constants in the order of WEIGHTS (and of features()).
+    names = [name for name in vars(cl) if name.startswith("W_")]
+    assert len(names) == len(cl.WEIGHTS) == k - 1, "cluster.py's W_ constants and WEIGHTS disagree"
     for name, wi in zip(names, w, strict=False):
-        print(f"W_{name} = {wi:.1f}")
+        print(f"{name} = {wi:.1f}")
     print(f"BIAS = {w[-1]:.1f}")
     return w[:-1], w[-1]
 

@@ -61,6 +61,15 @@ def _match_start(m: re.Match[str]) -> int:
     return m.start()
 
 
+def _field(text: str) -> str:
+    """One field as scanned: curly apostrophes folded ("Tokyo’s" is a possessive), one space per run, cut."""
+    text = text.replace("\u2019", "'")
+    # A printable text holds no whitespace but " " (isprintable is one C call): split only if needed.
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
+    return text[:MAX_CHARS]
+
+
 class Classifier:
     """Built once from a taxonomy (the matcher is compiled here); `classify` is pure and thread-safe.
 
@@ -99,16 +108,7 @@ class Classifier:
         """
         title = title or ""
         summary = summary or ""
-        # Fold curly apostrophes so "Tokyo’s" is a possessive; whitespace runs become one space.  A
-        # printable text holds no whitespace but " " (isprintable is one C call): split only if needed.
-        short_t = title.replace("\u2019", "'")
-        if not short_t.isprintable() or "  " in short_t or short_t[:1] == " " or short_t[-1:] == " ":
-            short_t = " ".join(short_t.split())
-        short_t = short_t[:MAX_CHARS]
-        short_s = summary.replace("\u2019", "'")
-        if not short_s.isprintable() or "  " in short_s or short_s[:1] == " " or short_s[-1:] == " ":
-            short_s = " ".join(short_s.split())
-        short_s = short_s[:MAX_CHARS]
+        short_t, short_s = _field(title), _field(summary)
         # NUL is no word character: no term spans the two fields, and positions say which field.
         text = f"{short_t}\x00{short_s}"
         lowered = text.lower()

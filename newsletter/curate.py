@@ -20,8 +20,8 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from .config import StyleSettings
-from .errors import ConfigError, StyleError
+from .config import StyleSettings, check_style
+from .errors import ConfigError
 from .models import GLOBAL, IssuePlan, Section, Story, Week
 from .taxonomy import Taxonomy
 
@@ -168,12 +168,7 @@ def plan_issue(
     item_count: int,
 ) -> IssuePlan:
     """The issue plan for one house style: leads, sections (by region or by theme), suggested reads."""
-    if style == "atr":
-        leads, sections, reads = _plan_atr(ranked, style_settings, taxonomy)
-    elif style == "techasia":
-        leads, sections, reads = _plan_techasia(ranked, style_settings, taxonomy)
-    else:
-        raise StyleError(f"unknown style {style!r}: choose one of atr, techasia")
+    leads, sections, reads = _PLANNERS[check_style(style)](ranked, style_settings, taxonomy)
     return IssuePlan(
         week=week,
         style=style,
@@ -251,3 +246,6 @@ def _plan_techasia(ranked: Sequence[Story], settings: StyleSettings, taxonomy: T
             sections.append(Section(key=key, title=title, stories=tuple(stories)))
     reads = rest[: max(settings.reads, 0)]
     return leads, sections, reads
+
+
+_PLANNERS = {"atr": _plan_atr, "techasia": _plan_techasia}  # one per config.STYLES

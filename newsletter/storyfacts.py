@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Callable
 
 from .storywords import (
@@ -37,7 +36,6 @@ def _table(text: str) -> dict[str, str]:
 ALIASES = _table(ALIAS_TABLE)
 
 PLACES = _table(PLACE_TABLE)
-_PLACE_IDS = frozenset(PLACES.values())
 _LATIN_PHRASES = {k: v for k, v in {**PLACES, **ALIASES}.items() if k.isascii()}
 _CJK_NAMES = {k: v for k, v in {**PLACES, **ALIASES}.items() if not k.isascii()}
 _PHRASE_RE = re.compile(
@@ -283,11 +281,6 @@ def tokens(text: str) -> list[str]:
             _CACHE[chunk] = toks
         out.extend(toks)
     return out
-
-
-def shingles(text: str) -> Counter[str]:
-    """Shingle counts of a text."""
-    return Counter(tokens(text))
 
 
 def figures(text: str) -> tuple[Figure, ...]:

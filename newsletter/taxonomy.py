@@ -180,8 +180,9 @@ def _check_keys(where: _Where, data: dict[str, Any], table: str, known: tuple[st
 
 
 def _number(where: _Where, value: Any, table: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise where.error(table, key, "must be a number")
+    # TOML allows inf and nan: neither is a weight, and int(inf) for max_themes would be a traceback.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise where.error(table, key, "must be a finite number")
     return float(value)
 
 

@@ -273,6 +273,8 @@ def test_unknown_key_names_table_key_and_line(tmp_path):
     ("change", "needle"),
     [
         (("priority = 0.9", 'priority = "high"'), "priority"),
+        (("priority = 0.9", "priority = nan"), "priority"),
+        (("[themes.ai]", "[scoring]\nmax_themes = inf\n[themes.ai]"), "max_themes"),
         (("priority = 0.9\n", ""), "priority"),
         (('places = ["China"]', 'places = "China"'), "places"),
         (("[regions.china]", "[regions.China]"), "regions.China"),

@@ -335,14 +335,39 @@ def test_tagged_items_equal_their_originals_but_for_the_story_id():
             assert hash(it) == hash(dataclasses.replace(by_id[it.id], story_id=s.id))
 
 
-def test_a_headline_led_by_the_regulator_joins_the_one_led_by_the_company_on_the_same_kind_of_event():
-    regulator_first = [
-        item(70, "dawn", "PTA grants licence to OneWeb for satellite internet",
-             "The regulator cleared the service after a two-year review."),
-        item(71, "reuters", "OneWeb wins licence to offer satellite internet in Pakistan",
-             "The Eutelsat unit can now sell plans to homes.", hours=5),
-    ]  # fmt: skip
-    assert len(cluster(regulator_first, threshold=0.5, source_weight={})) == 1
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param(
+            [
+                item(70, "dawn", "PTA grants licence to OneWeb for satellite internet",
+                     "The regulator cleared the service after a two-year review."),
+                item(71, "reuters", "OneWeb wins licence to offer satellite internet in Pakistan",
+                     "The Eutelsat unit can now sell plans to homes.", hours=5),
+            ],
+            id="headline-led-by-the-regulator-and-by-the-company",
+        ),
+        pytest.param(
+            [
+                item(83, "coindesk", "Bithumb hit by $20 million hot wallet hack",
+                     "The exchange halted deposits and promised to cover user losses."),
+                item(84, "yonhap", "Bithumb to repay users after 29.1 billion won hack",
+                     "Police suspect a North Korean group.", hours=6),
+            ],
+            id="hack-in-dollars-and-in-won",
+        ),
+        pytest.param(
+            [
+                item(85, "reuters", "Intel to cut about 15,000 jobs", "The reductions affect 15% of staff."),
+                item(86, "verge", "Intel lays off thousands more, hitting its foundry unit",
+                     "Projects including a Malaysia packaging line were delayed.", hours=5),
+            ],
+            id="lay-offs-and-job-cuts",
+        ),
+    ],
+)  # fmt: skip
+def test_two_framings_of_one_event_are_one_story(pair: list[Item]) -> None:
+    assert len(cluster(pair, threshold=0.5, source_weight={})) == 1
 
 
 def test_one_listing_told_by_the_amount_raised_and_by_the_valuation_is_one_story():
@@ -356,25 +381,6 @@ def test_one_listing_told_by_the_amount_raised_and_by_the_valuation_is_one_story
     other_round = item(82, "ft", "Hesai raises $300 million in Hong Kong listing",
                        "The lidar maker sold shares in a second listing.", hours=4)  # fmt: skip
     assert len(cluster([listing[0], other_round], threshold=0.5, source_weight={})) == 2
-
-
-def test_one_hack_stated_in_dollars_and_in_won_is_one_story():
-    hack = [
-        item(83, "coindesk", "Bithumb hit by $20 million hot wallet hack",
-             "The exchange halted deposits and promised to cover user losses."),
-        item(84, "yonhap", "Bithumb to repay users after 29.1 billion won hack",
-             "Police suspect a North Korean group.", hours=6),
-    ]  # fmt: skip
-    assert len(cluster(hack, threshold=0.5, source_weight={})) == 1
-
-
-def test_lay_offs_and_job_cuts_are_one_kind_of_event():
-    jobs = [
-        item(85, "reuters", "Intel to cut about 15,000 jobs", "The reductions affect 15% of staff."),
-        item(86, "verge", "Intel lays off thousands more, hitting its foundry unit",
-             "Projects including a Malaysia packaging line were delayed.", hours=5),
-    ]  # fmt: skip
-    assert len(cluster(jobs, threshold=0.5, source_weight={})) == 1
 
 
 def test_a_revenue_figure_does_not_split_one_filing_but_still_splits_two_quarters():

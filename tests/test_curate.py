@@ -12,7 +12,7 @@ import pytest
 from newsletter.classify import load_taxonomy
 from newsletter.config import StyleSettings
 from newsletter.curate import plan_issue, rank
-from newsletter.errors import NewsletterError, StyleError
+from newsletter.errors import ConfigError, StyleError
 from newsletter.models import GLOBAL, UTC, Item, Labels, Story, Week
 
 WEEK = Week(2026, 10)
@@ -179,9 +179,11 @@ def test_atr_section_titles_override_the_region_name(taxonomy):
     assert [(s.key, s.title) for s in p.sections] == [("rest-of-asia", "RoA")]
 
 
-def test_atr_unknown_section_region_is_a_config_error(taxonomy):
-    with pytest.raises(NewsletterError, match="mars"):
+def test_unknown_section_keys_are_config_errors(taxonomy):
+    with pytest.raises(ConfigError, match="mars"):
         plan(week_of_stories(), "atr", atr_settings(sections=("china", "mars")), taxonomy)
+    with pytest.raises(ConfigError, match="gossip"):
+        plan(week_of_stories(), "techasia", StyleSettings(sections=("ai", "gossip")), taxonomy)
 
 
 def test_techasia_leads_theme_sections_and_reads(taxonomy):
