@@ -290,12 +290,18 @@ def _load_state(path: Path) -> dict[str, Any] | None:
         state = json.loads(state_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    # A record edited by hand or cut short reads as missing (a clear DraftConflict), never a KeyError.
     ok = (
         isinstance(state, dict)
         and state.get("version") == STATE_VERSION
         and isinstance(state.get("sha256"), str)
+        and all(_str_list(state.get(key)) for key in ("stories", "items"))
     )
     return state if ok else None
+
+
+def _str_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _backup(path: Path, now: dt.datetime) -> Path:
@@ -330,22 +336,21 @@ def write_draft(
         atomic_write(path, fresh)
         _save_state(path, fresh, stories, items)
         return DraftResult(path, "created", None, len(_ordered_entries(views)))
-    try:
-        current = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        if not force:
-            raise _conflict(path, f"cannot read the draft ({exc})") from None
-        current = ""
     if force:
         backup = _backup(path, now or dt.datetime.now())
         atomic_write(path, fresh)
         _save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced", backup, 0)
+    try:
+        current = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _conflict(path, f"cannot read the draft ({exc})") from None
     state = _load_state(path)
     if state is None:
         raise _conflict(
             path,
-            f"its record {state_path(path).name} is missing, so new stories cannot be told from deleted ones",
+            f"its record {state_path(path).name} is missing or unreadable, "
+            "so new stories cannot be told from deleted ones",
         )
     if state["sha256"] and _sha(current) == state["sha256"]:
         # Untouched since the generator wrote it: nothing of the editor's to keep.
@@ -354,7 +359,7 @@ def write_draft(
         atomic_write(path, fresh)
         _save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced")
-    merged, added, new_stories, new_items = _merge(env, settings, plan, path, current, state)
+    merged, added, new_stories, new_items = _merge(env, settings, plan, path, current, state, fresh)
     if not added:
         return DraftResult(path, "unchanged")
     atomic_write(path, merged)
@@ -369,6 +374,7 @@ def _merge(
     path: Path,
     current: str,
     state: dict[str, Any],
+    fresh: str,
 ) -> tuple[str, int, set[str], set[str]]:
     """The edited draft with never-drafted stories added at the end of their groups, and how many."""
     try:
@@ -384,8 +390,8 @@ def _merge(
     for m in mdformat.ITEM_MARK_RE.finditer(body):
         in_draft_items.add(m.group(1))
         in_draft_stories.add(m.group(2) or m.group(1))
-    known_stories = in_draft_stories | set(state.get("stories", ()))
-    known_items = in_draft_items | set(state.get("items", ()))
+    known_stories = in_draft_stories | set(state["stories"])
+    known_items = in_draft_items | set(state["items"])
 
     def is_new(story: Story) -> bool:
         return story.id not in known_stories and not any(i.id in known_items for i in story.items)
@@ -402,10 +408,9 @@ def _merge(
     new_stories, new_items = _plan_ids(new_plan)
     if not new_stories:
         return current, 0, set(), set()
-    ss = settings.style_settings(plan.style)
-    full_views = _views(plan, ss)
-    order = _group_order(_body(env, settings, plan, full_views))
-    additions = _groups(_body(env, settings, new_plan, _views(new_plan, ss)))
+    # The house order of groups comes from the fresh draft write_draft already rendered.
+    order = list(_group_spans(mdformat.split_front_matter(fresh)[1].split("\n")))
+    additions = _groups(_body(env, settings, new_plan, _views(new_plan, settings.style_settings(plan.style))))
     lines = body.split("\n")
     added = 0
     for key, group_lines in additions.items():
@@ -423,10 +428,6 @@ def _group_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
         end = starts[i + 1][0] if i + 1 < len(starts) else len(lines)
         spans.setdefault(key, (n, end))
     return spans
-
-
-def _group_order(body: str) -> list[str]:
-    return list(_group_spans(body.split("\n")))
 
 
 def _groups(body: str) -> dict[str, list[str]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Sequence
@@ -94,6 +95,11 @@ class _Issue:
     fm: dict[str, str]
     markdown: str  # the pasteable Markdown
     style_name: str
+
+    @functools.cached_property
+    def web_html(self) -> str:
+        """Sanitized HTML for the page and the plain text, converted once however many formats use it."""
+        return content_html(self.markdown)
 
 
 def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2.Environment) -> _Issue:
@@ -182,7 +188,7 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
     if fmt == "md":
         return issue.markdown
     if fmt == "html":
-        content = Markup(content_html(issue.markdown))
+        content = Markup(issue.web_html)
         return filters.render_template(
             env, "shared/page.html.j2", content=content, feed_href="../feed.xml", **common
         )
@@ -205,7 +211,7 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
                 f"shared/email.html.j2: CSS cannot be inlined ({exc})", "shared/email.html.j2"
             ) from None
     if fmt == "txt":
-        text = mdformat.html_to_plain(content_html(issue.markdown, base))
+        text = mdformat.html_to_plain(issue.web_html)
         web = _web_href(settings, issue.week, issue.style)
         return text + (f"\nRead this issue on the web: {web}\n" if web else "")
     raise RenderError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")

@@ -183,6 +183,17 @@ def test_edited_draft_without_its_record_refuses(ws: Workspace) -> None:
     assert "\n" not in str(err.value)
 
 
+def test_edited_draft_with_a_damaged_record_refuses(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    record = draft.state_path(path)
+    state = json.loads(record.read_text(encoding="utf-8"))
+    del state["stories"]
+    record.write_text(json.dumps(state), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    with pytest.raises(DraftConflict, match="--force"):
+        draft.write_draft(ws, settings(), with_new(atr_plan(), "china", fresh(704, "china", "New")))
+
+
 def test_edited_draft_with_broken_front_matter_refuses_naming_the_line(ws: Workspace) -> None:
     path = draft.write_draft(ws, settings(), atr_plan()).path
     text = path.read_text(encoding="utf-8").replace("greeting: Welcome back,", "greeting: [Welcome back,")

@@ -55,8 +55,6 @@ class Html(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
         self.attrs: list[tuple[str, str, str]] = []
-        self.body_children: list[str] = []
-        self._depth = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
