@@ -34,6 +34,7 @@ from httpserver import HTTPServer, Reply  # noqa: E402
 from newsletter.config import FetchSettings, Workspace  # noqa: E402
 from newsletter.fetch import FetchResult, fetch_sources  # noqa: E402
 from newsletter.models import Source, SourceHealth  # noqa: E402
+from newsletter.parse import parse_feed  # noqa: E402
 
 COMPANIES = [
     "TSMC", "Samsung Electronics", "SK Hynix", "Alibaba", "Tencent", "ByteDance", "Grab", "Sea",
@@ -160,12 +161,7 @@ def run_fetch_only(sources: list[Source], tmp: Path, settings: FetchSettings) ->
     return seconds, again
 
 
-def run_fetch_parse(sources: list[Source], tmp: Path, settings: FetchSettings) -> tuple[float, float] | None:
-    try:
-        from newsletter.parse import parse_feed
-    except ImportError as exc:
-        print(f"  (parse.parse_feed not importable: {exc}; skipped)")
-        return None
+def run_fetch_parse(sources: list[Source], tmp: Path, settings: FetchSettings) -> tuple[float, float]:
     parse_time = 0.0
 
     def go() -> int:
@@ -260,9 +256,8 @@ def main() -> None:
         fetch_only, fetch_again, with_parse = detail
         print(f"  fetch stage only       {fetch_only / reader_first:5.2f}")
         print(f"  fetch only, unchanged  {fetch_again:5.2f} s")
-        if with_parse:
-            ratio = with_parse[0] / reader_first
-            print(f"  fetch + parse, serial  {ratio:5.2f}   (parse {with_parse[1]:.2f} s)")
+        ratio = with_parse[0] / reader_first
+        print(f"  fetch + parse, serial  {ratio:5.2f}   (parse {with_parse[1]:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import watchfiles
 
 from .errors import NewsletterError
 from .models import Week
-from .preview_page import VIEWS, Failure, PreviewApp, Views, failure_page
+from .preview_page import RAW_VIEWS, VIEWS, Failure, PreviewApp, Views, failure_page
 
 # Built files a browser may fetch from issues/<week>/; drafts (.md) and data files are not among them.
 STATIC_TYPES = {
@@ -37,13 +37,6 @@ STATIC_TYPES = {
     ".gif": "image/gif",
     ".webp": "image/webp",
     ".svg": "image/svg+xml",
-}
-# fmt name for render.render_view, URL suffix, content type
-RAW_VIEWS = {
-    ".email.html": ("email", "text/html; charset=utf-8"),
-    ".html": ("html", "text/html; charset=utf-8"),
-    ".md": ("md", "text/plain; charset=utf-8"),  # text/plain so browsers show it instead of saving it
-    ".txt": ("txt", "text/plain; charset=utf-8"),
 }
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _WEEK_DIR_RE = re.compile(r"^\d{4}-W\d{2}$")
@@ -146,6 +139,9 @@ class PreviewServer:
         cls = _Server6 if ":" in self.host else _Server
         try:
             httpd = cls((self.host, self.port), _Handler)
+        except OverflowError:  # what socket.bind raises for a port outside 0-65535
+            msg = f"port {self.port} is outside 0-65535: try `newsletter preview --port 8000`"
+            raise PreviewError(msg) from None
         except OSError as exc:
             raise _bind_error(exc, self.host, self.port) from None
         httpd.preview = self
@@ -225,7 +221,7 @@ class PreviewServer:
                         weeks.add(Week.parse(child.name))
                     except NewsletterError:
                         continue
-        return sorted((w for w in weeks if w is not None), reverse=True)
+        return sorted(weeks, reverse=True)
 
 
 def is_loopback(host: str) -> bool:
@@ -269,11 +265,8 @@ def serve(
 ) -> None:
     """Run the preview until Ctrl-C: draft the issue if missing, open a browser, reload on saves."""
     server = PreviewServer(app, host=host, port=port, week=week, style=style)
-    if week is None:
-        server.week, server.note = app.resolve_week(None)
-    server.style = style or app.settings().default_style
-    assert server.week is not None
-    server.start()  # first, so a port in use is reported before anything is drafted
+    server.start()  # first, so a port in use is reported before anything is drafted; picks week and style
+    assert server.week is not None and server.style is not None
     try:  # from here on Ctrl-C is how the editor stops the preview, not an interruption
         app.ensure_draft(server.week, server.style)
         if server.note:

@@ -19,11 +19,18 @@ from .config import STYLES, Settings, Workspace
 from .errors import NewsletterError, RenderError
 from .models import Week
 
-GMAIL_CLIP_KB = 102
 VIEWS = (("web", "Web"), ("email", "Email"), ("side", "Side by side"), ("md", "Markdown"))
 SANDBOX = (
     "allow-same-origin allow-popups"  # frames run no script; same-origin lets the page keep their scroll
 )
+
+# URL suffix of a raw view -> (fmt name for render.render_view, content type); the toolbar links them all.
+RAW_VIEWS = {
+    ".html": ("html", "text/html; charset=utf-8"),
+    ".email.html": ("email", "text/html; charset=utf-8"),
+    ".md": ("md", "text/plain; charset=utf-8"),  # text/plain so browsers show it instead of saving it
+    ".txt": ("txt", "text/plain; charset=utf-8"),
+}
 
 _e = html.escape
 
@@ -238,14 +245,13 @@ def _toolbar(week: Week, style: str, styles: Iterable[str], view: str, email_byt
     )
     size = '<span class="kb over" title="the email does not render">email: error</span>'
     if email_bytes is not None:
-        kb = email_bytes / 1024
-        over = " over" if kb >= GMAIL_CLIP_KB else ""
-        tip = f"Gmail clips messages over {GMAIL_CLIP_KB} KB"
-        size = f'<span class="kb{over}" title="{tip}">email {kb:.1f} KB</span>'
-    raws = " ".join(
-        f'<a href="{base}{suffix}">{label}</a>'
-        for suffix, label in ((".html", "html"), (".email.html", "email"), (".md", "md"), (".txt", "txt"))
-    )
+        # The email rendered, so render (and its Jinja2) is loaded already: one limit for build and preview.
+        from .render import GMAIL_CLIP_BYTES
+
+        over = " over" if email_bytes > GMAIL_CLIP_BYTES else ""
+        tip = f"Gmail clips messages over {GMAIL_CLIP_BYTES // 1024} KB"
+        size = f'<span class="kb{over}" title="{tip}">email {email_bytes / 1024:.1f} KB</span>'
+    raws = " ".join(f'<a href="{base}{suffix}">{fmt}</a>' for suffix, (fmt, _) in RAW_VIEWS.items())
     return (
         f'<div class="bar" id="bar"><a class="brand" href="/">newsletter <small>{week}</small></a>'
         f'<nav class="seg" aria-label="style">{others}</nav><nav class="seg" aria-label="view">{views}</nav>'
@@ -268,11 +274,9 @@ def issue_page(
     """The toolbar and the chosen view (web, email, both, Markdown), or the error that stops them."""
     bar = _toolbar(week, style, styles, view, email_bytes)
     if failure is not None:
-        where = f"<p>in <code>{_e(failure.where)}</code></p>" if failure.where else ""
         main = (
             '<main id="preview" class="broken"><div class="error" role="alert">'
-            f"<h1>Cannot render this issue</h1>{where}<pre>{_e(failure.message)}</pre>"
-            "<p>Fix it and save: this page updates itself.</p></div></main>"
+            f"{_failure_html(failure)}<p>Fix it and save: this page updates itself.</p></div></main>"
         )
     else:
         src = f"/{week}/{style}"
@@ -295,8 +299,10 @@ def issue_page(
 
 def failure_page(failure: Failure) -> str:
     """A raw view that failed: the error, escaped, without the toolbar or any script."""
+    return f'<!doctype html><meta charset="utf-8"><title>render error</title>{_failure_html(failure)}'
+
+
+def _failure_html(failure: Failure) -> str:
+    """The error and where it is, escaped (it quotes templates and drafts)."""
     where = f"<p>in <code>{_e(failure.where)}</code></p>" if failure.where else ""
-    return (
-        '<!doctype html><meta charset="utf-8"><title>render error</title>'
-        f"<h1>Cannot render this issue</h1>{where}<pre>{_e(failure.message)}</pre>"
-    )
+    return f"<h1>Cannot render this issue</h1>{where}<pre>{_e(failure.message)}</pre>"

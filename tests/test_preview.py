@@ -16,7 +16,7 @@ import pytest
 
 from newsletter import render
 from newsletter.models import Week
-from newsletter.preview import PortInUse, PreviewServer
+from newsletter.preview import PortInUse, PreviewError, PreviewServer
 
 SECRET = "top-secret-store-bytes"
 
@@ -170,6 +170,13 @@ def test_port_in_use_is_one_clear_error(app) -> None:
         with pytest.raises(PortInUse) as info:
             PreviewServer(app, port=port).start()
     assert f"--port {port + 1}" in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("port", [70000, -1])
+def test_port_out_of_range_is_one_clear_error(app, port: int) -> None:
+    with pytest.raises(PreviewError, match="outside 0-65535") as info:
+        PreviewServer(app, port=port, watch=False).start()
+    assert "--port 8000" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_issue_views_are_what_build_writes(app, server, week: Week) -> None:
