@@ -246,9 +246,7 @@ def generate(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> tu
 class Draft:
     path: Path
     front: dict[str, Any]
-    front_text: str
     body: str
-    body_line: int  # 1-based line where the body starts in the file
 
 
 def read_draft(path: Path) -> Draft:
@@ -259,8 +257,8 @@ def read_draft(path: Path) -> Draft:
         raise WorkspaceError(f"no draft at {path}: run `newsletter draft` first", path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"cannot read the draft {path}: {exc}", path) from None
-    fm_text, body, line = mdformat.split_front_matter(raw)
-    return Draft(path, mdformat.parse_front_matter(fm_text), fm_text, body, line)
+    fm_text, body = mdformat.split_front_matter(raw)
+    return Draft(path, mdformat.parse_front_matter(fm_text), body)
 
 
 # -- writing and merging -----------------------------------------------------------------------
@@ -378,7 +376,7 @@ def _merge(
 ) -> tuple[str, int, set[str], set[str]]:
     """The edited draft with never-drafted stories added at the end of their groups, and how many."""
     try:
-        fm_text, body, _ = mdformat.split_front_matter(current)
+        fm_text, body = mdformat.split_front_matter(current)
         front = mdformat.parse_front_matter(fm_text)
     except mdformat.FrontMatterError as exc:
         raise _conflict(path, f"line {exc.line}: {exc.message}") from None

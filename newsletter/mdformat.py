@@ -101,8 +101,8 @@ class FrontMatterError(Exception):
     line: int
 
 
-def split_front_matter(text: str) -> tuple[str, str, int]:
-    """(front matter YAML, body, line number where the body starts) of a draft's text."""
+def split_front_matter(text: str) -> tuple[str, str]:
+    """(front matter YAML, body) of a draft's text."""
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
@@ -110,7 +110,7 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     for n in range(1, len(lines)):
         # Only an unindented line closes it: "---" inside an indented block scalar is content.
         if lines[n].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:n]) + "\n", "\n".join(lines[n + 1 :]), n + 2
+            return "\n".join(lines[1:n]) + "\n", "\n".join(lines[n + 1 :])
     raise FrontMatterError("the front matter has no closing '---' line", 1)
 
 
