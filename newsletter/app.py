@@ -27,6 +27,7 @@ from .models import (
     SourceHealth,
     Story,
     Week,
+    when,
 )
 from .store import Store
 
@@ -309,7 +310,7 @@ class Newsletter:
             for story in cluster.cluster(labelled, threshold=threshold, source_weight=weights)
         ]
         if week is None:
-            latest = max((i.published for i in items), default=self.now())
+            latest = max((i.published for i in items if i.published), default=self.now())
             week = Week.of(latest, settings.tz)
         return curate.rank(
             grouped,
@@ -340,7 +341,7 @@ class Newsletter:
                 if theme_id and theme_id not in labels.themes:
                     continue
                 rows.append((item, story))
-        rows.sort(key=lambda r: (r[0].published, r[0].id), reverse=True)
+        rows.sort(key=lambda r: (when(r[0]), r[0].id), reverse=True)
         return rows
 
     def label(

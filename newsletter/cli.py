@@ -16,7 +16,7 @@ from .app import Newsletter
 from .config import STYLES, Workspace, atomic_write, check_style
 from .errors import NewsletterError
 from .intake import RunSummary, SourceOutcome
-from .models import Item, Labels, SourceHealth, Story, Week
+from .models import DATED_HOW, Item, Labels, SourceHealth, Story, Week
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("md", "html", "email", "txt")
@@ -318,6 +318,7 @@ def _item_json(item: Item, story: Story, names: dict[str, str], explain: bool) -
         "source": names.get(item.source_id, item.source_id),
         "source_id": item.source_id,
         "published": _iso(item.published),
+        "dated": item.dated,
         **_labels_json(item.labels or Labels(), explain),
         "story": story.id,
         "story_size": len(story.items),
@@ -362,9 +363,10 @@ def items(
         lead = "*" if story.lead.id == item.id else " "
         themes = ",".join(labels.themes) or "-"
         outlet = names.get(item.source_id, item.source_id)[:18]
-        date = f"{item.published:%Y-%m-%d}"
+        date = f"{item.published:%Y-%m-%d}" if item.published else "undated   "
         click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}")
         if explain:
+            click.echo(f"      date: {DATED_HOW.get(item.dated, item.dated)}")
             for r in labels.reasons:
                 click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
             parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)

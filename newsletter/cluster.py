@@ -45,7 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from .errors import ConfigError
-from .models import Item, Story
+from .models import Item, Story, when
 from .storyfacts import (
     ALIASES,
     CJK_NAME_RE,
@@ -209,7 +209,7 @@ def _build(
         lead, all_names = nm.settle(common)
         docs[i] = _Doc(
             vecs[i], lead, all_names, nm.places, figs, _by_kind(figs), quarts, kinds, ords,
-            nm.title & all_names, it.source_id, it.published.timestamp(), cjk,
+            nm.title & all_names, it.source_id, when(it).timestamp() if it.published else 0.0, cjk,
         )  # fmt: skip
     return docs
 
@@ -366,7 +366,7 @@ def _dedupe(items: Sequence[Item]) -> list[Item]:
     best: dict[str, Item] = {}
     for it in items:
         seen = best.get(it.id)
-        if seen is None or it.published < seen.published:
+        if seen is None or when(it) < when(seen):
             best[it.id] = it
     return list(best.values())
 
@@ -426,14 +426,14 @@ def _cluster(items: Sequence[Item], threshold: float, source_weight: Mapping[str
         del members[gj]
 
     stories = [_story([items[x] for x in m], source_weight) for m in members.values()]
-    stories.sort(key=lambda s: (s.lead.published, s.id))
+    stories.sort(key=lambda s: (when(s.lead), s.id))
     return stories
 
 
 def _story(items: list[Item], source_weight: Mapping[str, float]) -> Story:
     """A story from its items: id of the earliest item, lead from the best-placed source."""
-    first = min(items, key=lambda it: (it.published, it.id))
-    ordered = sorted(items, key=lambda it: (-source_weight.get(it.source_id, 1.0), it.published, it.id))
+    first = min(items, key=lambda it: (when(it), it.id))
+    ordered = sorted(items, key=lambda it: (-source_weight.get(it.source_id, 1.0), when(it), it.id))
     tagged = tuple(_with_story(it, first.id) for it in ordered)
     return Story(id=first.id, lead=tagged[0], also=tagged[1:])
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from .config import StyleSettings, check_style
 from .errors import ConfigError
-from .models import GLOBAL, IssuePlan, Section, Story, Week
+from .models import GLOBAL, IssuePlan, Section, Story, Week, when
 from .taxonomy import Taxonomy
 
 DEFAULT_ATR_SECTIONS = ("china", "india", "southeast-asia", "south-korea", "japan", "taiwan", "rest-of-asia")
@@ -82,7 +82,7 @@ def score_parts(
     """The named parts of one story's score, in a fixed order (see the module docstring)."""
     sources = {it.source_id for it in story.items}
     themes = story.labels.themes
-    latest = max(it.published for it in story.items)
+    latest = story.latest
     span = (end - start).total_seconds() or 1.0
     into_week = min(max((latest - start).total_seconds() / span, 0.0), 1.0)
     # Any item's title may carry the signal: the lead outlet's headline is not always the telling one.
@@ -128,7 +128,7 @@ def rank(
     finally:
         if paused:
             gc.enable()
-    scored.sort(key=lambda s: (-s.score, s.lead.published, s.id))
+    scored.sort(key=lambda s: (-s.score, when(s.lead), s.id))
     return scored
 
 

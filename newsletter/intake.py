@@ -135,7 +135,7 @@ class Intake:
             raise FeedParseError(f"{target}: {exc}", target) from None
         name = source_name or parsed.title or Path(target).stem or "stdin"
         source_id = slugify(name)
-        items = [dataclasses.replace(i, source_id=source_id) for i in parsed.items]
+        items = [dataclasses.replace(i, source_id=source_id) for i in parse.date_items(parsed, None)]
         self._store.remember_name(source_id, name)
         health = SourceHealth(source_id, status="ok", last_attempt=now, last_success=now)
         new = self._store.save_fetch(source_id, items, health, now)
@@ -190,7 +190,9 @@ class Intake:
             base = dataclasses.replace(old, last_attempt=self._now(), http_status=result.http_status)
             return self._failed(result.source, base, parsed, self._now())
         health = dataclasses.replace(ok, last_error=parsed.problem)
-        new = self._store.save_fetch(result.source.id, parsed.items, health, self._now())
+        now = self._now()
+        items = parse.date_items(parsed, first_seen=now)
+        new = self._store.save_fetch(result.source.id, items, health, now)
         return SourceOutcome(result.source, "ok", new=new, moved_to=move, error=parsed.problem)
 
     def _failed(self, source: Source, base: SourceHealth, error: str, now: dt.datetime) -> SourceOutcome:

@@ -59,10 +59,10 @@ def _item(
         content_html=content_html,
         authors=_authors(obj) or feed_authors,
         tags=[_text(t) for t in tags] if isinstance(tags, list) else [],
-        published=to_utc(_text(obj.get("date_published"))) or to_utc(_text(obj.get("date_modified"))),
+        published=to_utc(_text(obj.get("date_published")), now)
+        or to_utc(_text(obj.get("date_modified")), now),
         image=_image(obj),
         base=base,
-        now=now,
     )
 
 

@@ -13,6 +13,17 @@ GLOBAL = "global"
 
 UTC = dt.UTC
 
+UNDATED = "undated"
+"""Item.dated for an item with no date of its own nor any to borrow: it is filed under no week."""
+DATED_HOW = {
+    "entry": "the entry's own date",
+    "first-seen": "no date in the feed: dated when fetch first saw it",
+    "feed-date": "no date in the entry: the feed's own date",
+    "newest-item": "no date in the entry nor the feed: the date of the feed's newest dated entry",
+    UNDATED: "no date in the entry, the feed or its other entries: filed under no week",
+}
+"""What each Item.dated value means, as `items --explain` says it."""
+
 
 @dataclass(frozen=True)
 class Source:
@@ -83,14 +94,23 @@ class Item:
     url: str
     title: str
     summary: str  # clean plain text, boilerplate and repeats removed
-    published: dt.datetime  # aware, UTC
+    published: dt.datetime | None  # aware, UTC; None only when undated (see `dated`)
     content_html: str = ""  # sanitized HTML (summary or content), safe to embed
     guid: str = ""
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     image: str = ""  # absolute http(s) URL of a lead image, if the feed gave one
+    dated: str = "entry"  # how `published` was chosen: a key of DATED_HOW
     labels: Labels | None = None  # filled by classify (and editor overrides)
     story_id: str | None = None  # filled by cluster
+
+
+NEVER = dt.datetime(1, 1, 1, tzinfo=UTC)
+
+
+def when(item: Item) -> dt.datetime:
+    """An item's date for sorting: undated items sort as the oldest."""
+    return item.published or NEVER
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,7 @@ class ParsedFeed:
     link: str
     items: tuple[Item, ...]
     problem: str | None = None  # set when the feed was ill-formed but yielded what it could
+    updated: dt.datetime | None = None  # the feed's own date (channel pubDate, Atom updated)
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,11 @@ class Story:
     @property
     def items(self) -> tuple[Item, ...]:
         return (self.lead, *self.also)
+
+    @property
+    def latest(self) -> dt.datetime:
+        """When the story's newest item was published (undated items count as long ago)."""
+        return max(when(it) for it in self.items)
 
     @property
     def labels(self) -> Labels:

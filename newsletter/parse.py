@@ -8,6 +8,7 @@ several times faster, and resolve links ourselves.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -21,11 +22,13 @@ from urllib.parse import urljoin
 import feedparser
 
 from .errors import FeedParseError
-from .models import UTC, Item, ParsedFeed
+from .models import UNDATED, UTC, Item, ParsedFeed
 from .text import canonical_url, clean_summary, cut, plain_title, sanitize_html
 
-EARLIEST = dt.datetime(1995, 1, 1, tzinfo=UTC)
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=UTC)
 """Dates before this are placeholders (1970-01-01, 0001-01-01) and count as missing."""
+LATEST_AHEAD = dt.timedelta(days=1)
+"""Dates further than this past the present are a feed's mistake and count as missing too."""
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
@@ -113,8 +116,11 @@ def defuse_doctype(data: bytes) -> bytes:
     return data if fixed == utf8 else fixed.decode("utf-8").encode(codec)
 
 
-def to_utc(value: Any) -> dt.datetime | None:
-    """An aware UTC datetime from a struct_time, datetime or ISO 8601 string; None if missing or pre-1995."""
+def to_utc(value: Any, now: dt.datetime | None = None) -> dt.datetime | None:
+    """An aware UTC datetime from a struct_time, datetime or ISO 8601 string.
+
+    None when missing, unreadable, before 1990, or (given `now`) more than a day in the future.
+    """
     moment: dt.datetime | None = None
     try:
         if isinstance(value, time.struct_time):
@@ -129,7 +135,9 @@ def to_utc(value: Any) -> dt.datetime | None:
     if moment is None:
         return None
     moment = moment.astimezone(UTC)
-    return moment if moment >= EARLIEST else None
+    if moment < EARLIEST or (now is not None and moment > now + LATEST_AHEAD):
+        return None
+    return moment
 
 
 def _http_url(url: str, base: str) -> str:
@@ -164,9 +172,11 @@ def make_item(
     published: dt.datetime | None,
     image: str,
     base: str,
-    now: dt.datetime,
 ) -> Item | None:
-    """One Item from an entry's fields (both RSS/Atom and JSON Feed come through here); None if no URL."""
+    """One Item from an entry's fields (both RSS/Atom and JSON Feed come through here); None if no URL.
+
+    An entry without a usable date comes back undated (published None): intake dates it.
+    """
     url = canonical_url(link, base)
     guid = guid.strip() if isinstance(guid, str) else ""
     if not url and guid:
@@ -183,13 +193,34 @@ def make_item(
         url=url,
         title=plain,
         summary=summary,
-        published=published or now,
+        published=published,
+        dated="entry" if published else UNDATED,
         content_html=sanitize_html(content_html or summary_html, base or url),
         guid=guid,
         authors=_unique(authors),
         tags=_unique(tags),
         image=_http_url(image, base or url),
     )
+
+
+def date_items(feed: ParsedFeed, first_seen: dt.datetime | None) -> tuple[Item, ...]:
+    """The feed's items with a date each can be filed under, and how it was chosen (Item.dated).
+
+    A fetched source's undated entry is dated when first seen (`first_seen`); a one-off
+    ingest borrows the feed's own date, else its newest dated entry's, else stays undated.
+    """
+    if all(item.published for item in feed.items):
+        return feed.items
+    if first_seen is not None:
+        when, how = first_seen, "first-seen"
+    elif feed.updated is not None:
+        when, how = feed.updated, "feed-date"
+    else:
+        dated = [item.published for item in feed.items if item.published]
+        if not dated:
+            return feed.items
+        when, how = max(dated), "newest-item"
+    return tuple(i if i.published else dataclasses.replace(i, published=when, dated=how) for i in feed.items)
 
 
 def unique_items(items: Iterable[Item | None]) -> tuple[tuple[Item, ...], int]:
@@ -254,7 +285,7 @@ def _entry_item(entry: Mapping[str, Any], source_id: str, base: str, now: dt.dat
     published = None
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         # dict.get: FeedParserDict's own get maps updated_parsed onto published_parsed, with a warning.
-        published = to_utc(dict.get(entry, key))  # type: ignore[call-overload]
+        published = to_utc(dict.get(entry, key), now)  # type: ignore[call-overload]
         if published:
             break
     authors = [a.get("name") or "" for a in entry.get("authors") or () if isinstance(a, Mapping)]
@@ -273,7 +304,6 @@ def _entry_item(entry: Mapping[str, Any], source_id: str, base: str, now: dt.dat
         published=published,
         image=_entry_image(entry),
         base=base,
-        now=now,
     )
 
 
@@ -333,10 +363,16 @@ def parse_feed(
         problems.append(f"ill-formed feed ({type(exc).__name__}: {detail}); {len(items)} items recovered")
     if dropped:
         problems.append(f"{dropped} entries without an http(s) link or GUID dropped")
+    updated = None
+    for key in ("updated_parsed", "published_parsed"):
+        updated = to_utc(dict.get(feed, key), now)  # type: ignore[call-overload]
+        if updated:
+            break
     return ParsedFeed(
         title=plain_title(str(feed.get("title") or "")),
         link=feed_link,
         items=items,
+        updated=updated,
         problem="; ".join(problems) or None,
     )
 

@@ -61,6 +61,35 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT NOT NULL
     );
     """,
+    # 2: undated items (published NULL: filed under no week) and how each date was chosen.
+    """
+    CREATE TABLE items_new (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        guid TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        content_html TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        image TEXT NOT NULL DEFAULT '',
+        published TEXT,
+        dated TEXT NOT NULL DEFAULT 'entry',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    INSERT INTO items_new (id, source_id, guid, url, title, summary, content_html, authors, tags, image,
+        published, first_seen, last_seen)
+        SELECT id, source_id, guid, url, title, summary, content_html, authors, tags, image,
+        published, first_seen, last_seen FROM items;
+    DROP TABLE items;
+    ALTER TABLE items_new RENAME TO items;
+    CREATE INDEX items_published ON items (published);
+    CREATE INDEX items_source ON items (source_id);
+    CREATE INDEX items_guid ON items (guid) WHERE guid != '';
+    CREATE INDEX items_url ON items (url);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -73,6 +102,10 @@ _HEALTH_TIMES = ("last_attempt", "last_success", "failing_since")
 def _ts(moment: dt.datetime) -> str:
     """UTC ISO 8601 with a fixed width, so text order is time order and the index answers ranges."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _ts_or_none(moment: dt.datetime | None) -> str | None:
+    return _ts(moment) if moment is not None else None
 
 
 def _dt(text: str | None) -> dt.datetime | None:
@@ -180,7 +213,7 @@ class Store:
                         by_guid[item.guid] = item.id
                     inserts.append(
                         (item.id, source_id, item.guid, item.url, item.title, item.summary, item.content_html)
-                        + (authors, tags, item.image, _ts(item.published), seen, seen)
+                        + (authors, tags, item.image, _ts_or_none(item.published), item.dated, seen, seen)
                     )
                 else:
                     updates.append(
@@ -189,8 +222,8 @@ class Store:
                     )
             db.executemany(
                 "INSERT INTO items (id, source_id, guid, url, title, summary, content_html, authors,"
-                " tags, image, published, first_seen, last_seen)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " tags, image, published, dated, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 inserts,
             )
             # Refresh the text (feeds fix typos) but keep the first source and publication
@@ -217,7 +250,10 @@ class Store:
         return [_item(r) for r in rows]
 
     def all_items(self) -> list[Item]:
-        rows = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items ORDER BY published DESC, id")
+        """Every item, newest first, the undated ones last."""
+        rows = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items ORDER BY published IS NULL, published DESC, id"
+        )
         return [_item(r) for r in rows]
 
     def count_between(self, start: dt.datetime, end: dt.datetime) -> int:
@@ -321,7 +357,9 @@ class Store:
         )
 
 
-_ITEM_COLUMNS = "id, source_id, guid, url, title, summary, content_html, authors, tags, image, published"
+_ITEM_COLUMNS = (
+    "id, source_id, guid, url, title, summary, content_html, authors, tags, image, published, dated"
+)
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
@@ -335,8 +373,6 @@ def _marks(values: list[str]) -> str:
 
 
 def _item(row: tuple) -> Item:
-    published = _dt(row[10])
-    assert published is not None
     return Item(
         id=row[0],
         source_id=row[1],
@@ -348,5 +384,6 @@ def _item(row: tuple) -> Item:
         authors=tuple(json.loads(row[7])),
         tags=tuple(json.loads(row[8])),
         image=row[9],
-        published=published,
+        published=_dt(row[10]),
+        dated=row[11],
     )

@@ -40,7 +40,7 @@ def test_v10_author_bom_and_placeholder_date() -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     feed = parse_feed(data, source_id="j", now=NOW)
     assert [i.authors for i in feed.items] == [("Item Author",), ("Feed Author",)]
-    assert feed.items[1].published == NOW  # 1970 counts as missing
+    assert feed.items[1].published is None  # 1970 counts as missing
 
 
 def test_utf16_and_control_characters() -> None:
