@@ -365,7 +365,7 @@ def parse_feed(
         problems.append(f"{dropped} entries without an http(s) link or GUID dropped")
     updated = None
     for key in ("updated_parsed", "published_parsed"):
-        updated = to_utc(dict.get(feed, key), now)  # type: ignore[call-overload]
+        updated = to_utc(dict.get(feed, key), now)
         if updated:
             break
     return ParsedFeed(
