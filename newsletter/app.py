@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import classify, cluster, curate, draft, fetch, opml, render
+from . import classify, cluster, curate, draft, fetch, opml, outlets, render
 from .config import STYLES, Settings, Workspace, check_style, slugify
 from .errors import ItemNotFound, NewsletterError, SourceError
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
@@ -97,10 +97,39 @@ class Newsletter:
 
         return self._read(self.ws.taxonomy_path, load)
 
+    def outlets(self) -> outlets.Outlets:
+        path = self.ws.outlets_path
+        return self._read(path, lambda: outlets.load_outlets(path))
+
+    def all_sources(self) -> dict[str, Source]:
+        """Every source items can come from: sources.toml's, then one-off ingests, by id.
+
+        Names, paywalls and the technology prior are settled here, once: configuration first,
+        then the known outlet at the feed's address, then the feed's own title (outlets.py).
+        """
+        known = self.outlets()
+        found: dict[str, Source] = {}
+        for remembered in self.store.one_off_sources():
+            link = remembered.link
+            outlet = known.for_url(link)
+            found[remembered.source_id] = Source(
+                id=remembered.source_id,
+                name=remembered.name or outlets.display_name(remembered.feed_title, link, known),
+                url=link,
+                paywalled=bool(outlet and outlet.paywalled),
+                enabled=False,
+                tech=outlet.tech if outlet else outlets.is_tech_feed(remembered.feed_title, link),
+            )
+        for src in self.sources():
+            if src.tech is None:
+                outlet = known.for_url(src.url) if src.is_remote else None
+                tech = outlet.tech if outlet else outlets.is_tech_feed(src.name, src.url)
+                src = dataclasses.replace(src, tech=tech)
+            found[src.id] = src
+        return found
+
     def source_names(self) -> dict[str, str]:
-        names = self.store.source_names()
-        names.update({s.id: s.name for s in self.sources()})
-        return names
+        return {sid: s.name for sid, s in self.all_sources().items()}
 
     # -- sources -------------------------------------------------------------------------------
 
@@ -115,12 +144,18 @@ class Newsletter:
                 raise SourceError(f"{url} is already a source ({src.id})", url)
         region_id = self._region_id(region) if region else None
         theme_ids = tuple(self._theme_id(t) for t in themes)
-        source_id = _free_id(slugify(name or _name_from_url(url)), {s.id for s in sources})
-        source = Source(
-            id=source_id, name=name or _name_from_url(url), url=url, region=region_id, themes=theme_ids
-        )
+        name = name or self._name_for(url)
+        source_id = _free_id(slugify(name), {s.id for s in sources})
+        source = Source(id=source_id, name=name, url=url, region=region_id, themes=theme_ids)
         self.ws.save_sources([*sources, source])
         return source
+
+    def _name_for(self, url: str, title: str = "") -> str:
+        """A new source's name when none is given: the known outlet at its address, else its title or host."""
+        if title:
+            return outlets.display_name(title, url, self.outlets())
+        outlet = self.outlets().for_url(url)
+        return outlet.name if outlet else _name_from_url(url)
 
     def _source_location(self, url: str) -> str:
         """An http(s) URL, or a feed file that exists (kept relative when inside the workspace)."""
@@ -168,7 +203,11 @@ class Newsletter:
                 continue
             region = next((r for c in outline.categories if (r := taxonomy.find_region(c))), None)
             themes = tuple(dict.fromkeys(t for c in outline.categories if (t := taxonomy.find_theme(c))))
-            name = outline.title or _name_from_url(url)
+            name = (
+                outlets.display_name(outline.title, url, self.outlets())
+                if outline.title
+                else self._name_for(url)
+            )
             source_id = _free_id(slugify(name), ids)
             ids.add(source_id)
             known_urls.add(url)
@@ -266,7 +305,7 @@ class Newsletter:
     def label_items(self, items: Iterable[Item]) -> list[Item]:
         """Classify stored items and apply the editor's overrides, which always win."""
         _, classifier = self._classifier()
-        by_id = {s.id: s for s in self.sources()}
+        by_id = self.all_sources()
         overrides = self.store.overrides()
         out = []
         for item in items:
@@ -301,7 +340,7 @@ class Newsletter:
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id."""
         settings = self.settings()
-        by_id = {s.id: s for s in self.sources()}
+        by_id = self.all_sources()
         weights = {sid: s.weight for sid, s in by_id.items()}
         labelled = self.label_items(items)
         threshold = settings.ranking.cluster_threshold
@@ -392,14 +431,14 @@ class Newsletter:
         check_style(style)
         settings = self.settings()
         stories, item_count = ranked or self.ranked_week(week)
-        by_id = {s.id: s for s in self.sources()}
+        by_id = self.all_sources()
         return curate.plan_issue(
             stories,
             week=week,
             style=style,
             style_settings=settings.style_settings(style),
             taxonomy=self.taxonomy(),
-            source_names=self.source_names(),
+            source_names={sid: s.name for sid, s in by_id.items()},
             paywalled=frozenset(sid for sid, s in by_id.items() if s.paywalled),
             item_count=item_count,
         )

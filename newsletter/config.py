@@ -22,6 +22,7 @@ STYLES = ("atr", "techasia")
 SOURCES_FILE = "sources.toml"
 SETTINGS_FILE = "newsletter.toml"
 TAXONOMY_FILE = "taxonomy.toml"
+OUTLETS_FILE = "outlets.toml"
 
 
 def packaged_defaults() -> Path:
@@ -367,6 +368,12 @@ class Workspace:
     @property
     def taxonomy_path(self) -> Path:
         return self.seeds / TAXONOMY_FILE
+
+    @property
+    def outlets_path(self) -> Path:
+        """seeds/outlets.toml, or the packaged list for a workspace made before it existed."""
+        own = self.seeds / OUTLETS_FILE
+        return own if own.exists() else packaged_defaults() / "seeds" / OUTLETS_FILE
 
     @property
     def templates(self) -> Path:

@@ -133,10 +133,13 @@ class Intake:
             parsed = parse.parse_feed(data, source_id=probe_id, url=url, content_type=content_type, now=now)
         except FeedParseError as exc:
             raise FeedParseError(f"{target}: {exc}", target) from None
-        name = source_name or parsed.title or Path(target).stem or "stdin"
-        source_id = slugify(name)
+        # The id keeps feeds apart (from the name given or the feed's full title); the name shown
+        # in the issue is worked out when read (outlets.py), so a better outlet list renames old items.
+        source_id = slugify(source_name or parsed.title or Path(target).stem or "stdin")
+        link = parsed.link or (parsed.items[0].url if parsed.items else "")
         items = [dataclasses.replace(i, source_id=source_id) for i in parse.date_items(parsed, None)]
-        self._store.remember_name(source_id, name)
+        self._store.remember_source(source_id, name=source_name or "", feed_title=parsed.title, link=link)
+        name = source_name or parsed.title or Path(target).stem or "stdin"
         health = SourceHealth(source_id, status="ok", last_attempt=now, last_success=now)
         new = self._store.save_fetch(source_id, items, health, now)
         return SourceOutcome(

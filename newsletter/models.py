@@ -37,6 +37,9 @@ class Source:
     weight: float = 1.0
     paywalled: bool = False
     enabled: bool = True
+    tech: bool | None = (
+        None  # a technology outlet (a prior at the relevance gate); None: known outlet or feed title decide
+    )
 
     @property
     def is_remote(self) -> bool:

@@ -61,7 +61,8 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT NOT NULL
     );
     """,
-    # 2: undated items (published NULL: filed under no week) and how each date was chosen.
+    # 2: undated items (published NULL: filed under no week) and how each date was chosen; a one-off
+    # source's feed title and site link beside the name given on the command line (outlets.py names it).
     """
     CREATE TABLE items_new (
         id TEXT PRIMARY KEY,
@@ -89,6 +90,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_source ON items (source_id);
     CREATE INDEX items_guid ON items (guid) WHERE guid != '';
     CREATE INDEX items_url ON items (url);
+    ALTER TABLE source_names ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
+    ALTER TABLE source_names ADD COLUMN link TEXT NOT NULL DEFAULT '';
+    UPDATE source_names SET feed_title = name, name = ''
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -119,6 +123,16 @@ class Override:
     item_id: str
     region: str | None
     themes: tuple[str, ...] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOffSource:
+    """What the store remembers of a source that is not in sources.toml (a one-off ingest)."""
+
+    source_id: str
+    name: str  # given with --source-name, else ""
+    feed_title: str
+    link: str  # the feed's site link, or its first item's
 
 
 class Store:
@@ -329,15 +343,20 @@ class Store:
             out.setdefault(source_id, SourceHealth(source_id, item_count=count))
         return out
 
-    def remember_name(self, source_id: str, name: str) -> None:
-        """Keep the display name of a source that is not in sources.toml (one-off ingests)."""
+    def remember_source(self, source_id: str, *, name: str, feed_title: str, link: str) -> None:
+        """Keep what names a source that is not in sources.toml (a one-off ingest): the name given, if any,
+        the feed's own title and its site link."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO source_names (source_id, name) VALUES (?, ?)", (source_id, name)
+                "INSERT OR REPLACE INTO source_names (source_id, name, feed_title, link) VALUES (?, ?, ?, ?)",
+                (source_id, name, feed_title, link),
             )
 
-    def source_names(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in self._db.execute("SELECT source_id, name FROM source_names")}
+    def one_off_sources(self) -> list[OneOffSource]:
+        rows = self._db.execute(
+            "SELECT source_id, name, feed_title, link FROM source_names ORDER BY source_id"
+        )
+        return [OneOffSource(*row) for row in rows]
 
     def forget_health(self, source_id: str) -> None:
         """Drop a source's fetch state (its items stay): a re-enabled 'gone' source starts afresh."""

@@ -195,3 +195,35 @@ def test_seeds_files_are_reread_only_when_they_change(app: Newsletter) -> None:
     assert app.taxonomy() is app.taxonomy(), "the compiled taxonomy is reused while unchanged"
     app.ws.sources_path.write_text('[[source]]\nid = "only"\nurl = "https://only.example/rss"\n')
     assert [s.id for s in app.sources()] == ["only"] and len(first) > 1
+
+
+def _feed(title: str, link: str, *urls: str) -> bytes:
+    date = "<pubDate>Tue, 17 Nov 2026 09:00:00 GMT</pubDate>"
+    items = "".join(f"<item><title>Item {n}</title><link>{u}</link>{date}</item>" for n, u in enumerate(urls))
+    return f"<rss><channel><title>{title}</title><link>{link}</link>{items}</channel></rss>".encode()
+
+
+def test_ingested_feeds_are_named_as_readers_know_them(app: Newsletter) -> None:
+    app.ingest(
+        ["-"], stdin=_feed("AI | The Verge", "https://www.theverge.com/ai", "https://www.theverge.com/1")
+    )
+    app.ingest(
+        ["-"], stdin=_feed("Tech | The Verge", "https://www.theverge.com/tech", "https://www.theverge.com/2")
+    )
+    app.ingest(
+        ["-"],
+        stdin=_feed("Lantern Post - Category World", "https://lantern.example/", "https://lantern.example/3"),
+    )
+    app.ingest(["-"], stdin=_feed("Asia", "https://www.economist.com/asia/", "https://www.economist.com/4"))
+    app.ingest(
+        ["-"], stdin=_feed("Whatever", "https://x.example/", "https://x.example/5"), source_name="My Pick"
+    )
+    configured = {s.id for s in app.sources()}
+    one_offs = {sid: s for sid, s in app.all_sources().items() if sid not in configured}
+    assert sorted(s.name for s in one_offs.values()) == [
+        "Lantern Post", "My Pick", "The Economist", "The Verge", "The Verge",
+    ]  # fmt: skip
+    verge = [sid for sid, s in one_offs.items() if s.name == "The Verge"]
+    assert len(set(verge)) == 2  # two feeds of one outlet keep their own ids
+    assert all(one_offs[sid].tech for sid in verge)
+    assert one_offs[next(s for s in one_offs if one_offs[s].name == "The Economist")].paywalled
