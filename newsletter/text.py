@@ -13,6 +13,8 @@ from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 import nh3
 
+from . import cjk
+
 # Block-level tags become paragraph breaks before nh3 strips every tag; <br> a line break.
 _BLOCK_RE = re.compile(
     r"</?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|table|tr|section|article|aside|header|footer"
@@ -311,6 +313,7 @@ def clean_summary(html_or_text: str) -> str:
             continue
         seen_paragraphs.add(key)
         fresh = []
+        cjk_text = cjk.has_cjk(paragraph)
         for sentence, skey in zip(split, skeys, strict=True):
             # Very short fragments ("Yes.") may legitimately repeat; only dedupe real sentences.
             if len(skey) >= 12 and skey in seen_sentences:
@@ -318,6 +321,10 @@ def clean_summary(html_or_text: str) -> str:
             seen_sentences.add(skey)
             if boilerplate(sentence):
                 continue
+            if cjk_text:  # credits, promotion and datelines of Chinese and Japanese sites
+                sentence = cjk.clean_sentence(sentence, first=not kept and not fresh)
+                if not sentence:
+                    continue
             fresh.append(sentence)
         if fresh:
             kept.append(" ".join(fresh))

@@ -169,3 +169,39 @@ def test_text_functions_never_raise(raw: str) -> None:
     assert "\n" not in plain_title(raw)
     for sentence in sentences(raw):
         assert sentence == sentence.strip() and sentence
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # credits and reposting notices go, the news stays
+        (
+            "本文来自微信公众号“某某”（ID：abc123），经授权发布。\n\n某公司今天宣布完成新一轮融资。",
+            "某公司今天宣布完成新一轮融资。",
+        ),
+        ("作者：张三 某研究院主任\n\n来源：某某资讯\n\n监管文件正式发布。", "监管文件正式发布。"),
+        ("（图源：某杂志）\n\n据报道，某公司开始试运营无人配送。", "据报道，某公司开始试运营无人配送。"),
+        ("欢迎关注我们的微信公众号：xyz（微信号：xyz），发现新应用。", ""),
+        # an editor's note keeps its content unless it is about the author
+        (
+            "编者按：某公司去年收购的创业公司动作很快。 他们的系统装有激光雷达。",
+            "某公司去年收购的创业公司动作很快。 他们的系统装有激光雷达。",
+        ),
+        ("编者按：本文作者是一名记者。\n\n几周前，市场出现变化。", "几周前，市场出现变化。"),
+        # datelines before the first sentence
+        ("某某科技讯 北京时间10月26日消息，某手机厂商发布财报。", "某手机厂商发布财报。"),
+        ("某某网报道 10月26日消息，据外媒报道，新机发布。", "据外媒报道，新机发布。"),
+        ("某某网消息，新机发布。", "新机发布。"),
+        (
+            "［Engadget US版より（原文へ）］\n\n新しいプロセッサが発表されました。",
+            "新しいプロセッサが発表されました。",
+        ),
+        # English text is left alone, datelines and all
+        (
+            "TOKYO (Reuters) - Sony said on Tuesday it would expand.",
+            "TOKYO (Reuters) - Sony said on Tuesday it would expand.",
+        ),
+    ],
+)
+def test_clean_summary_drops_cjk_credits_and_datelines(raw: str, expected: str) -> None:
+    assert clean_summary(raw) == expected
