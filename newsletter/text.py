@@ -312,7 +312,7 @@ def clean_summary(html_or_text: str) -> str:
         if not key or key in seen_paragraphs:
             continue
         seen_paragraphs.add(key)
-        fresh = []
+        fresh: list[str] = []
         cjk_text = cjk.has_cjk(paragraph)
         for sentence, skey in zip(split, skeys, strict=True):
             # Very short fragments ("Yes.") may legitimately repeat; only dedupe real sentences.
