@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import classify, cluster, curate, draft, fetch, opml, outlets, render
+from . import classify, cluster, curate, draft, fetch, opml, outlets, relevance, render
 from .config import STYLES, Settings, Workspace, check_style, slugify
 from .errors import ItemNotFound, NewsletterError, SourceError
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
@@ -116,6 +116,7 @@ class Newsletter:
                 id=remembered.source_id,
                 name=remembered.name or outlets.display_name(remembered.feed_title, link, known),
                 url=link,
+                language=remembered.language,
                 paywalled=bool(outlet and outlet.paywalled),
                 enabled=False,
                 tech=outlet.tech if outlet else outlets.is_tech_feed(remembered.feed_title, link),
@@ -311,7 +312,11 @@ class Newsletter:
         for item in items:
             src = by_id.get(item.source_id)
             labels = classifier.classify(
-                item.title, item.summary, src.region if src else None, src.themes if src else ()
+                item.title,
+                item.summary,
+                src.region if src else None,
+                src.themes if src else (),
+                outlets.language_region(src.language) if src else None,
             )
             override = overrides.get(item.id)
             if override is not None:
@@ -342,10 +347,12 @@ class Newsletter:
         settings = self.settings()
         by_id = self.all_sources()
         weights = {sid: s.weight for sid, s in by_id.items()}
-        labelled = self.label_items(items)
+        labelled = relevance.gate_items(
+            self.label_items(items), by_id, settings.focus, self.taxonomy().scoring
+        )
         threshold = settings.ranking.cluster_threshold
         grouped = [
-            _editor_labels_win(story)
+            relevance.gate_story(_editor_labels_win(story))
             for story in cluster.cluster(labelled, threshold=threshold, source_weight=weights)
         ]
         if week is None:
@@ -479,7 +486,8 @@ def _editor_labels_win(story: Story) -> Story:
     labelled = next((i for i in story.also if i.labels and i.labels.overridden), None)
     if labelled is None:
         return story
-    return dataclasses.replace(story, lead=dataclasses.replace(story.lead, labels=labelled.labels))
+    lead = dataclasses.replace(story.lead, labels=labelled.labels, verdict=labelled.verdict)
+    return dataclasses.replace(story, lead=lead)
 
 
 def _apply_override(labels: Labels, region: str | None, themes: tuple[str, ...] | None) -> Labels:

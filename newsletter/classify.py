@@ -15,7 +15,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .models import GLOBAL, Labels, Reason
-from .taxonomy import DEMONYM, NEAR, Taxonomy, compile_matcher, load_taxonomy
+from .taxonomy import (
+    DEMONYM,
+    GATE_NEUTRAL,
+    GATE_OFF_TOPIC,
+    GATE_TECH,
+    NEAR,
+    Taxonomy,
+    compile_matcher,
+    load_taxonomy,
+)
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
 
@@ -40,6 +49,7 @@ _TARGET_HINTS += ("merge", "approach", "bid", "%")
 # Feed text is untrusted: a field is read up to this many characters (a lede holds what matters).
 MAX_CHARS = 2000
 REASONS_PER_LABEL = 4
+_PRIOR_AT = 1 << 30  # the "first position" of a label only the source's prior names
 
 # One hit: weight, label, kind, term as written, "title" | "body" (weight first: hits sort by it).
 _HitT = tuple[float, str, str, str, str]
@@ -47,10 +57,11 @@ _HitT = tuple[float, str, str, str, str]
 _Priors = tuple[tuple[str, ...], tuple[str, ...], tuple[Reason, ...]]
 # An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
 _Pending = tuple[str, str, tuple[str, ...], float, int, int]
-# What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits.
+# What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits,
+# gate evidence.
 _Found = tuple[
     list[_HitT], dict[str, float], dict[str, float], dict[str, float], dict[str, int],
-    list[_Pending],
+    list[_Pending], dict[str, float],
 ]  # fmt: skip
 
 
@@ -59,6 +70,15 @@ _by_weight = operator.itemgetter(0)
 
 def _match_start(m: re.Match[str]) -> int:
     return m.start()
+
+
+_LEDE_END_RE = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
+
+
+def _lede_length(summary: str) -> int:
+    """How long the summary's first sentence is (at most 300 characters): where an item's news is told."""
+    end = _LEDE_END_RE.search(summary, 0, 300)
+    return end.end() if end else min(len(summary), 300)
 
 
 def _field(text: str) -> str:
@@ -89,6 +109,7 @@ class Classifier:
         self._priors: dict[tuple[str | None, tuple[str, ...]], _Priors] = {}
         self._suppressors = {t.id: t.suppressed_by for t in taxonomy.themes.values() if t.suppressed_by}
         self._priority = {t.id: t.priority for t in taxonomy.themes.values()}
+        self._tech_themes = frozenset(t.id for t in taxonomy.themes.values() if t.tech)
         self._no_asia: dict[float, Reason] = {}  # the reason for 'global', by the best Asian score
 
     # -- classifying ------------------------------------------------------------------------------
@@ -99,6 +120,7 @@ class Classifier:
         summary: str = "",
         source_region: str | None = None,
         source_themes: Sequence[str] = (),
+        language_region: str | None = None,
     ) -> Labels:
         """Labels for one item: primary region (or 'global'), secondary regions, themes and reasons.
 
@@ -115,7 +137,7 @@ class Classifier:
         if len(lowered) != len(text):  # a few characters grow when lower-cased ("İ"): keep them as they are
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         found = self._scan(text, lowered, len(short_t))
-        hits, region_sum, region_top, theme_score, first, pending = found
+        hits, region_sum, region_top, theme_score, first, pending, gate_score = found
         if pending:
             hits = self._resolve(found, f"{title}\n{summary}".lower())
 
@@ -129,14 +151,27 @@ class Classifier:
         prior: tuple[Reason, ...] = ()
         if source_region or source_themes:
             prior = self._add_priors(source_region, source_themes, region_score, theme_score, first)
-        regions = self._regions(region_score, first)
+        regions = self._regions(region_score, first, len(short_t) + 1 + _lede_length(short_s))
+        language: tuple[Reason, ...] = ()
+        if language_region and regions[0] == GLOBAL and not region_score.get(GLOBAL):
+            # Written in an Asian language and naming nothing foreign: filed where the language is.
+            regions = [language_region]
+            language = (Reason(language_region, "region", "feed language", "source", 0.0),)
         themes = self._themes(theme_score, first) if theme_score else []
+        gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
+        tech = gate_score.get(GATE_TECH, 0.0)
+        for theme, score in theme_score.items():
+            if theme in self._tech_themes:
+                tech += score
         # Positional: a frozen dataclass's keyword call costs a third more, once per item.
         return Labels(
             regions[0],
             tuple(regions),
             tuple(themes),
-            self._explain(hits, regions, themes, prior, region_score),
+            self._explain(hits, regions, [*themes, *gate_labels], prior + language, region_score),
+            False,
+            round(tech, 4),
+            round(gate_score.get(GATE_OFF_TOPIC, 0.0), 4),
         )
 
     def _scan(self, text: str, lowered: str, title_end: int) -> _Found:
@@ -164,6 +199,7 @@ class Classifier:
         region_sum: dict[str, float] = {}
         region_top: dict[str, float] = {}  # a region's strongest hit
         theme_score: dict[str, float] = {}
+        gate_score: dict[str, float] = {}  # [gate] evidence: tech, off-topic
         first: dict[str, int] = {}  # where each label is first named: breaks ties
         weak_seen: set[tuple[str, str]] = set()  # a weak theme word counts once per item
         pending: list[_Pending] = []
@@ -216,6 +252,12 @@ class Classifier:
                 hits.append((weight, label, kind, term, where))
                 if context is not None:  # 'Sea', 'Grab': kept or dropped once every name is known
                     pending.append((label, kind, context, weight, start, len(hits) - 1))
+                elif kind == "gate":
+                    if weak is not None:
+                        if weak in weak_seen:
+                            continue
+                        weak_seen.add(weak)
+                    gate_score[label] = gate_score.get(label, 0.0) + weight
                 elif kind == "region":
                     total = region_sum.get(label)
                     if total is None:
@@ -239,7 +281,7 @@ class Classifier:
                             first[label] = start
                     else:
                         theme_score[label] = total + weight
-        return hits, region_sum, region_top, theme_score, first, pending
+        return hits, region_sum, region_top, theme_score, first, pending, gate_score
 
     def _resolve(self, found: _Found, lowered: str) -> list[_HitT]:
         """Keep an ambiguous name ('Sea', 'Grab') only with a context word or another name of its label.
@@ -247,7 +289,7 @@ class Classifier:
         `lowered` is the whole raw text, as an editor would search it.  Adds the kept names to
         the scores in `found` and returns the hits without the dropped ones.
         """
-        hits, region_sum, region_top, theme_score, first, pending = found
+        hits, region_sum, region_top, theme_score, first, pending, _ = found
         sure = {*region_sum, *theme_score}  # labels named by an unambiguous hit
         dropped = set()
         for label, kind, context, weight, start, at in pending:
@@ -295,10 +337,10 @@ class Classifier:
         regions_p, themes_p, reasons_p = cached
         for region in regions_p:
             region_score[region] = region_score.get(region, 0.0) + self.scoring.source_prior
-            first.setdefault(region, 1 << 30)
+            first.setdefault(region, _PRIOR_AT)
         for theme in themes_p:
             theme_score[theme] = theme_score.get(theme, 0.0) + self.scoring.source_theme
-            first.setdefault(theme, 1 << 30)
+            first.setdefault(theme, _PRIOR_AT)
         return reasons_p
 
     def _place_cue(self, lowered: str, start: int, end: int, company_end: int, demonym: bool) -> float:
@@ -349,11 +391,14 @@ class Classifier:
                 top = kept
         by_region: list[Reason] = []
         by_theme: list[Reason] = []
+        by_gate: list[Reason] = []
         cache = self._reasons
         for hit in top:
             reason = cache.get(hit) or self._reason(hit)
             if hit[2] == "region":
                 by_region.append(reason)
+            elif hit[2] == "gate":
+                by_gate.append(reason)
             else:
                 by_theme.append(reason)
         for r in prior:
@@ -370,6 +415,8 @@ class Classifier:
             by_region.append(no_asia)
         if by_theme:
             by_region += by_theme
+        if by_gate:
+            by_region += by_gate
         return tuple(by_region)
 
     def _reason(self, hit: _HitT) -> Reason:
@@ -382,8 +429,13 @@ class Classifier:
             reason = self._reasons[hit] = Reason(label, kind, term, where, weight)
         return reason
 
-    def _regions(self, score: dict[str, float], first: dict[str, int]) -> list[str]:
-        """The best Asian region if it reaches min_region and beats the [global] names; else 'global'."""
+    def _regions(self, score: dict[str, float], first: dict[str, int], lede_end: int) -> list[str]:
+        """The best Asian region if it reaches min_region and beats the [global] names; else 'global'.
+
+        A region named neither in the title nor in the summary's first sentence needs `body_only`
+        (names in passing, "follow us on Weibo", do not make an item Asian); the source's own
+        region still counts.
+        """
         sc = self.scoring
         rival = 0.0  # the [global] names' score
         asian: list[tuple[float, int, str]] = []
@@ -391,7 +443,10 @@ class Classifier:
             if r == GLOBAL:
                 rival = s
             elif s > 0:
-                asian.append((s, -first.get(r, 0), r))
+                at = first.get(r, 0)
+                if at > lede_end and at != _PRIOR_AT and s < sc.body_only:
+                    continue
+                asian.append((s, -at, r))
         if not asian:
             return [GLOBAL]
         if len(asian) == 1:

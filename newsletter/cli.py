@@ -16,7 +16,7 @@ from .app import Newsletter
 from .config import STYLES, Workspace, atomic_write, check_style
 from .errors import NewsletterError
 from .intake import RunSummary, SourceOutcome
-from .models import DATED_HOW, Item, Labels, SourceHealth, Story, Week
+from .models import DATED_HOW, Item, Labels, SourceHealth, Story, Verdict, Week
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("md", "html", "email", "txt")
@@ -303,7 +303,21 @@ def _labels_json(labels: Labels, explain: bool) -> dict[str, Any]:
         ]
     if labels.overridden:
         out["overridden"] = True
+    if explain:
+        out["tech"], out["off_topic"] = labels.tech, labels.off_topic
     return out
+
+
+def _verdict_json(verdict: Verdict | None) -> dict[str, Any] | None:
+    if verdict is None:
+        return None
+    return {
+        "passed": verdict.passed,
+        "tech": verdict.tech,
+        "asia": verdict.asia,
+        "evidence": round(verdict.evidence, 3),
+        "why": verdict.why,
+    }
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -322,6 +336,7 @@ def _item_json(item: Item, story: Story, names: dict[str, str], explain: bool) -
         **_labels_json(item.labels or Labels(), explain),
         "story": story.id,
         "story_size": len(story.items),
+        "gate": _verdict_json(item.verdict),
         "summary": item.summary,
         "authors": list(item.authors),
         "tags": list(item.tags),
@@ -364,9 +379,15 @@ def items(
         themes = ",".join(labels.themes) or "-"
         outlet = names.get(item.source_id, item.source_id)[:18]
         date = f"{item.published:%Y-%m-%d}" if item.published else "undated   "
-        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}")
+        gate = "out" if item.verdict is not None and not item.verdict.passed else "in "
+        click.echo(
+            f"{item.id}{lead} {date} {gate} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}"
+        )
         if explain:
             click.echo(f"      date: {DATED_HOW.get(item.dated, item.dated)}")
+            if item.verdict is not None:
+                verdict = "in the issue" if item.verdict.passed else "kept out"
+                click.echo(f"      gate: {verdict}: {item.verdict.why}")
             for r in labels.reasons:
                 click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
             parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)

@@ -75,6 +75,15 @@ class StyleSettings:
     footer: str = ""
     signup: str = ""
     contact: str = ""
+    images: bool = False  # show the publishers' lead images (hotlinked from their servers)
+
+
+@dataclass(frozen=True)
+class FocusSettings:
+    """[focus]: what the relevance gate lets into an issue."""
+
+    technology: bool = True  # only items whose subject is technology or its business
+    asia: bool = True  # only items with an Asian region (false: a global tech newsletter)
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,7 @@ class Settings:
     style: dict[str, StyleSettings] = field(default_factory=dict)
     ranking: RankingSettings = field(default_factory=RankingSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    focus: FocusSettings = field(default_factory=FocusSettings)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -187,9 +197,11 @@ def load_settings(path: Path) -> Settings:
     styles = data.pop("style", {})
     ranking = data.pop("ranking", {})
     fetch = data.pop("fetch", {})
+    focus = data.pop("focus", {})
     if data:
         key = sorted(data)[0]
-        raise ConfigError(f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch)", path)
+        known = "newsletter, style, focus, ranking, fetch"
+        raise ConfigError(f"{path}: unknown table [{key}] (known: {known})", path)
     settings: Settings = _build(
         Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
     )
@@ -216,6 +228,7 @@ def load_settings(path: Path) -> Settings:
         style=style_map,
         ranking=_build(RankingSettings, ranking, "ranking", path),
         fetch=_build(FetchSettings, fetch, "fetch", path),
+        focus=_build(FocusSettings, focus, "focus", path),
     )
 
 
@@ -244,6 +257,8 @@ def load_sources(path: Path) -> list[Source]:
         row.setdefault("name", row["url"])
         row.setdefault("id", slugify(str(row["name"])))
         src: Source = _build(Source, row, where, path)
+        if src.tech is not None and not isinstance(src.tech, bool):
+            raise ConfigError(f"{path}: {where}.tech must be true or false", path)
         if src.id in seen:
             raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
         seen.add(src.id)

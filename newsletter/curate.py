@@ -167,8 +167,12 @@ def plan_issue(
     paywalled: frozenset[str],
     item_count: int,
 ) -> IssuePlan:
-    """The issue plan for one house style: leads, sections (by region or by theme), suggested reads."""
-    leads, sections, reads = _PLANNERS[check_style(style)](ranked, style_settings, taxonomy)
+    """The issue plan for one house style: leads, sections (by region or by theme), suggested reads.
+
+    Only stories the relevance gate let through are placed (a story with no verdict counts as in).
+    """
+    passed = [s for s in ranked if s.lead.verdict is None or s.lead.verdict.passed]
+    leads, sections, reads = _PLANNERS[check_style(style)](passed, style_settings, taxonomy)
     return IssuePlan(
         week=week,
         style=style,

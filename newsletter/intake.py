@@ -138,7 +138,9 @@ class Intake:
         source_id = slugify(source_name or parsed.title or Path(target).stem or "stdin")
         link = parsed.link or (parsed.items[0].url if parsed.items else "")
         items = [dataclasses.replace(i, source_id=source_id) for i in parse.date_items(parsed, None)]
-        self._store.remember_source(source_id, name=source_name or "", feed_title=parsed.title, link=link)
+        self._store.remember_source(
+            source_id, name=source_name or "", feed_title=parsed.title, link=link, language=parsed.language
+        )
         name = source_name or parsed.title or Path(target).stem or "stdin"
         health = SourceHealth(source_id, status="ok", last_attempt=now, last_success=now)
         new = self._store.save_fetch(source_id, items, health, now)

@@ -37,9 +37,8 @@ class Source:
     weight: float = 1.0
     paywalled: bool = False
     enabled: bool = True
-    tech: bool | None = (
-        None  # a technology outlet (a prior at the relevance gate); None: known outlet or feed title decide
-    )
+    tech: bool | None = None  # covers technology (a relevance-gate prior); None: outlets.toml decides
+    language: str = ""  # the feed's language ("zh-cn"): files an item that names no place, nothing foreign
 
     @property
     def is_remote(self) -> bool:
@@ -86,6 +85,19 @@ class Labels:
     themes: tuple[str, ...] = ()
     reasons: tuple[Reason, ...] = ()
     overridden: bool = False
+    tech: float = 0.0  # evidence that technology is the subject (tech themes, [gate] tech words)
+    off_topic: float = 0.0  # evidence of another subject: politics, war, crime, disasters, sport ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The relevance gate's call on an item (relevance.py): in the issue or kept out, and why."""
+
+    passed: bool
+    tech: bool  # technology is the subject
+    asia: bool  # it has an Asian region
+    evidence: float  # technology evidence, the source's prior included
+    why: str  # in words, for `items --explain` and the desk
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,7 @@ class Item:
     image: str = ""  # absolute http(s) URL of a lead image, if the feed gave one
     dated: str = "entry"  # how `published` was chosen: a key of DATED_HOW
     labels: Labels | None = None  # filled by classify (and editor overrides)
+    verdict: Verdict | None = None  # filled by the relevance gate
     story_id: str | None = None  # filled by cluster
 
 
@@ -125,6 +138,7 @@ class ParsedFeed:
     items: tuple[Item, ...]
     problem: str | None = None  # set when the feed was ill-formed but yielded what it could
     updated: dt.datetime | None = None  # the feed's own date (channel pubDate, Atom updated)
+    language: str = ""  # the feed's declared language, lower-case ("zh-cn", "ja")
 
 
 @dataclass(frozen=True)

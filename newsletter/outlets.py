@@ -240,6 +240,25 @@ def is_tech_feed(title: str, url: str = "") -> bool:
     return bool(re.search(r"/(?:tech|technology|science-technology|sci-tech|ai|gadgets)(?:/|\.|$)", path))
 
 
+# A feed's declared language as a region prior: a Chinese-language feed's items that name no place
+# are most likely Chinese news. English and other world languages say nothing.
+_LANGUAGE_REGIONS = {
+    "zh": "china", "zh-cn": "china", "zh-hans": "china", "zh-sg": "china", "zh-hk": "china",
+    "zh-tw": "taiwan", "zh-hant": "taiwan", "ja": "japan", "ko": "south-korea", "th": "southeast-asia",
+    "vi": "southeast-asia", "id": "southeast-asia", "ms": "southeast-asia", "fil": "southeast-asia",
+    "tl": "southeast-asia", "km": "southeast-asia", "my": "southeast-asia", "lo": "southeast-asia",
+    "hi": "india", "bn-in": "india", "ta": "india", "te": "india", "mr": "india", "en-in": "india",
+    "ur": "rest-of-asia", "bn": "rest-of-asia", "si": "rest-of-asia", "ne": "rest-of-asia",
+    "mn": "rest-of-asia", "kk": "rest-of-asia", "uz": "rest-of-asia",
+}  # fmt: skip
+
+
+def language_region(language: str) -> str | None:
+    """The region a feed's language points to ("zh-CN" is china, "ja-JP" japan), or None."""
+    tag = language.strip().lower().replace("_", "-")
+    return _LANGUAGE_REGIONS.get(tag) or _LANGUAGE_REGIONS.get(tag.split("-")[0]) if tag else None
+
+
 def display_name(feed_title: str, link: str, outlets: Outlets) -> str:
     """An outlet's name in the issue: the known outlet at its address, else its clean title, else the host."""
     known = outlets.for_url(link) if link else None

@@ -373,8 +373,37 @@ def parse_feed(
         link=feed_link,
         items=items,
         updated=updated,
+        language=feed_language(str(feed.get("language") or ""), items),
         problem="; ".join(problems) or None,
     )
+
+
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
+_HAN_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def feed_language(declared: str, items: Iterable[Item]) -> str:
+    """The feed's language, lower-case: as declared, unless most titles are written in a CJK script
+    the declaration does not name (feeds say "en-US" by default)."""
+    declared = declared.strip().lower().replace("_", "-")[:20]
+    counts = {"ja": 0, "ko": 0, "zh": 0}
+    total = 0
+    for item in items:
+        total += 1
+        title = item.title
+        if title.isascii():
+            continue
+        if _KANA_RE.search(title):
+            counts["ja"] += 1
+        elif _HANGUL_RE.search(title):
+            counts["ko"] += 1
+        elif len(_HAN_RE.findall(title)) * 3 >= len(title):
+            counts["zh"] += 1
+    script, n = max(counts.items(), key=lambda kv: kv[1])
+    if total and n * 2 > total and not declared.startswith(script):
+        return script
+    return declared
 
 
 def parse_or_reason(

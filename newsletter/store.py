@@ -92,6 +92,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_url ON items (url);
     ALTER TABLE source_names ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
     ALTER TABLE source_names ADD COLUMN link TEXT NOT NULL DEFAULT '';
+    ALTER TABLE source_names ADD COLUMN language TEXT NOT NULL DEFAULT '';
     UPDATE source_names SET feed_title = name, name = ''
     """,
 )
@@ -133,6 +134,7 @@ class OneOffSource:
     name: str  # given with --source-name, else ""
     feed_title: str
     link: str  # the feed's site link, or its first item's
+    language: str  # the feed's declared language ("zh-cn"), or ""
 
 
 class Store:
@@ -343,18 +345,21 @@ class Store:
             out.setdefault(source_id, SourceHealth(source_id, item_count=count))
         return out
 
-    def remember_source(self, source_id: str, *, name: str, feed_title: str, link: str) -> None:
-        """Keep what names a source that is not in sources.toml (a one-off ingest): the name given, if any,
-        the feed's own title and its site link."""
+    def remember_source(
+        self, source_id: str, *, name: str, feed_title: str, link: str, language: str
+    ) -> None:
+        """Keep what describes a source that is not in sources.toml (a one-off ingest): the name given,
+        if any, the feed's own title, its site link and its declared language."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO source_names (source_id, name, feed_title, link) VALUES (?, ?, ?, ?)",
-                (source_id, name, feed_title, link),
+                "INSERT OR REPLACE INTO source_names (source_id, name, feed_title, link, language)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (source_id, name, feed_title, link, language),
             )
 
     def one_off_sources(self) -> list[OneOffSource]:
         rows = self._db.execute(
-            "SELECT source_id, name, feed_title, link FROM source_names ORDER BY source_id"
+            "SELECT source_id, name, feed_title, link, language FROM source_names ORDER BY source_id"
         )
         return [OneOffSource(*row) for row in rows]
 

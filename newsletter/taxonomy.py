@@ -26,6 +26,16 @@ DEFAULT_KIND_WEIGHTS = {
     "strong": 2.0,
     "weak": 1.0,
 }
+# The [gate] lists: evidence for and against technology being the subject, and phrases that count for
+# nothing; each list name maps to its label and the kind whose weight it takes.
+GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL = "tech", "off-topic", "neutral"
+GATE_LISTS = {
+    "tech": (GATE_TECH, "strong"),
+    "tech_weak": (GATE_TECH, "weak"),
+    "off_topic": (GATE_OFF_TOPIC, "strong"),
+    "off_topic_weak": (GATE_OFF_TOPIC, "weak"),
+    "neutral": (GATE_NEUTRAL, "weak"),
+}
 # A term in [*.context] names a company or product ("Sea", "Grab", "Line").
 CONTEXT_KIND = "companies"
 _SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -34,6 +44,10 @@ _SLUG = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 @dataclass(frozen=True)
 class Scoring:
     """[scoring]: how evidence adds up; documented at the top of seeds/taxonomy.toml."""
+
+    tech_min: float = 3.5  # technology evidence an item needs at the relevance gate
+    tech_source: float = 4.0  # technology evidence an outlet that covers technology lends its items
+    off_topic_ratio: float = 1.0  # technology evidence must be at least this times the off-topic evidence
 
     title: float = 3.0  # multiplier for a hit in the title
     body: float = 1.0  # multiplier for a hit in the summary
@@ -45,6 +59,7 @@ class Scoring:
     source_prior: float = 2.0  # added to the source's configured region
     source_theme: float = 1.0  # added to each of the source's configured themes
     min_region: float = 2.0  # an Asian region needs this much to be chosen
+    body_only: float = 5.0  # ... and this much when only the summary names it
     secondary_ratio: float = 0.4  # a secondary region needs this share of the primary's score
     theme_min: float = 3.5  # a theme needs this much
     max_themes: int = 4
@@ -82,6 +97,7 @@ class ThemeDef:
     aliases: tuple[str, ...] = ()
     terms: tuple[Term, ...] = ()
     suppressed_by: tuple[str, ...] = ()  # dropped when one of these themes scores at least as high
+    tech: bool = True  # its words are evidence that technology is the subject (funding or IPOs are not)
 
 
 def _norm(text: str) -> str:
@@ -99,6 +115,7 @@ class Taxonomy:
     global_region: RegionDef = field(default_factory=lambda: RegionDef(GLOBAL, "Global"))
     scoring: Scoring = field(default_factory=Scoring)
     path: Path | None = None
+    gate: tuple[tuple[str, Term], ...] = ()  # (GATE_TECH | GATE_OFF_TOPIC | GATE_NEUTRAL, term)
 
     def find_region(self, text: str) -> str | None:
         """A region id from an id, a display name or an alias, in any case; 'global' too."""
@@ -246,9 +263,11 @@ def _region(
 def _theme(where: _Where, tid: str, data: Any, weights: dict[str, float]) -> ThemeDef:
     table = f"themes.{tid}"
     data = _table(where, data, table)
-    _check_keys(where, data, table, ("name", "priority", "aliases", *THEME_KINDS, "suppressed_by"))
+    _check_keys(where, data, table, ("name", "priority", "aliases", *THEME_KINDS, "suppressed_by", "tech"))
     if "priority" not in data:
         raise where.error(table, None, "needs a priority (a number, higher ranks first)")
+    if not isinstance(data.get("tech", True), bool):
+        raise where.error(table, "tech", "must be true or false")
     return ThemeDef(
         id=tid,
         name=_string(where, data.get("name"), table, "name"),
@@ -256,7 +275,20 @@ def _theme(where: _Where, tid: str, data: Any, weights: dict[str, float]) -> The
         aliases=_strings(where, data.get("aliases", []), table, "aliases"),
         terms=_terms(where, data, table, THEME_KINDS, weights, 1.0),
         suppressed_by=_strings(where, data.get("suppressed_by", []), table, "suppressed_by"),
+        tech=data.get("tech", True),
     )
+
+
+def _gate(where: _Where, data: Any, weights: dict[str, float]) -> tuple[tuple[str, Term], ...]:
+    data = _table(where, data, "gate")
+    _check_keys(where, data, "gate", tuple(GATE_LISTS))
+    terms: list[tuple[str, Term]] = []
+    for key, (label, kind) in GATE_LISTS.items():
+        weight = 0.0 if label == GATE_NEUTRAL else weights[kind]
+        terms.extend(
+            (label, _make_term(raw, kind, weight)) for raw in _strings(where, data.get(key, []), "gate", key)
+        )
+    return tuple(terms)
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
@@ -264,7 +296,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
     path = Path(path)
     data = read_toml(path)  # a TOML syntax error already names file and line
     where = _Where(path)
-    top = ("scoring", "kinds", "regions", "themes", "global")
+    top = ("scoring", "kinds", "gate", "regions", "themes", "global")
     for key in data:
         if key not in top:
             line = next(
@@ -306,7 +338,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
                 raise where.error(f"themes.{theme.id}", "suppressed_by", f"unknown theme {other!r}")
 
     global_region = _region(where, GLOBAL, data.get("global", {}), "global", weights, is_global=True)
-    return Taxonomy(regions, themes, global_region, scoring, path)
+    gate = _gate(where, data.get("gate", {}), weights)
+    return Taxonomy(regions, themes, global_region, scoring, path, gate)
 
 
 # -- the compiled matcher --------------------------------------------------------------------------
@@ -335,7 +368,7 @@ class _Entry:
     """What one gazetteer key means for one label, before it is flattened into a Spec."""
 
     label: str
-    kind: str  # "region" | "theme"
+    kind: str  # "region" | "theme" | "gate"
     weight: float
     place: bool  # a place or demonym of an Asian region: weighs more right after "in"/"to"
     ambiguous: bool
@@ -409,6 +442,8 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
         labelled.append((region.id, "region", region.terms))
     for theme in taxonomy.themes.values():
         labelled.append((theme.id, "theme", theme.terms))
+    for label in (GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL):
+        labelled.append((label, "gate", tuple(t for lab, t in taxonomy.gate if lab == label)))
     for label, kind, terms in labelled:
         for term in terms:
             # "in Singapore" moves an item to Singapore; "in San Francisco" does not move it out of Asia.
@@ -443,6 +478,8 @@ def _inherit(exact: dict[str, list[_Entry]], folded: dict[str, list[_Entry]]) ->
                 continue
             have = {e.kind for e in entries}
             labels = {e.label for e in entries}
+            if GATE_NEUTRAL in labels:  # "Lunar New Year" says nothing, and hides "Lunar" and "Year"
+                continue
             for size in range(len(words) - 1, 0, -1):
                 for start in range(len(words) - size + 1):
                     sub = " ".join(words[start : start + size])
