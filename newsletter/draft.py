@@ -26,7 +26,7 @@ from typing import Any
 
 import jinja2
 
-from . import filters, mdformat, text
+from . import filters, ledes, mdformat, text
 from .config import Settings, StyleSettings, Workspace, atomic_write, check_style
 from .errors import DraftConflict, WorkspaceError
 from .models import IssuePlan, Item, Section, Story, Week
@@ -59,11 +59,11 @@ class Entry:
     story_id: str
     item_id: str
     headline: str
-    text: str  # one-line entry: the news in a sentence or two, cut at a sentence end
+    text: str  # one-line entry: the summary's first sentence when it tells the news, else the headline
     url: str
     outlet: Outlet
     also: tuple[Outlet, ...]
-    sentences: tuple[str, ...]  # lead text, cut to lead_chars, for News in focus / stories
+    sentences: tuple[str, ...]  # whole sentences within lead_chars, the news first (lead stories)
     image: str
     marker: str
 
@@ -120,19 +120,17 @@ def _entry(story: Story, plan: IssuePlan, ss: StyleSettings) -> Entry:
             seen.add(item.source_id)
             also.append(outlet(item))
     summary = lead.summary.strip()
-    headline = lead.title.strip() or text.cut(summary, 90) or "Untitled"
-    one_line = text.cut(summary or headline, max(40, ss.entry_chars))
-    lead_text = text.cut(summary or headline, max(80, ss.lead_chars))
+    headline = ledes.clean_headline(lead.title) or text.cut(summary, 90) or "Untitled"
     return Entry(
         story_id=story.id,
         item_id=lead.id,
         headline=headline,
-        text=one_line,
+        text=ledes.entry_text(headline, summary, max(40, ss.entry_chars)),
         url=lead.url,
         outlet=outlet(lead),
         also=tuple(also),
-        sentences=tuple(text.sentences(lead_text)),
-        image=mdformat.safe_url(lead.image),
+        sentences=ledes.lead_sentences(headline, summary, max(80, ss.lead_chars)),
+        image=mdformat.safe_url(lead.image) if ss.images else "",
         marker=mdformat.item_marker(lead.id, story.id),
     )
 

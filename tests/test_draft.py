@@ -98,7 +98,7 @@ def _edit(path: Path) -> str:
     lines = text.split("\n")
     bka = next(i for i, line in enumerate(lines) if "bKash" in line)
     deleted = lines.pop(bka)  # the editor drops the bKash entry
-    byd = next(i for i, line in enumerate(lines) if line.startswith("BYD started production"))
+    byd = next(i for i, line in enumerate(lines) if line.startswith("BYD opens its first plant in Hungary"))
     moved = lines.pop(byd)  # ... and moves BYD from China to the end of Japan
     taiwan = lines.index("<!-- section:taiwan -->")
     lines[taiwan:taiwan] = [moved, ""]
@@ -122,7 +122,7 @@ def test_redraft_merges_new_items_and_keeps_every_edit(ws: Workspace) -> None:
     assert [line for line in now_lines if line in kept] == kept
     assert "My own opening, rewritten by hand:" in text
     # Deleted stays deleted; moved is not duplicated.
-    assert "bKash" not in text and text.count("BYD started production") == 1
+    assert "bKash" not in text and text.count("BYD opens its first plant in Hungary") == 1
     # New entries land at the end of their own sections.
     china = text.split("## China", 1)[1].split("<!-- section:india -->", 1)[0]
     assert (

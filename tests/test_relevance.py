@@ -1,4 +1,4 @@
-"""The relevance gate: technology about Asia in, the rest kept out with the reason, the editor's label wins."""
+"""The relevance gate: Asia tech in, the rest kept out with the reason, and the editor's label wins."""
 
 from __future__ import annotations
 

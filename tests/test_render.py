@@ -22,7 +22,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from newsletter import draft, filters, render
-from newsletter.config import Workspace, atomic_write
+from newsletter.config import Settings, Workspace, atomic_write
 from newsletter.errors import RenderError
 from newsletter.models import IssuePlan, Story
 
@@ -142,14 +142,30 @@ def test_techasia_markdown_has_the_house_structure(ws: Workspace) -> None:
     assert "#techAsia is co-ordinated by Kenji Sato in Tokyo" in md
 
 
-def test_story_image_sits_under_its_headline_with_a_caption(ws: Workspace) -> None:
+def _with_images(on: bool) -> Settings:
+    base = settings()
+    styles = {k: dataclasses.replace(v, images=on) for k, v in base.style.items()}
+    return dataclasses.replace(base, style=styles)
+
+
+def _picture_plan() -> IssuePlan:
     plan = techasia_plan()
     lead = plan.leads[0]
     pic = dataclasses.replace(
         lead, lead=dataclasses.replace(lead.lead, image="https://img.example.com/a.png")
     )
-    draft.write_draft(ws, settings(), dataclasses.replace(plan, leads=(pic, *plan.leads[1:])))
-    md = render.render_view(ws, settings(), WEEK, "techasia", "md")
+    return dataclasses.replace(plan, leads=(pic, *plan.leads[1:]))
+
+
+def test_no_publisher_image_is_hotlinked_by_default(ws: Workspace) -> None:
+    draft.write_draft(ws, settings(), _picture_plan())
+    for view in ("md", "html", "email", "txt"):
+        assert "img.example.com" not in render.render_view(ws, settings(), WEEK, "techasia", view)
+
+
+def test_story_image_sits_under_its_headline_with_a_caption(ws: Workspace) -> None:
+    draft.write_draft(ws, _with_images(True), _picture_plan())
+    md = render.render_view(ws, _with_images(True), WEEK, "techasia", "md")
     head = "## TSMC raises its capex plan to $52B as AI orders climb\n\n"
     assert (
         head + "![TSMC raises its capex plan to $52B as AI orders climb](https://img.example.com/a.png)\n\n"

@@ -314,8 +314,8 @@ def _stories(extra: int = 0, hostile: bool = True) -> list[Story]:
                 item(
                     n,
                     f"Extra story {k} about a start-up in {region}",
-                    f"Start-up number {k} raised ${k + 1}mn from investors in the region. "
-                    "It plans to hire engineers and expand to two more markets next year.",
+                    f"Extra story {k} about a start-up in {region} raised ${k + 1}mn from investors "
+                    "in the region, and it plans to hire engineers and expand to two more markets next year.",
                     "krasia",
                     region,
                     ("funding",),
