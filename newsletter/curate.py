@@ -26,7 +26,6 @@ from .models import GLOBAL, IssuePlan, Section, Story, Week, when
 from .taxonomy import Taxonomy
 
 DEFAULT_ATR_SECTIONS = ("china", "india", "southeast-asia", "south-korea", "japan", "taiwan", "rest-of-asia")
-MAX_THEME_SECTIONS = 6  # #techAsia theme sections when the style does not list them
 
 COVERAGE_WEIGHT = 1.5
 EXCLUSIVE_BONUS = 0.75
@@ -142,6 +141,33 @@ def _is_asian(story: Story) -> bool:
     return story.labels.region != GLOBAL
 
 
+def topic(story: Story, taxonomy: Taxonomy) -> str:
+    """A few words naming a story for a title: its headline's main name and its theme ("TSMC's AI chips").
+
+    A placeholder for the editor's own wording; it never glues whole headlines together.
+    """
+    labels = story.labels
+    title = story.lead.title
+    named = [
+        r.term
+        for r in labels.reasons
+        if r.where == "title" and r.kind == "region" and r.label != GLOBAL and len(r.term) <= 24
+    ]
+    # The name the headline opens with is its subject: "Zepto files for an IPO in Mumbai" is Zepto's.
+    name = min(named, key=lambda term: (title.find(term) % (len(title) + 1), -len(term)), default="")
+    theme = taxonomy.theme_name(labels.themes[0]) if labels.themes else ""
+    if theme.endswith("s") and theme[:-1].isupper():  # "IPOs" -> "IPO"
+        theme = theme[:-1]
+    if theme and not theme[1:2].isupper():
+        theme = theme[:1].lower() + theme[1:]
+    if name and theme and name.lower() not in theme.lower():
+        return f"{name}'s {theme}" if not name.endswith("s") else f"{name}' {theme}"
+    if name or theme:
+        return name or theme[:1].upper() + theme[1:]
+    words = story.lead.title.split()
+    return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+
+
 def pick_leads(ranked: Sequence[Story], count: int) -> list[Story]:
     """The best `count` stories whose primary themes all differ, so the lead is not three takes on one."""
     leads: list[Story] = []
@@ -176,6 +202,7 @@ def plan_issue(
     return IssuePlan(
         week=week,
         style=style,
+        topics=tuple(topic(s, taxonomy) for s in leads),
         leads=tuple(leads),
         sections=tuple(sections),
         reads=tuple(reads),
@@ -214,41 +241,30 @@ def _plan_atr(ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxono
 
 
 def _plan_techasia(ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxonomy) -> _Plan:
-    """#techAsia: leads of different themes, theme sections, then suggested reads (Asia first)."""
+    """#techAsia: two to four stories of different themes, then Suggested reads; every story once.
+
+    Theme round-ups appear only when the style lists them (`sections`); their stories are then
+    left out of the reads. Asian stories come before global ones (a focus without Asia lets
+    global ones through the gate).
+    """
     leads = pick_leads(ranked, max(settings.leads, 0))
     used = {s.id for s in leads}
-    # Asian stories first, global ones only once those run out: it is a newsletter about Asia.
     rest = [s for s in ranked if s.id not in used and _is_asian(s)]
     rest += [s for s in ranked if s.id not in used and not _is_asian(s)]
-
-    by_theme: dict[str, list[Story]] = defaultdict(list)
-    for story in rest:
-        if story.labels.themes:
-            by_theme[story.labels.themes[0]].append(story)
-    if settings.sections:
-        for key in settings.sections:
-            if key not in taxonomy.themes:
-                known = ", ".join(sorted(taxonomy.themes))
-                raise ConfigError(
-                    f"style.techasia.sections names unknown theme {key!r} in newsletter.toml (known: {known})"
-                )
-        keys = list(dict.fromkeys(settings.sections))
-    else:
-        # Top themes: taxonomy priority times coverage (distinct outlets over the theme's stories).
-        def weight(theme: str) -> tuple[float, str]:
-            definition = taxonomy.themes.get(theme)
-            prio = definition.priority if definition else 1.0
-            cover = sum(len({it.source_id for it in s.items}) for s in by_theme[theme])
-            return (-prio * cover, theme)
-
-        keys = sorted(by_theme, key=weight)[:MAX_THEME_SECTIONS]
     sections = []
-    for key in keys:
-        stories = by_theme.get(key, [])[: max(settings.per_section, 0)]
+    for key in dict.fromkeys(settings.sections):
+        if key not in taxonomy.themes:
+            known = ", ".join(sorted(taxonomy.themes))
+            raise ConfigError(
+                f"style.techasia.sections names unknown theme {key!r} in newsletter.toml (known: {known})"
+            )
+        stories = [s for s in rest if s.labels.themes[:1] == (key,) and s.id not in used]
+        stories = stories[: max(settings.per_section, 0)]
+        used.update(s.id for s in stories)
         if stories:
             title = settings.section_titles.get(key) or taxonomy.theme_name(key)
             sections.append(Section(key=key, title=title, stories=tuple(stories)))
-    reads = rest[: max(settings.reads, 0)]
+    reads = [s for s in rest if s.id not in used][: max(settings.reads, 0)]
     return leads, sections, reads
 
 

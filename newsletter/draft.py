@@ -182,7 +182,8 @@ def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, 
         subtitle = "Plus: " + filters.join_and(headlines[1:4]) if len(headlines) > 1 else ""
         preheader = subtitle or title
     else:
-        tops = headlines[:2] or [f"{style_name(settings, style)}, {plan.week}"]
+        # Two topics in a few words each, as the host would put them; never two headlines glued.
+        tops = list(plan.topics[:2]) or [f"{style_name(settings, style)}, {plan.week}"]
         title = filters.join_and(tops)
         subtitle = ""
         preheader = f"Hello from {city}: " + filters.join_and(tops)

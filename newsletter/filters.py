@@ -153,7 +153,7 @@ def reports_that(sentence: str, outlet_md: str) -> str:
         return f"{outlet_md} has the story."
     if s.endswith(".") and s[:1].isupper():
         return f"{outlet_md} reports that {mdformat.escape(_lower_first(s))}"
-    if s[:1].isupper() and not s.endswith(("?", "!", "…")) and ":" not in s:  # a headline as a sentence
+    if s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…")) and ":" not in s:  # a headline
         return f"{outlet_md} reports that {mdformat.escape(_lower_first(s))}."
     return f"{outlet_md} reports: {mdformat.escape(s)}"
 

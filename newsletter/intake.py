@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fcntl
+import hashlib
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -135,7 +136,7 @@ class Intake:
             raise FeedParseError(f"{target}: {exc}", target) from None
         # The id keeps feeds apart (from the name given or the feed's full title); the name shown
         # in the issue is worked out when read (outlets.py), so a better outlet list renames old items.
-        source_id = slugify(source_name or parsed.title or Path(target).stem or "stdin")
+        source_id = _one_off_id(source_name or parsed.title or Path(target).stem or "stdin")
         link = parsed.link or (parsed.items[0].url if parsed.items else "")
         items = [dataclasses.replace(i, source_id=source_id) for i in parse.date_items(parsed, None)]
         self._store.remember_source(
@@ -211,6 +212,15 @@ class Intake:
             )
         )
         return SourceOutcome(source, "failed", error=error)
+
+
+def _one_off_id(name: str) -> str:
+    """A one-off source's id: its name as a slug, plus a short hash when the slug lost part of the name
+    ("Engadget 中文版 RSS Feed" and "Engadget RSS Feed" are two feeds, not one)."""
+    slug = slugify(name)
+    if slug.replace("-", "") == "".join(ch for ch in name.lower() if ch.isalnum()):
+        return slug
+    return f"{slug}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:6]}"
 
 
 # The job worker processes run: it lives in parse.py, so unpickling it imports only that module

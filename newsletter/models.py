@@ -234,3 +234,4 @@ class IssuePlan:
     source_names: dict[str, str] = field(default_factory=dict)  # source id -> display name
     paywalled: frozenset[str] = frozenset()  # source ids behind a paywall
     item_count: int = 0  # items the week held before thinning
+    topics: tuple[str, ...] = ()  # a few words naming each lead story ("TSMC's AI chips"), for titles

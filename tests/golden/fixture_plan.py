@@ -350,6 +350,7 @@ def techasia_plan(extra: int = 0, hostile: bool = True) -> IssuePlan:
         used.update(s.id for s in chosen)
         sections.append(Section(key, title, chosen))
     reads = tuple(s for s in rest if s.id not in used)[:10]
+    topics = ("TSMC's capex", "Rapidus funding", "Zepto's round")
     return IssuePlan(
-        WEEK, "techasia", leads, tuple(sections), reads, dict(SOURCE_NAMES), PAYWALLED, len(stories)
+        WEEK, "techasia", leads, tuple(sections), reads, dict(SOURCE_NAMES), PAYWALLED, len(stories), topics
     )
