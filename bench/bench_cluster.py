@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter import cluster as cl  # noqa: E402
-from newsletter.curate import rank  # noqa: E402
 from newsletter.models import UTC, Item, Labels, Week  # noqa: E402
+from newsletter.sort import clustering as cl  # noqa: E402
+from newsletter.sort.curate import rank  # noqa: E402
 
 WEEK = Week(2026, 10)
 SOURCES = [f"src{i:02d}" for i in range(40)]

@@ -12,23 +12,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import classify, cluster, curate, draft, fetch, opml, render
 from .config import STYLES, Settings, Workspace, check_style, slugify
 from .errors import ItemNotFound, NewsletterError, SourceError
-from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
-from .models import (
-    GLOBAL,
-    UTC,
-    IssuePlan,
-    Item,
-    Labels,
-    Reason,
-    Source,
-    SourceHealth,
-    Story,
-    Week,
-)
+from .feeds import fetch, opml
+from .feeds.intake import Intake, RunSummary, SourceOutcome, fetch_lock
+from .models import GLOBAL, UTC, IssuePlan, Item, Labels, Reason, Source, SourceHealth, Story, Week
+from .sort import classify, clustering, curate
 from .store import Store
+from .write import draft, render
 
 
 class Newsletter:
@@ -306,7 +297,7 @@ class Newsletter:
         threshold = settings.ranking.cluster_threshold
         grouped = [
             _editor_labels_win(story)
-            for story in cluster.cluster(labelled, threshold=threshold, source_weight=weights)
+            for story in clustering.cluster(labelled, threshold=threshold, source_weight=weights)
         ]
         if week is None:
             latest = max((i.published for i in items), default=self.now())

@@ -15,7 +15,7 @@ from . import __version__
 from .app import Newsletter
 from .config import STYLES, Workspace, atomic_write, check_style
 from .errors import NewsletterError
-from .intake import RunSummary, SourceOutcome
+from .feeds.intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -468,7 +468,7 @@ def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[s
 @pass_ctx
 def preview(c: Context, host: str, port: int, week: str | None, style: str | None, no_open: bool) -> None:
     """Serve the issue on http://127.0.0.1:8000, reloading as you edit the draft."""
-    from . import preview as preview_mod
+    from .preview import server as preview_mod
 
     chosen = _resolve_week(c.app, week)
     preview_mod.serve(

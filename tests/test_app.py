@@ -15,7 +15,7 @@ import pytest
 from newsletter.app import Newsletter
 from newsletter.config import Workspace
 from newsletter.errors import NewsletterError, StoreError
-from newsletter.intake import fetch_lock
+from newsletter.feeds.intake import fetch_lock
 from newsletter.models import GLOBAL, Week
 
 SEED_WEEK = Week.parse("2026-W47")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.cluster import cluster
 from newsletter.errors import NewsletterError
 from newsletter.models import UTC, Item
+from newsletter.sort.clustering import cluster
 
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=UTC)
 WEIGHTS = {"reuters": 2.0, "ft": 1.8, "techcrunch": 1.2, "livemint": 1.0, "blog": 0.5}
@@ -282,7 +282,7 @@ def test_bundled_seed_week_keeps_cross_feed_stories_and_splits_near_misses():
     from test_seeds import CROSS_FEED  # the stories the sample feeds tell more than once
 
     from newsletter.config import load_sources
-    from newsletter.parse import parse_feed
+    from newsletter.feeds.parse import parse_feed
 
     root = Path(__file__).resolve().parent.parent
     items = []
@@ -318,7 +318,7 @@ def test_different_kinds_of_event_by_one_company_stay_apart_but_a_low_threshold_
 
 
 def test_facts_read_by_a_forked_worker_equal_facts_read_in_one_process():
-    from newsletter.cluster import _build, _vectors
+    from newsletter.sort.clustering import _build, _vectors
 
     items = [*ZEPTO, ZEPTO_OTHER_ROUND, *UNRELATED, *CJK_OTHER, *SAME_COMPANY_OTHER_EVENT, *CROSS_LANGUAGE]
     vecs, _keys = _vectors(items)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from golden.fixture_plan import WEEK, atr_plan, item, settings, story, techasia_plan
 
-from newsletter import draft, render
 from newsletter.config import Workspace
 from newsletter.errors import DraftConflict, RenderError
 from newsletter.models import IssuePlan, Story
+from newsletter.write import draft, render
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, 5)
 MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})? -->")

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import FeedParseError
+from newsletter.feeds.parse import defuse_doctype, item_id, parse_feed
 from newsletter.models import UTC, ParsedFeed
-from newsletter.parse import defuse_doctype, item_id, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from newsletter import draft, filters, render
 from newsletter.config import Workspace, atomic_write
 from newsletter.errors import RenderError
 from newsletter.models import IssuePlan, Story
+from newsletter.write import draft, render, templating
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("NEWSLETTER_REGEN_GOLDEN") == "1"
@@ -224,7 +224,7 @@ def _shape(md: str) -> tuple[list[str], int, int]:
 @pytest.mark.parametrize("style", ["atr", "techasia"])
 def test_hostile_text_never_changes_structure_or_reaches_html_as_markup(tmp_path: Path, style: str) -> None:
     ws = Workspace.init(tmp_path / "ws")
-    env = filters.environment(ws)
+    env = templating.environment(ws)
     path = draft.draft_path(ws, WEEK, style)
     base_plan = plan_for(style, hostile=False)
     atomic_write(path, draft.generate(env, settings(), base_plan)[0])

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter import storyfacts as sf
-from newsletter.storyfacts import events, figures, names, ordinals, quarters
+from newsletter.sort import evidence as sf
+from newsletter.sort.evidence import events, figures, names, ordinals, quarters
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.text import (
+from newsletter.feeds.feedtext import (
     canonical_url,
     clean_summary,
     cut,

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from . import __version__
-from .config import FetchSettings, slugify
-from .errors import SourceError
-from .models import Source, SourceHealth
+from .. import __version__
+from ..config import FetchSettings, slugify
+from ..errors import SourceError
+from ..models import Source, SourceHealth
 
 PROJECT_URL = "https://github.com/asia-tech-newsletter/newsletter"
 USER_AGENT = f"newsletter/{__version__} (+{PROJECT_URL})"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .config import STYLES, Settings, Workspace
-from .errors import NewsletterError, RenderError
-from .models import Week
+from ..config import STYLES, Settings, Workspace
+from ..errors import NewsletterError, RenderError
+from ..models import Week
 
 VIEWS = (("web", "Web"), ("email", "Email"), ("side", "Side by side"), ("md", "Markdown"))
 SANDBOX = (
@@ -79,7 +79,7 @@ class Views:
 
     def render(self, week: Week, style: str, fmt: str) -> str | Failure:
         """One view from the current draft and templates (what `build` writes), or why it cannot be."""
-        from . import render as render_mod  # imported late: render pulls in Jinja2 and Markdown
+        from ..write import render as render_mod  # imported late: render pulls in Jinja2 and Markdown
 
         app = self.app
         try:
@@ -246,7 +246,7 @@ def _toolbar(week: Week, style: str, styles: Iterable[str], view: str, email_byt
     size = '<span class="kb over" title="the email does not render">email: error</span>'
     if email_bytes is not None:
         # The email rendered, so render (and its Jinja2) is loaded already: one limit for build and preview.
-        from .render import GMAIL_CLIP_BYTES
+        from ..write.render import GMAIL_CLIP_BYTES
 
         over = " over" if email_bytes > GMAIL_CLIP_BYTES else ""
         tip = f"Gmail clips messages over {GMAIL_CLIP_BYTES // 1024} KB"

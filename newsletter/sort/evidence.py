@@ -14,14 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .storywords import (
-    ALIAS_TABLE,
-    EVENT_TABLE,
-    NOT_NAMES,
-    PLACE_TABLE,
-    PREFIX,
-    STOP,
-)
+from .evidence_words import ALIAS_TABLE, EVENT_TABLE, NOT_NAMES, PLACE_TABLE, PREFIX, STOP
 
 MONEY_FX = 0.04  # different currencies: within 4% after conversion at rough rates
 MONEY_EXACT = 0.02  # same currency: figures within 2% are one figure (rounding)

@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import slugify
+from ..errors import FeedParseError, StoreError
+from ..models import ParsedFeed, Source, SourceHealth
+from ..store import Store
 from . import parse
-from .config import slugify
-from .errors import FeedParseError, StoreError
 from .fetch import FetchResult
-from .models import ParsedFeed, Source, SourceHealth
-from .store import Store
 
 REDIRECTS_BEFORE_MOVE = 3  # permanent redirects seen in a row before the stored URL follows
 PARALLEL_PARSE_MIN = 12  # sources in a fetch from which parsing moves to worker processes
@@ -230,7 +230,7 @@ class _Parsers:
         if sources >= PARALLEL_PARSE_MIN and cpus > 1:
             ctx = mp.get_context("forkserver")
             # Replaces the default preload of __main__ (the CLI, which imports every stage).
-            ctx.set_forkserver_preload(["newsletter.parse"])
+            ctx.set_forkserver_preload(["newsletter.feeds.parse"])
             self._pool = ProcessPoolExecutor(max_workers=cpus, mp_context=ctx)
         self._pending: dict[Future[ParsedFeed | str], tuple[FetchResult, _Settled, _Job]] = {}
         self._done: list[_Parsed] = []

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .models import GLOBAL, Labels, Reason
+from ..models import GLOBAL, Labels, Reason
 from .taxonomy import DEMONYM, NEAR, Taxonomy, compile_matcher, load_taxonomy
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]

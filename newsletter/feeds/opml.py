@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import ConfigError
-from .models import Source
+from ..errors import ConfigError
+from ..models import Source
 from .parse import defuse_doctype
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

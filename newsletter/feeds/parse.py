@@ -20,9 +20,9 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from .errors import FeedParseError
-from .models import UTC, Item, ParsedFeed
-from .text import canonical_url, clean_summary, cut, plain_title, sanitize_html
+from ..errors import FeedParseError
+from ..models import UTC, Item, ParsedFeed
+from .feedtext import canonical_url, clean_summary, cut, plain_title, sanitize_html
 
 EARLIEST = dt.datetime(1995, 1, 1, tzinfo=UTC)
 """Dates before this are placeholders (1970-01-01, 0001-01-01) and count as missing."""

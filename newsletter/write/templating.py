@@ -14,9 +14,9 @@ from typing import Any, NoReturn
 
 import jinja2
 
+from ..config import Workspace, packaged_defaults
+from ..errors import RenderError
 from . import mdformat
-from .config import Workspace, packaged_defaults
-from .errors import RenderError
 
 DEFAULT_PREFIX = "default"
 # Articles and pronouns that may lose their capital after "X reports that"; anything else

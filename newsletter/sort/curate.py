@@ -20,9 +20,9 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from .config import StyleSettings, check_style
-from .errors import ConfigError
-from .models import GLOBAL, IssuePlan, Section, Story, Week
+from ..config import StyleSettings, check_style
+from ..errors import ConfigError
+from ..models import GLOBAL, IssuePlan, Section, Story, Week
 from .taxonomy import Taxonomy
 
 DEFAULT_ATR_SECTIONS = ("china", "india", "southeast-asia", "south-korea", "japan", "taiwan", "rest-of-asia")

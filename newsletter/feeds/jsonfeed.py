@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import FeedParseError
-from .models import UTC, Item, ParsedFeed
+from ..errors import FeedParseError
+from ..models import UTC, Item, ParsedFeed
+from .feedtext import canonical_url, plain_title
 from .parse import make_item, text_as_html, to_utc, unique_items
-from .text import canonical_url, plain_title
 
 
 def _text(value: Any) -> str:

@@ -23,9 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
-from .errors import NewsletterError
-from .models import Week
-from .preview_page import RAW_VIEWS, VIEWS, Failure, PreviewApp, Views, failure_page
+from ..errors import NewsletterError
+from ..models import Week
+from .pages import RAW_VIEWS, VIEWS, Failure, PreviewApp, Views, failure_page
 
 # Built files a browser may fetch from issues/<week>/; drafts (.md) and data files are not among them.
 STATIC_TYPES = {

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import read_toml
-from .errors import ConfigError
-from .models import GLOBAL
+from ..config import read_toml
+from ..errors import ConfigError
+from ..models import GLOBAL
 
 # Lists a region (or [global]) may hold, strongest first; their weights live in [kinds].
 NAME_KINDS = ("companies", "people", "agencies", "products", "places", "demonyms", "words")

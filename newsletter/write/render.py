@@ -39,11 +39,11 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from ..config import STYLES, Settings, Workspace, atomic_write, check_style
+from ..errors import RenderError, WorkspaceError
+from ..models import UTC, Week
 from . import draft as draft_mod
-from . import filters, mdformat
-from .config import STYLES, Settings, Workspace, atomic_write, check_style
-from .errors import RenderError, WorkspaceError
-from .models import UTC, Week
+from . import mdformat, templating
 
 FORMATS = ("md", "html", "email", "txt")
 SUFFIXES = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt"}
@@ -120,7 +120,7 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
     fm["preheader"] = fm["preheader"] or fm["subtitle"] or fm["title"]
     ss = settings.style_settings(style)
     name = draft_mod.style_name(settings, style)
-    text = filters.render_template(
+    text = templating.render_template(
         env,
         f"{style}/issue.md.j2",
         fm=fm,
@@ -189,12 +189,12 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
         return issue.markdown
     if fmt == "html":
         content = Markup(issue.web_html)
-        return filters.render_template(
+        return templating.render_template(
             env, "shared/page.html.j2", content=content, feed_href="../feed.xml", **common
         )
     if fmt == "email":
         content = Markup(content_html(issue.markdown, base, email=True))
-        page = filters.render_template(
+        page = templating.render_template(
             env,
             "shared/email.html.j2",
             content=content,
@@ -219,7 +219,7 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
 
 def render_view(ws: Workspace, settings: Settings, week: Week, style: str, fmt: str) -> str:
     """One output of the current draft, rendered without writing anything (the preview uses it)."""
-    env = filters.environment(ws)
+    env = templating.environment(ws)
     return _render(env, settings, _load(ws, settings, week, style, env), fmt)
 
 
@@ -235,7 +235,7 @@ def build_outputs(
     ws: Workspace, settings: Settings, week: Week, style: str, formats: Sequence[str]
 ) -> BuildResult:
     """Render the chosen outputs of one issue from its draft; all are rendered before any is written."""
-    env = filters.environment(ws)
+    env = templating.environment(ws)
     issue = _load(ws, settings, week, style, env)
     rendered = {fmt: _render(env, settings, issue, fmt) for fmt in _expand(formats)}
     warnings = []
@@ -324,12 +324,12 @@ def _feed_key(settings: Settings) -> str:
 
 def build_archive(ws: Workspace, settings: Settings) -> list[Path]:
     """issues/index.html listing every built issue and issues/feed.xml, an Atom feed of them."""
-    env = filters.environment(ws)
+    env = templating.environment(ws)
     issues = _archive_entries(ws, settings)
     base = _base(settings)
     updated = max((i.updated for i in issues), default=_rfc3339(dt.datetime(2000, 1, 1, tzinfo=UTC)))
-    index = filters.render_template(env, "shared/archive.html.j2", issues=issues, settings=settings)
-    feed = filters.render_template(
+    index = templating.render_template(env, "shared/archive.html.j2", issues=issues, settings=settings)
+    feed = templating.render_template(
         env,
         "shared/feed.xml.j2",
         issues=issues,

@@ -44,9 +44,9 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from .errors import ConfigError
-from .models import Item, Story
-from .storyfacts import (
+from ..errors import ConfigError
+from ..models import Item, Story
+from .evidence import (
     ALIASES,
     CJK_NAME_RE,
     PLACES,
@@ -61,7 +61,7 @@ from .storyfacts import (
     tokens,
     word_token,
 )
-from .storywords import WEAK, WEAK_FACTOR
+from .evidence_words import WEAK, WEAK_FACTOR
 
 SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts
 SAME_SOURCE_TEXT = 0.8  # one outlet's two items are one story only when their text cosine is this high

@@ -26,10 +26,11 @@ from typing import Any
 
 import jinja2
 
-from . import filters, mdformat, text
-from .config import Settings, StyleSettings, Workspace, atomic_write, check_style
-from .errors import DraftConflict, WorkspaceError
-from .models import IssuePlan, Item, Section, Story, Week
+from ..config import Settings, StyleSettings, Workspace, atomic_write, check_style
+from ..errors import DraftConflict, WorkspaceError
+from ..feeds import feedtext
+from ..models import IssuePlan, Item, Section, Story, Week
+from . import mdformat, templating
 
 STATE_VERSION = 1
 FOCUS_KEY = "focus"  # atr: News in focus
@@ -120,9 +121,9 @@ def _entry(story: Story, plan: IssuePlan, ss: StyleSettings) -> Entry:
             seen.add(item.source_id)
             also.append(outlet(item))
     summary = lead.summary.strip()
-    headline = lead.title.strip() or text.cut(summary, 90) or "Untitled"
-    one_line = text.cut(summary or headline, max(40, ss.entry_chars))
-    lead_text = text.cut(summary or headline, max(80, ss.lead_chars))
+    headline = lead.title.strip() or feedtext.cut(summary, 90) or "Untitled"
+    one_line = feedtext.cut(summary or headline, max(40, ss.entry_chars))
+    lead_text = feedtext.cut(summary or headline, max(80, ss.lead_chars))
     return Entry(
         story_id=story.id,
         item_id=lead.id,
@@ -131,7 +132,7 @@ def _entry(story: Story, plan: IssuePlan, ss: StyleSettings) -> Entry:
         url=lead.url,
         outlet=outlet(lead),
         also=tuple(also),
-        sentences=tuple(text.sentences(lead_text)),
+        sentences=tuple(feedtext.sentences(lead_text)),
         image=mdformat.safe_url(lead.image),
         marker=mdformat.item_marker(lead.id, story.id),
     )
@@ -178,16 +179,16 @@ def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, 
         regions=[g.title for g in views["sections"]],
         roundup=entries[1:4],
     )
-    intro = filters.render_template(env, f"{style}/intro.md.j2", **context).strip()
+    intro = templating.render_template(env, f"{style}/intro.md.j2", **context).strip()
     if style == "atr":
         title = headlines[0] if headlines else f"{settings.name}, {plan.week}"
-        subtitle = "Plus: " + filters.join_and(headlines[1:4]) if len(headlines) > 1 else ""
+        subtitle = "Plus: " + templating.join_and(headlines[1:4]) if len(headlines) > 1 else ""
         preheader = subtitle or title
     else:
         tops = headlines[:2] or [f"{style_name(settings, style)}, {plan.week}"]
-        title = filters.join_and(tops)
+        title = templating.join_and(tops)
         subtitle = ""
-        preheader = f"Hello from {city}: " + filters.join_and(tops)
+        preheader = f"Hello from {city}: " + templating.join_and(tops)
     data: dict[str, Any] = {
         "title": _one_line(title),
         "subtitle": _one_line(subtitle),
@@ -218,7 +219,7 @@ def _one_line(value: str) -> str:
 
 def _body(env: jinja2.Environment, settings: Settings, plan: IssuePlan, views: dict[str, Any]) -> str:
     ss = settings.style_settings(plan.style)
-    body = filters.render_template(
+    body = templating.render_template(
         env,
         f"{plan.style}/draft.md.j2",
         **views,
@@ -327,7 +328,7 @@ def write_draft(
     """Write the week's draft: create it, regenerate it if untouched, merge new stories into an edited one."""
     style = check_style(plan.style)
     path = draft_path(ws, plan.week, style)
-    env = filters.environment(ws)
+    env = templating.environment(ws)
     fresh, views = generate(env, settings, plan)
     stories, items = _plan_ids(plan)
     if not path.exists():

@@ -1,0 +1,1 @@
+"""Sorting the week: taxonomy and classifier (labels), clustering into stories, ranking and curating."""

@@ -1,0 +1,1 @@
+"""Writing the issue: the editable draft, its file format, Markdown, templates and the rendered outputs."""
