@@ -12,13 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import STYLES, Settings, Workspace, check_style, slugify
+from .config import STYLES, Settings, check_style
 from .errors import ItemNotFound, NewsletterError, SourceError
 from .feeds import fetch, opml
 from .feeds.intake import Intake, RunSummary, SourceOutcome, fetch_lock
+from .feeds.sources import slugify
 from .models import GLOBAL, UTC, IssuePlan, Item, Labels, Reason, Source, SourceHealth, Story, Week
 from .sort import classify, clustering, curate
 from .store import Store
+from .workspace import Workspace
 from .write import draft, render
 
 

@@ -13,10 +13,11 @@ import click
 
 from . import __version__
 from .app import Newsletter
-from .config import STYLES, Workspace, atomic_write, check_style
+from .config import STYLES, check_style
 from .errors import NewsletterError
 from .feeds.intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
+from .workspace import Workspace, atomic_write
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("md", "html", "email", "txt")

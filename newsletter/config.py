@@ -1,57 +1,17 @@
-"""The workspace on disk and its settings: newsletter.toml and sources.toml, validated."""
+"""Settings: seeds/newsletter.toml read and validated (unknown keys are errors that name the key)."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tomlkit
-
-from .errors import ConfigError, StyleError, WorkspaceError
-from .models import Source
+from .errors import ConfigError, StyleError
 
 STYLES = ("atr", "techasia")
-SOURCES_FILE = "sources.toml"
-SETTINGS_FILE = "newsletter.toml"
-TAXONOMY_FILE = "taxonomy.toml"
-
-
-def packaged_defaults() -> Path:
-    """Where the default seeds/ and templates/ live: inside the wheel, or the source checkout."""
-    inside = Path(__file__).parent / "_defaults"
-    if (inside / "seeds").is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
@@ -148,7 +108,7 @@ def _default(f: dataclasses.Field) -> Any:
     return ""
 
 
-def _build(cls: type, data: Any, where: str, path: Path) -> Any:
+def from_table(cls: type, data: Any, where: str, path: Path) -> Any:
     """Make a settings dataclass from a TOML table, refusing keys it does not know."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [{where}] must be a table", path)
@@ -189,7 +149,7 @@ def load_settings(path: Path) -> Settings:
     if data:
         key = sorted(data)[0]
         raise ConfigError(f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch)", path)
-    settings: Settings = _build(
+    settings: Settings = from_table(
         Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
     )
     if not isinstance(styles, dict):
@@ -198,7 +158,7 @@ def load_settings(path: Path) -> Settings:
     for name, table in styles.items():
         if name not in STYLES:
             raise ConfigError(f"{path}: unknown style [style.{name}] (known: {', '.join(STYLES)})", path)
-        style_map[name] = _build(StyleSettings, table, f"style.{name}", path)
+        style_map[name] = from_table(StyleSettings, table, f"style.{name}", path)
     for name in settings.styles:
         if name not in STYLES:
             raise ConfigError(f"{path}: newsletter.styles names unknown style {name!r}", path)
@@ -213,189 +173,6 @@ def load_settings(path: Path) -> Settings:
     return dataclasses.replace(
         settings,
         style=style_map,
-        ranking=_build(RankingSettings, ranking, "ranking", path),
-        fetch=_build(FetchSettings, fetch, "fetch", path),
+        ranking=from_table(RankingSettings, ranking, "ranking", path),
+        fetch=from_table(FetchSettings, fetch, "fetch", path),
     )
-
-
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    slug = _SLUG_RE.sub("-", text.lower()).strip("-")
-    return slug[:60] or "source"
-
-
-def load_sources(path: Path) -> list[Source]:
-    data = read_toml(path)
-    rows = data.pop("source", [])
-    if data:
-        raise ConfigError(f"{path}: unknown key {sorted(data)[0]!r} (sources are [[source]] tables)", path)
-    if not isinstance(rows, list):
-        raise ConfigError(f"{path}: sources are [[source]] tables", path)
-    sources: list[Source] = []
-    seen: set[str] = set()
-    for n, row in enumerate(rows, 1):
-        where = f"source #{n}"
-        if not isinstance(row, dict) or "url" not in row:
-            raise ConfigError(f"{path}: {where} needs a url", path)
-        row = dict(row)
-        row.setdefault("name", row["url"])
-        row.setdefault("id", slugify(str(row["name"])))
-        src: Source = _build(Source, row, where, path)
-        if src.id in seen:
-            raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
-        seen.add(src.id)
-        sources.append(src)
-    return sources
-
-
-_SOURCES_HEADER = "Feeds this newsletter reads. Edit freely: `newsletter sources ...` keeps your comments."
-
-
-def _toml_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def dump_sources(sources: list[Source], existing: str = "") -> str:
-    """sources.toml text for these sources, keeping the editor's comments, order and layout.
-
-    Tables of sources that stay are updated key by key, new sources are appended and removed
-    ones dropped, so `sources add` never wipes what the editor wrote in the file.
-    """
-    doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
-    if not existing.strip():
-        doc.add(tomlkit.comment(_SOURCES_HEADER))
-        doc.add(tomlkit.nl())
-    tables = doc.get("source")
-    if tables is None:
-        tables = tomlkit.aot()
-        doc.append("source", tables)
-    wanted = {src.id: src for src in sources}
-    default = Source(id="", name="", url="")
-    present: set[str] = set()
-    for index in reversed(range(len(tables))):
-        table = tables[index]
-        name = str(table.get("name", table.get("url", "")))
-        sid = str(table.get("id", slugify(name)))
-        src = wanted.get(sid)
-        if src is None:
-            del tables[index]
-            continue
-        present.add(sid)
-        for f in dataclasses.fields(Source):
-            value = getattr(src, f.name)
-            if f.name == "id" and "id" not in table:
-                continue  # an id the file leaves to the name stays implicit
-            if value is None or (f.name not in table and value == getattr(default, f.name)):
-                if value is None and f.name in table:
-                    del table[f.name]
-                continue
-            if table.get(f.name) != _toml_value(value):
-                table[f.name] = _toml_value(value)
-    for src in sources:
-        if src.id in present:
-            continue
-        table = tomlkit.table()
-        for f in dataclasses.fields(Source):
-            value = getattr(src, f.name)
-            if value is not None and (f.name in ("id", "name", "url") or value != getattr(default, f.name)):
-                table[f.name] = _toml_value(value)
-        tables.append(table)
-    text = tomlkit.dumps(doc)
-    return text if text.endswith("\n") else text + "\n"
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A folder holding seeds/, templates/ and issues/ (the repository root is one)."""
-
-    root: Path
-
-    @classmethod
-    def open(cls, root: Path | str) -> Workspace:
-        path = Path(root).expanduser()
-        if not path.is_dir():
-            raise WorkspaceError(
-                f"{path} is not a folder: run `newsletter init {path}` to make a workspace there", path
-            )
-        ws = cls(path.resolve())
-        if not ws.settings_path.is_file():
-            raise WorkspaceError(
-                f"{ws.root} is not a newsletter workspace (no seeds/{SETTINGS_FILE}): "
-                f"run `newsletter init DIR` or pass --workspace",
-                path,
-            )
-        return ws
-
-    @classmethod
-    def init(cls, root: Path | str) -> Workspace:
-        """A new workspace from the packaged seeds and templates; refuses to overwrite one."""
-        path = Path(root).expanduser()
-        if (path / "seeds" / SETTINGS_FILE).exists():
-            raise WorkspaceError(f"{path} is already a workspace: nothing was changed", path)
-        if path.exists() and not path.is_dir():
-            raise WorkspaceError(f"{path} exists and is not a folder", path)
-        defaults = packaged_defaults()
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            for name in ("seeds", "templates"):
-                if (path / name).exists():
-                    raise WorkspaceError(f"{path / name} already exists: nothing was changed", path)
-            for name in ("seeds", "templates"):
-                shutil.copytree(defaults / name, path / name)
-            (path / "issues").mkdir(exist_ok=True)
-            gitignore = path / ".gitignore"
-            if not gitignore.exists():
-                atomic_write(gitignore, ".newsletter/\n")
-        except OSError as exc:
-            raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
-        return cls(path.resolve())
-
-    @property
-    def seeds(self) -> Path:
-        return self.root / "seeds"
-
-    @property
-    def settings_path(self) -> Path:
-        return self.seeds / SETTINGS_FILE
-
-    @property
-    def sources_path(self) -> Path:
-        return self.seeds / SOURCES_FILE
-
-    @property
-    def taxonomy_path(self) -> Path:
-        return self.seeds / TAXONOMY_FILE
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def issues(self) -> Path:
-        return self.root / "issues"
-
-    @property
-    def default_db(self) -> Path:
-        return self.root / ".newsletter" / "store.sqlite3"
-
-    def issue_dir(self, week: object) -> Path:
-        return self.issues / str(week)
-
-    def settings(self) -> Settings:
-        return load_settings(self.settings_path)
-
-    def sources(self) -> list[Source]:
-        if not self.sources_path.exists():
-            return []
-        return load_sources(self.sources_path)
-
-    def save_sources(self, sources: list[Source]) -> None:
-        existing = self.sources_path.read_text(encoding="utf-8") if self.sources_path.exists() else ""
-        atomic_write(self.sources_path, dump_sources(sources, existing))
-
-    def resolve_local(self, url: str) -> Path:
-        """A local source path, relative to the workspace; never outside it unless absolute in config."""
-        path = Path(url).expanduser()
-        return path if path.is_absolute() else (self.root / path)

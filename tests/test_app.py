@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from newsletter.app import Newsletter
-from newsletter.config import Workspace
 from newsletter.errors import NewsletterError, StoreError
 from newsletter.feeds.intake import fetch_lock
 from newsletter.models import GLOBAL, Week
+from newsletter.workspace import Workspace
 
 SEED_WEEK = Week.parse("2026-W47")
 ATR_SECTIONS = ["China", "India", "Southeast Asia", "South Korea", "Japan", "Taiwan", "RoA"]

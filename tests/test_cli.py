@@ -12,7 +12,7 @@ import click
 import pytest
 
 from newsletter.cli import cli
-from newsletter.config import Workspace
+from newsletter.workspace import Workspace
 
 
 def run(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None):
@@ -165,7 +165,7 @@ def test_ingest_relative_paths_and_stdin(ws_dir: Path) -> None:
 
 
 def test_sources_disable_and_enable(ws_dir: Path) -> None:
-    from newsletter.config import load_sources
+    from newsletter.feeds.sources import load_sources
 
     proc = run("sources", "disable", "asia-tech-wire", cwd=ws_dir)
     assert proc.returncode == 0 and "disabled asia-tech-wire" in proc.stderr

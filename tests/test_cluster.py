@@ -281,8 +281,8 @@ def test_one_event_in_english_and_in_korean_or_japanese_is_one_story():
 def test_bundled_seed_week_keeps_cross_feed_stories_and_splits_near_misses():
     from test_seeds import CROSS_FEED  # the stories the sample feeds tell more than once
 
-    from newsletter.config import load_sources
     from newsletter.feeds.parse import parse_feed
+    from newsletter.feeds.sources import load_sources
 
     root = Path(__file__).resolve().parent.parent
     items = []

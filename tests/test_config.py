@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.config import Workspace, atomic_write, load_settings, load_sources
+from newsletter.config import load_settings
 from newsletter.errors import ConfigError, WeekError, WorkspaceError
+from newsletter.feeds.sources import load_sources
 from newsletter.models import UTC, Source, Week
+from newsletter.workspace import Workspace, atomic_write
 
 
 def test_init_copies_defaults_and_refuses_twice(tmp_path: Path) -> None:

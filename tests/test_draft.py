@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from golden.fixture_plan import WEEK, atr_plan, item, settings, story, techasia_plan
 
-from newsletter.config import Workspace
 from newsletter.errors import DraftConflict, RenderError
 from newsletter.models import IssuePlan, Story
+from newsletter.workspace import Workspace
 from newsletter.write import draft, render
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, 5)

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from newsletter.config import Workspace, atomic_write
 from newsletter.errors import RenderError
 from newsletter.models import IssuePlan, Story
+from newsletter.workspace import Workspace, atomic_write
 from newsletter.write import draft, render, templating
 
 GOLDEN = Path(__file__).parent / "golden"

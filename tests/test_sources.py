@@ -11,8 +11,8 @@ from xml.sax.saxutils import quoteattr
 import pytest
 
 from newsletter.app import Newsletter
-from newsletter.config import load_sources
 from newsletter.errors import NewsletterError, SourceError
+from newsletter.feeds.sources import load_sources
 from newsletter.models import SourceHealth
 
 

@@ -23,9 +23,10 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .. import __version__
-from ..config import FetchSettings, slugify
+from ..config import FetchSettings
 from ..errors import SourceError
 from ..models import Source, SourceHealth
+from .sources import slugify
 
 PROJECT_URL = "https://github.com/asia-tech-newsletter/newsletter"
 USER_AGENT = f"newsletter/{__version__} (+{PROJECT_URL})"

@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import slugify
 from ..errors import FeedParseError, StoreError
 from ..models import ParsedFeed, Source, SourceHealth
 from ..store import Store
 from . import parse
 from .fetch import FetchResult
+from .sources import slugify
 
 REDIRECTS_BEFORE_MOVE = 3  # permanent redirects seen in a row before the stored URL follows
 PARALLEL_PARSE_MIN = 12  # sources in a fetch from which parsing moves to worker processes

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..config import STYLES, Settings, Workspace
+from ..config import STYLES, Settings
 from ..errors import NewsletterError, RenderError
 from ..models import Week
+from ..workspace import Workspace
 
 VIEWS = (("web", "Web"), ("email", "Email"), ("side", "Side by side"), ("md", "Markdown"))
 SANDBOX = (

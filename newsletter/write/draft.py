@@ -26,10 +26,11 @@ from typing import Any
 
 import jinja2
 
-from ..config import Settings, StyleSettings, Workspace, atomic_write, check_style
+from ..config import Settings, StyleSettings, check_style
 from ..errors import DraftConflict, WorkspaceError
 from ..feeds import feedtext
 from ..models import IssuePlan, Item, Section, Story, Week
+from ..workspace import Workspace, atomic_write
 from . import mdformat, templating
 
 STATE_VERSION = 1

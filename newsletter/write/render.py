@@ -39,9 +39,10 @@ import markdown
 import nh3
 from markupsafe import Markup
 
-from ..config import STYLES, Settings, Workspace, atomic_write, check_style
+from ..config import STYLES, Settings, check_style
 from ..errors import RenderError, WorkspaceError
 from ..models import UTC, Week
+from ..workspace import Workspace, atomic_write
 from . import draft as draft_mod
 from . import mdformat, templating
 

@@ -14,8 +14,8 @@ from typing import Any, NoReturn
 
 import jinja2
 
-from ..config import Workspace, packaged_defaults
 from ..errors import RenderError
+from ..workspace import Workspace, packaged_defaults
 from . import mdformat
 
 DEFAULT_PREFIX = "default"
