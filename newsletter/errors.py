@@ -74,3 +74,12 @@ class RenderError(NewsletterError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class FrontMatterError(NewsletterError):
+    """A draft's front matter that cannot be read; line is 1-based in the whole file."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line

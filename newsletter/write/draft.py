@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +25,12 @@ from typing import Any
 import jinja2
 
 from ..config import Settings, StyleSettings, check_style
-from ..errors import DraftConflict, WorkspaceError
+from ..errors import DraftConflict, FrontMatterError
 from ..feeds import feedtext
 from ..models import IssuePlan, Item, Section, Story, Week
 from ..workspace import Workspace, atomic_write
-from . import mdformat, templating
+from . import draftfile, escape, templating
 
-STATE_VERSION = 1
 FOCUS_KEY = "focus"  # atr: News in focus
 READS_KEY = "reads"  # techasia: Suggested reads
 STYLE_NAMES = {"atr": "Asia Tech Review", "techasia": "#techAsia"}
@@ -94,10 +91,6 @@ def draft_path(ws: Workspace, week: Week, style: str) -> Path:
     return ws.issues / str(week) / f"{style}.md"
 
 
-def state_path(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.draft.json")
-
-
 def style_name(settings: Settings, style: str) -> str:
     ss = settings.style_settings(style)
     if ss.name:
@@ -118,7 +111,7 @@ def _entry(story: Story, plan: IssuePlan, ss: StyleSettings) -> Entry:
     seen = {lead.source_id}
     also = []
     for item in story.also:
-        if item.source_id not in seen and mdformat.safe_url(item.url):
+        if item.source_id not in seen and escape.safe_url(item.url):
             seen.add(item.source_id)
             also.append(outlet(item))
     summary = lead.summary.strip()
@@ -134,8 +127,8 @@ def _entry(story: Story, plan: IssuePlan, ss: StyleSettings) -> Entry:
         outlet=outlet(lead),
         also=tuple(also),
         sentences=tuple(feedtext.sentences(lead_text)),
-        image=mdformat.safe_url(lead.image),
-        marker=mdformat.item_marker(lead.id, story.id),
+        image=escape.safe_url(lead.image),
+        marker=draftfile.item_marker(lead.id, story.id),
     )
 
 
@@ -211,7 +204,7 @@ def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, 
         "# Plain text: title, subtitle, host, city, greeting, sign_off, signature, preheader.\n"
         "# Markdown: intro, ps. Edit anything; `newsletter build` renders what is here.\n"
     )
-    return header + mdformat.dump_front_matter(data)
+    return header + draftfile.dump_front_matter(data)
 
 
 def _one_line(value: str) -> str:
@@ -241,67 +234,12 @@ def generate(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> tu
     return f"---\n{fm}---\n\n{_body(env, settings, plan, views)}", views
 
 
-# -- reading a draft -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Draft:
-    path: Path
-    front: dict[str, Any]
-    body: str
-
-
-def read_draft(path: Path) -> Draft:
-    """Parse a draft file; FrontMatterError (with a line) when its front matter cannot be read."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise WorkspaceError(f"no draft at {path}: run `newsletter draft` first", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"cannot read the draft {path}: {exc}", path) from None
-    fm_text, body = mdformat.split_front_matter(raw)
-    return Draft(path, mdformat.parse_front_matter(fm_text), body)
-
-
 # -- writing and merging -----------------------------------------------------------------------
-
-
-def _sha(data: str) -> str:
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def _plan_ids(plan: IssuePlan) -> tuple[set[str], set[str]]:
     stories = [*plan.leads, *(s for sec in plan.sections for s in sec.stories), *plan.reads]
     return {s.id for s in stories}, {i.id for s in stories for i in s.items}
-
-
-def _save_state(path: Path, generated: str | None, stories: set[str], items: set[str]) -> None:
-    """Record the ids drafted so far, and the hash of the text only when it is pure generator output.
-
-    A merged draft holds the editor's work, so it gets no hash: it must never look untouched.
-    """
-    sha = _sha(generated) if generated is not None else ""
-    state = {"version": STATE_VERSION, "sha256": sha, "stories": sorted(stories), "items": sorted(items)}
-    atomic_write(state_path(path), json.dumps(state, indent=1) + "\n")
-
-
-def _load_state(path: Path) -> dict[str, Any] | None:
-    try:
-        state = json.loads(state_path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    # A record edited by hand or cut short reads as missing (a clear DraftConflict), never a KeyError.
-    ok = (
-        isinstance(state, dict)
-        and state.get("version") == STATE_VERSION
-        and isinstance(state.get("sha256"), str)
-        and all(_str_list(state.get(key)) for key in ("stories", "items"))
-    )
-    return state if ok else None
-
-
-def _str_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _backup(path: Path, now: dt.datetime) -> Path:
@@ -334,36 +272,36 @@ def write_draft(
     stories, items = _plan_ids(plan)
     if not path.exists():
         atomic_write(path, fresh)
-        _save_state(path, fresh, stories, items)
+        draftfile.save_state(path, fresh, stories, items)
         return DraftResult(path, "created", None, len(_ordered_entries(views)))
     if force:
         backup = _backup(path, now or dt.datetime.now())
         atomic_write(path, fresh)
-        _save_state(path, fresh, stories, items)
+        draftfile.save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced", backup, 0)
     try:
         current = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise _conflict(path, f"cannot read the draft ({exc})") from None
-    state = _load_state(path)
+    state = draftfile.load_state(path)
     if state is None:
         raise _conflict(
             path,
-            f"its record {state_path(path).name} is missing or unreadable, "
+            f"its record {draftfile.state_path(path).name} is missing or unreadable, "
             "so new stories cannot be told from deleted ones",
         )
-    if state["sha256"] and _sha(current) == state["sha256"]:
+    if state["sha256"] and draftfile.sha(current) == state["sha256"]:
         # Untouched since the generator wrote it: nothing of the editor's to keep.
         if current == fresh:
             return DraftResult(path, "unchanged")
         atomic_write(path, fresh)
-        _save_state(path, fresh, stories, items)
+        draftfile.save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced")
     merged, added, new_stories, new_items = _merge(env, settings, plan, path, current, state, fresh)
     if not added:
         return DraftResult(path, "unchanged")
     atomic_write(path, merged)
-    _save_state(path, None, set(state["stories"]) | new_stories, set(state["items"]) | new_items)
+    draftfile.save_state(path, None, set(state["stories"]) | new_stories, set(state["items"]) | new_items)
     return DraftResult(path, "merged", None, added)
 
 
@@ -378,16 +316,16 @@ def _merge(
 ) -> tuple[str, int, set[str], set[str]]:
     """The edited draft with never-drafted stories added at the end of their groups, and how many."""
     try:
-        fm_text, body = mdformat.split_front_matter(current)
-        front = mdformat.parse_front_matter(fm_text)
-    except mdformat.FrontMatterError as exc:
+        fm_text, body = draftfile.split_front_matter(current)
+        front = draftfile.parse_front_matter(fm_text)
+    except FrontMatterError as exc:
         raise _conflict(path, f"line {exc.line}: {exc.message}") from None
     for key, want in (("week", str(plan.week)), ("style", plan.style)):
         if key in front and str(front[key]) != want:
             raise _conflict(path, f"its front matter says {key}: {front[key]}, not {want}")
     in_draft_stories: set[str] = set()
     in_draft_items: set[str] = set()
-    for m in mdformat.ITEM_MARK_RE.finditer(body):
+    for m in draftfile.ITEM_MARK_RE.finditer(body):
         in_draft_items.add(m.group(1))
         in_draft_stories.add(m.group(2) or m.group(1))
     known_stories = in_draft_stories | set(state["stories"])
@@ -409,20 +347,20 @@ def _merge(
     if not new_stories:
         return current, 0, set(), set()
     # The house order of groups comes from the fresh draft write_draft already rendered.
-    order = list(_group_spans(mdformat.split_front_matter(fresh)[1].split("\n")))
+    order = list(_group_spans(draftfile.split_front_matter(fresh)[1].split("\n")))
     additions = _groups(_body(env, settings, new_plan, _views(new_plan, settings.style_settings(plan.style))))
     lines = body.split("\n")
     added = 0
     for key, group_lines in additions.items():
         entry_lines = _entry_lines(group_lines)
-        added += sum(1 for line in entry_lines if mdformat.ITEM_MARK_RE.search(line))
+        added += sum(1 for line in entry_lines if draftfile.ITEM_MARK_RE.search(line))
         lines = _insert(lines, key, group_lines, entry_lines, order)
     return f"---\n{fm_text}---\n" + "\n".join(lines), added, new_stories, new_items
 
 
 def _group_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
     """Group key -> [start, end) line span: from its section marker to the next marker or the end."""
-    starts = [(n, m.group(1)) for n, line in enumerate(lines) if (m := mdformat.SECTION_MARK_RE.match(line))]
+    starts = [(n, m.group(1)) for n, line in enumerate(lines) if (m := draftfile.SECTION_MARK_RE.match(line))]
     spans: dict[str, tuple[int, int]] = {}
     for i, (n, key) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(lines)
@@ -444,7 +382,7 @@ def _trim(lines: list[str]) -> list[str]:
 def _entry_lines(group_lines: list[str]) -> list[str]:
     """A generated group without its marker and heading: from the first entry to the end."""
     for n, line in enumerate(group_lines):
-        if mdformat.ITEM_MARK_RE.search(line):
+        if draftfile.ITEM_MARK_RE.search(line):
             return group_lines[n:]
     return []
 

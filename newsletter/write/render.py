@@ -40,11 +40,11 @@ import nh3
 from markupsafe import Markup
 
 from ..config import STYLES, Settings, check_style
-from ..errors import RenderError, WorkspaceError
+from ..errors import FrontMatterError, RenderError, WorkspaceError
 from ..models import UTC, Week
 from ..workspace import Workspace, atomic_write
 from . import draft as draft_mod
-from . import mdformat, templating
+from . import draftfile, escape, plaintext, templating
 
 FORMATS = ("md", "html", "email", "txt")
 SUFFIXES = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt"}
@@ -107,8 +107,8 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
     check_style(style)
     path = draft_mod.draft_path(ws, week, style)
     try:
-        d = draft_mod.read_draft(path)
-    except mdformat.FrontMatterError as exc:
+        d = draftfile.read_draft(path)
+    except FrontMatterError as exc:
         raise RenderError(
             f"{path}:{exc.line}: {exc.message} (fix the draft and build again)", path, exc.line
         ) from None
@@ -125,13 +125,13 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
         env,
         f"{style}/issue.md.j2",
         fm=fm,
-        body=mdformat.strip_comments(d.body).strip(),
+        body=escape.strip_comments(d.body).strip(),
         footer=_footer(settings, style, name, fm),
         settings=settings,
         ss=ss,
         style_name=name,
     )
-    return _Issue(week, style, fm, mdformat.strip_comments(text), name)
+    return _Issue(week, style, fm, escape.strip_comments(text), name)
 
 
 def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> list[str]:
@@ -141,15 +141,15 @@ def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> li
     if ss.footer:
         lines.append(ss.footer.strip())
     elif style == "techasia":
-        where = f" in {mdformat.escape(fm['city'])}" if fm["city"] else ""
-        lines.append(f"{mdformat.escape(name)} is co-ordinated by {mdformat.escape(settings.editor)}{where}.")
+        where = f" in {escape.escape(fm['city'])}" if fm["city"] else ""
+        lines.append(f"{escape.escape(name)} is co-ordinated by {escape.escape(settings.editor)}{where}.")
     if ss.signup:
-        url = mdformat.safe_url(ss.signup)
-        lines.append(f"Sign up at {mdformat.link(ss.signup, url)}." if url else ss.signup.strip())
+        url = escape.safe_url(ss.signup)
+        lines.append(f"Sign up at {escape.link(ss.signup, url)}." if url else ss.signup.strip())
     if ss.contact:
         contact = ss.contact.strip()
         if re.fullmatch(r"[^@\s<>()\[\]]+@[^@\s<>()\[\]]+", contact):
-            lines.append(f"Write to us at [{mdformat.escape(contact)}](mailto:{contact}).")
+            lines.append(f"Write to us at [{escape.escape(contact)}](mailto:{contact}).")
         else:
             lines.append(contact)
     return lines
@@ -212,7 +212,7 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
                 f"shared/email.html.j2: CSS cannot be inlined ({exc})", "shared/email.html.j2"
             ) from None
     if fmt == "txt":
-        text = mdformat.html_to_plain(issue.web_html)
+        text = plaintext.html_to_plain(issue.web_html)
         web = _web_href(settings, issue.week, issue.style)
         return text + (f"\nRead this issue on the web: {web}\n" if web else "")
     raise RenderError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
@@ -295,8 +295,8 @@ def _archive_entries(ws: Workspace, settings: Settings) -> list[ArchiveEntry]:
                 continue
             front: dict[str, Any] = {}
             # An unreadable draft still leaves a built page worth listing.
-            with contextlib.suppress(mdformat.FrontMatterError, WorkspaceError):
-                front = draft_mod.read_draft(folder / f"{style}.md").front
+            with contextlib.suppress(FrontMatterError, WorkspaceError):
+                front = draftfile.read_draft(folder / f"{style}.md").front
             name = draft_mod.style_name(settings, style)
             title = _text(front.get("title")).strip() or f"{name}, {folder.name}"
             subtitle = _text(front.get("subtitle")).strip()

@@ -16,7 +16,7 @@ import jinja2
 
 from ..errors import RenderError
 from ..workspace import Workspace, packaged_defaults
-from . import mdformat
+from . import draftfile, escape
 
 DEFAULT_PREFIX = "default"
 # Articles and pronouns that may lose their capital after "X reports that"; anything else
@@ -80,9 +80,9 @@ def _environment(workspace_templates: str, packaged_dir: str, _names: tuple[str,
         lstrip_blocks=True,
     )
     env.filters.update(
-        md=mdformat.escape,
-        md_url=mdformat.safe_url,
-        link=mdformat.link,
+        md=escape.escape,
+        md_url=escape.safe_url,
+        link=escape.link,
         join_and=join_and,
         join_semi=join_semi,
         links_and=links_and,
@@ -94,7 +94,7 @@ def _environment(workspace_templates: str, packaged_dir: str, _names: tuple[str,
         paragraphs=paragraphs,
     )
     env.globals.update(
-        link=mdformat.link, item_marker=mdformat.item_marker, section_marker=mdformat.section_marker
+        link=escape.link, item_marker=draftfile.item_marker, section_marker=draftfile.section_marker
     )
     return env
 
@@ -109,7 +109,7 @@ def join_and(values: Iterable[object]) -> str:
 
 def links_and(outlets: Iterable[Any]) -> str:
     """Markdown "[A](u), [B](u) and [C](u)" from objects with .name and .url."""
-    return join_and(mdformat.link(o.name, o.url) for o in outlets)
+    return join_and(escape.link(o.name, o.url) for o in outlets)
 
 
 def join_semi(values: Iterable[object]) -> str:
@@ -122,7 +122,7 @@ def join_semi(values: Iterable[object]) -> str:
 
 def links_list(outlets: Iterable[Any]) -> str:
     """Markdown "[A](u), [B](u)" from objects with .name and .url."""
-    return ", ".join(mdformat.link(o.name, o.url) for o in outlets)
+    return ", ".join(escape.link(o.name, o.url) for o in outlets)
 
 
 def ps_line(ps: str) -> str:
@@ -152,8 +152,8 @@ def reports_that(sentence: str, outlet_md: str) -> str:
     if not s:
         return f"{outlet_md} has the story."
     if s.endswith(".") and s[:1].isupper():
-        return f"{outlet_md} reports that {mdformat.escape(_lower_first(s))}"
-    return f"{outlet_md} reports: {mdformat.escape(s)}"
+        return f"{outlet_md} reports that {escape.escape(_lower_first(s))}"
+    return f"{outlet_md} reports: {escape.escape(s)}"
 
 
 def reports_after(sentence: str, outlet_md: str) -> str:
@@ -162,8 +162,8 @@ def reports_after(sentence: str, outlet_md: str) -> str:
     if not s:
         return f"{outlet_md} has the story."
     if s.endswith("."):
-        return f"{mdformat.escape(unstop(s))}, {outlet_md} reports."
-    return f"{mdformat.escape(s)} ({outlet_md})"
+        return f"{escape.escape(unstop(s))}, {outlet_md} reports."
+    return f"{escape.escape(s)} ({outlet_md})"
 
 
 def paragraphs(sentences: Iterable[str], per: int = 2) -> list[str]:
