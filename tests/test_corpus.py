@@ -14,8 +14,8 @@ import feedparser
 import pytest
 
 from newsletter.errors import FeedParseError
-from newsletter.feeds.feedtext import canonical_url
 from newsletter.feeds.parse import parse_feed
+from newsletter.feeds.urls import canonical_url
 
 CORPUS = Path(
     os.environ.get("NEWSLETTER_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"

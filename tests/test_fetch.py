@@ -16,7 +16,8 @@ from newsletter import __version__
 from newsletter.config import FetchSettings
 from newsletter.errors import SourceError
 from newsletter.feeds import fetch
-from newsletter.feeds.fetch import FetchResult, check_remote_url, fetch_sources, fetch_url, read_local
+from newsletter.feeds.fetch import FetchResult, fetch_sources, fetch_url, read_local
+from newsletter.feeds.urls import check_remote_url
 from newsletter.models import Source, SourceHealth
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>

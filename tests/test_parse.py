@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import FeedParseError
-from newsletter.feeds.parse import defuse_doctype, item_id, parse_feed
+from newsletter.feeds.entries import item_id
+from newsletter.feeds.parse import defuse_doctype, parse_feed
 from newsletter.models import UTC, ParsedFeed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"

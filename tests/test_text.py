@@ -8,15 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.feeds.feedtext import (
-    canonical_url,
-    clean_summary,
-    cut,
-    html_to_text,
-    plain_title,
-    sanitize_html,
-    sentences,
-)
+from newsletter.feeds.feedtext import clean_summary, cut, html_to_text, plain_title, sanitize_html, sentences
+from newsletter.feeds.urls import canonical_url
 
 
 def test_html_to_text_paragraphs_entities_and_scripts() -> None:

@@ -1,4 +1,4 @@
-"""Clean text out of feed HTML: plain text, boilerplate-free summaries, safe cuts and canonical URLs.
+"""Clean text out of feed HTML: plain text, boilerplate-free summaries, sentences, safe cuts.
 
 Templates build one-line entries from these, so every function accepts any string
 (feed text is untrusted) and never raises on odd input.
@@ -6,10 +6,8 @@ Templates build one-line entries from these, so every function accepts any strin
 
 from __future__ import annotations
 
-import functools
 import html
 import re
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 import nh3
 
@@ -124,51 +122,6 @@ _BOILERPLATE_TAIL_RES: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
 # them apart, so they are folded before the keyword check (which must never skip a real match).
 _FOLD = str.maketrans({"ſ": "s", "K": "k", "ı": "i", "İ": "i"})
 _ELLIPSIS_BRACKET_RE = re.compile(r"\s*\[\s*(?:…|\.\.\.|&hellip;)\s*\]")
-
-TRACKING_PARAMS = frozenset(
-    [
-        "fbclid",
-        "gclid",
-        "dclid",
-        "gclsrc",
-        "msclkid",
-        "yclid",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "ref",
-        "ref_src",
-        "ref_url",
-        "cmpid",
-        "ocid",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-        "smid",
-        "emc",
-        "at_medium",
-        "at_campaign",
-        "at_custom1",
-        "at_custom2",
-        "at_custom3",
-        "at_custom4",
-        "guccounter",
-        "guce_referrer",
-        "guce_referrer_sig",
-        "sr_share",
-        "spm",
-        "scm",
-        "wt.mc_id",
-        "wt_mc_id",
-        "__twitter_impression",
-        "cmp",
-        "rss_source",
-        "soc_src",
-        "soc_trk",
-    ]
-)
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
-_BAD_HOST_RE = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f/?#@]")
 
 
 def _squash(text: str) -> str:
@@ -353,71 +306,6 @@ def cut(text: str, max_chars: int) -> str:
         head = text[:max_chars].rstrip(_TRAILING_PUNCT) or text[:max_chars]
     return head + "…"
 
-
-def _host_port(parts: SplitResult) -> str | None:
-    try:
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        return None
-    if not host or _BAD_HOST_RE.search(host.strip("[]")):
-        return None
-    host = host.rstrip(".")
-    if not host:
-        return None
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    default = 80 if parts.scheme == "http" else 443
-    return host if port in (None, default) else f"{host}:{port}"
-
-
-def _is_tracking(pair: str) -> bool:
-    name = unquote(pair.split("=", 1)[0]).strip().lower()
-    return name in TRACKING_PARAMS or name.startswith(_TRACKING_PREFIXES)
-
-
-def canonical_url(url: str, base: str = "") -> str:
-    """The URL that identifies an article: absolute http(s), no fragment, no tracking parameters; else ""."""
-    # Parsing asks for the same link twice (to pick it, then to store it): a small cache, for
-    # ordinary-sized URLs only, so a hostile feed's huge links cannot fill memory.
-    if len(url) + len(base) <= 2048:
-        return _canonical_cached(url, base)
-    return _canonical_url(url, base)
-
-
-def _canonical_url(url: str, base: str) -> str:
-    url = (url or "").strip()
-    if not url:
-        return ""
-    try:
-        if base:
-            url = urljoin(base.strip(), url)
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        return ""
-    parts = parts._replace(scheme=scheme)
-    netloc = _host_port(parts)
-    if netloc is None:
-        return ""
-    path = _CONTROL_RE.sub(_percent, parts.path).rstrip("/") or "/"
-    pairs = [p for p in parts.query.split("&") if p and not _is_tracking(p)]
-    query = _CONTROL_RE.sub(_percent, "&".join(pairs))
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
-# Spaces and control characters are escaped, so that canonical_url(canonical_url(x)) == canonical_url(x):
-# left raw, a later strip() or urlsplit would drop them and change the id.
-_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
-
-
-def _percent(match: re.Match[str]) -> str:
-    return f"%{ord(match.group()):02X}"
-
-
-_canonical_cached = functools.lru_cache(maxsize=1024)(_canonical_url)
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)

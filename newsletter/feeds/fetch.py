@@ -7,18 +7,16 @@ are still downloading. Nothing here raises for a failing source; each outcome is
 
 from __future__ import annotations
 
-import email.utils
 import re
 import threading
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -26,7 +24,9 @@ from .. import __version__
 from ..config import FetchSettings
 from ..errors import SourceError
 from ..models import Source, SourceHealth
+from .responses import Decoder, Failure, one_line, retry_after, size_text, timeout_error, transport_error
 from .sources import slugify
+from .urls import check_remote_url
 
 PROJECT_URL = "https://github.com/asia-tech-newsletter/newsletter"
 USER_AGENT = f"newsletter/{__version__} (+{PROJECT_URL})"
@@ -34,7 +34,6 @@ USER_AGENT = f"newsletter/{__version__} (+{PROJECT_URL})"
 BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time (tests lower it)
 RETRY_AFTER_MAX = 30.0  # a server asking for a longer wait is not retried in this run
 TOTAL_TIMEOUT_FACTOR = 3  # one attempt may take at most timeout * this, however the server trickles
-CHUNK = 64 * 1024  # most decompressed bytes produced at once: bounds memory on a gzip bomb
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 LOCAL = "<local>"  # the scheduling key of local files: they have no host to be polite to
@@ -58,52 +57,12 @@ class FetchResult:
     elapsed: float = 0.0
 
 
-class _Failure(Exception):
-    """An attempt that ends the fetch of one source; carries the one-line reason."""
-
-    def __init__(self, error: str, http_status: int | None = None, status: str = "failed") -> None:
-        super().__init__(error)
-        self.error = error
-        self.http_status = http_status
-        self.status = status
-
-
 @dataclass(frozen=True)
 class _Response:
     status: int
     reason: str
     headers: httpx.Headers
     body: bytes | None
-
-
-def check_remote_url(url: str) -> str:
-    """The URL normalised (scheme and host lower-case, no fragment); SourceError unless http(s)."""
-    text = url.strip()
-    if any(ord(c) < 33 or ord(c) == 127 for c in text):
-        raise SourceError(f"{url!r} is not a URL: it holds spaces or control characters", url)
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        shown = f"{scheme}:" if scheme else "no scheme"
-        raise SourceError(
-            f"{text[:200]} is not a remote feed ({shown}): only http:// and https:// URLs are fetched; "
-            "give a local file as a path instead",
-            url,
-        )
-    try:
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        raise SourceError(f"{text[:200]} is not a valid URL: check its host and port", url) from None
-    if not host:
-        raise SourceError(f"{text[:200]} has no host: write it like https://example.com/feed.xml", url)
-    if ":" in host:
-        host = f"[{host}]"  # IPv6 literal
-    default = {"http": 80, "https": 443}[scheme]
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    if parts.username is not None:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def read_local(path: Path, max_bytes: int) -> bytes:
@@ -120,7 +79,7 @@ def read_local(path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
-        raise SourceError(f"{path} is larger than the {_size(max_bytes)} cap (fetch.max_bytes): not read")
+        raise SourceError(f"{path} is larger than the {size_text(max_bytes)} cap (fetch.max_bytes): not read")
     return data
 
 
@@ -245,7 +204,7 @@ class _Fetcher:
             follow_redirects=False,  # followed by hand: loops, scheme checks, 301 reporting
             headers={
                 "User-Agent": USER_AGENT,
-                # Only what we decode ourselves, with a cap on each step (see _Decoder).
+                # Only what we decode ourselves, with a cap on each step (see Decoder).
                 "Accept-Encoding": "gzip, deflate",
                 "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
                 "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5",
@@ -284,7 +243,7 @@ class _Fetcher:
         start = time.monotonic()
         try:
             return self._fetch(source, etag, last_modified, start)
-        except _Failure as fail:
+        except Failure as fail:
             return FetchResult(
                 source,
                 fail.status,
@@ -293,14 +252,14 @@ class _Fetcher:
                 elapsed=time.monotonic() - start,
             )
         except Exception as exc:  # noqa: BLE001 - a bug on one feed must not stop the others
-            error = f"unexpected {type(exc).__name__}: {_one_line(str(exc))}"
+            error = f"unexpected {type(exc).__name__}: {one_line(str(exc))}"
             return FetchResult(source, "failed", error=error, elapsed=time.monotonic() - start)
 
     def _fetch(self, source: Source, etag: str | None, modified: str | None, start: float) -> FetchResult:
         try:
             url = check_remote_url(source.url)
         except SourceError as exc:
-            raise _Failure(str(exc)) from None
+            raise Failure(str(exc)) from None
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -315,19 +274,19 @@ class _Fetcher:
                 break
             location = resp.headers.get("Location")
             if not location:
-                raise _Failure(f"HTTP {resp.status} redirect without a Location", resp.status)
+                raise Failure(f"HTTP {resp.status} redirect without a Location", resp.status)
             try:
                 target = str(httpx.URL(url).join(location.strip()))
             except httpx.InvalidURL:
-                raise _Failure(f"redirect to an invalid URL {location[:200]!r}", resp.status) from None
+                raise Failure(f"redirect to an invalid URL {location[:200]!r}", resp.status) from None
             try:
                 target = check_remote_url(target)
             except SourceError:
-                raise _Failure(
+                raise Failure(
                     f"redirect to {target[:200]} refused: only http(s) URLs are fetched", resp.status
                 ) from None
             if target in seen:
-                raise _Failure(f"redirect loop: {target[:200]} was already visited", resp.status)
+                raise Failure(f"redirect loop: {target[:200]} was already visited", resp.status)
             seen.add(target)
             if resp.status in PERMANENT and only_permanent:
                 permanent = target
@@ -335,7 +294,7 @@ class _Fetcher:
                 only_permanent = False
             url = target
         else:
-            raise _Failure(f"too many redirects (more than {self.settings.max_redirects})", resp.status)
+            raise Failure(f"too many redirects (more than {self.settings.max_redirects})", resp.status)
 
         elapsed = time.monotonic() - start
         etag_out = resp.headers.get("ETag") or None
@@ -353,9 +312,9 @@ class _Fetcher:
                 elapsed=elapsed,
             )
         if resp.status == 410:
-            raise _Failure("HTTP 410 Gone: the feed was removed; it will be skipped from now on", 410, "gone")
+            raise Failure("HTTP 410 Gone: the feed was removed; it will be skipped from now on", 410, "gone")
         if not 200 <= resp.status < 300:
-            raise _Failure(f"HTTP {resp.status} {resp.reason}".rstrip(), resp.status)
+            raise Failure(f"HTTP {resp.status} {resp.reason}".rstrip(), resp.status)
         return FetchResult(
             source,
             "ok",
@@ -378,26 +337,26 @@ class _Fetcher:
                 resp = self._once(url, headers)
             except httpx.TimeoutException as exc:
                 # No retry: a server that stalled once likely stalls again, and each try costs a timeout.
-                raise _Failure(_timeout_error(exc, url, self.timeout)) from None
+                raise Failure(timeout_error(exc, url, self.timeout)) from None
             except httpx.TransportError as exc:
                 if last:
-                    raise _Failure(_transport_error(exc, url, tries)) from None
+                    raise Failure(transport_error(exc, url, tries)) from None
                 self._sleep(BACKOFF_BASE * 2**attempt)
                 continue
             if resp.status != 429 and not 500 <= resp.status < 600:
                 return resp
             what = f"HTTP {resp.status} {resp.reason}".rstrip()
-            wait_for = _retry_after(resp.headers.get("Retry-After"))
+            wait_for = retry_after(resp.headers.get("Retry-After"))
             if wait_for is not None and wait_for > RETRY_AFTER_MAX:
-                raise _Failure(f"{what}: the server asks to wait {wait_for:.0f} s; try later", resp.status)
+                raise Failure(f"{what}: the server asks to wait {wait_for:.0f} s; try later", resp.status)
             if last:
-                raise _Failure(f"{what} (gave up after {tries} tries)", resp.status)
+                raise Failure(f"{what} (gave up after {tries} tries)", resp.status)
             self._sleep(wait_for if wait_for is not None else BACKOFF_BASE * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _sleep(self, seconds: float) -> None:
         if self.stop.wait(seconds):
-            raise _Failure("cancelled")
+            raise Failure("cancelled")
 
     @contextmanager
     def _host_slot(self, url: str) -> Iterator[None]:
@@ -423,108 +382,23 @@ class _Fetcher:
     def _read_body(self, resp: httpx.Response, deadline: float) -> bytes:
         cap = self.settings.max_bytes
         encoding = resp.headers.get("Content-Encoding", "").strip().lower()
-        decoder = _Decoder(encoding, resp.status_code)
+        decoder = Decoder(encoding, resp.status_code)
         length = resp.headers.get("Content-Length", "")
         if decoder.identity and length.isdigit() and int(length) > cap:
-            raise _Failure(f"body of {_size(int(length))} is over the {_size(cap)} cap (fetch.max_bytes)")
+            raise Failure(
+                f"body of {size_text(int(length))} is over the {size_text(cap)} cap (fetch.max_bytes)"
+            )
         parts: list[bytes] = []
         total = 0
         for raw in resp.iter_raw():
             for piece in decoder.feed(raw):
                 total += len(piece)
                 if total > cap:
-                    raise _Failure(f"body over the {_size(cap)} cap (fetch.max_bytes): cut off")
+                    raise Failure(f"body over the {size_text(cap)} cap (fetch.max_bytes): cut off")
                 parts.append(piece)
             if time.monotonic() > deadline:
-                raise _Failure(
+                raise Failure(
                     f"download took over {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s "
                     f"({TOTAL_TIMEOUT_FACTOR} x fetch.timeout): cut off"
                 )
         return b"".join(parts)
-
-
-class _Decoder:
-    """gzip/deflate decoding that never produces more than CHUNK bytes per step."""
-
-    def __init__(self, encoding: str, status: int) -> None:
-        self.identity = encoding in ("", "identity")
-        self.raw_fallback = False
-        if self.identity:
-            self.zobj = None
-        elif encoding in ("gzip", "x-gzip"):
-            self.zobj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self.zobj = zlib.decompressobj(zlib.MAX_WBITS)
-            self.raw_fallback = True  # some servers send raw deflate without the zlib header
-        else:
-            raise _Failure(f"unsupported Content-Encoding {encoding[:40]!r}", status)
-        self.started = False
-        self.gzip = encoding in ("gzip", "x-gzip")
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self.zobj is None:
-            if data:
-                yield data
-            return
-        while True:
-            try:
-                out = self.zobj.decompress(data, CHUNK)
-            except zlib.error as exc:
-                if self.raw_fallback and not self.started:
-                    self.raw_fallback = False
-                    self.zobj = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
-                raise _Failure(f"the compressed body is corrupt ({exc})") from None
-            self.started = True
-            if out:
-                yield out
-            data = self.zobj.unconsumed_tail
-            if self.zobj.eof and self.gzip and self.zobj.unused_data.startswith(b"\x1f\x8b"):
-                data = self.zobj.unused_data  # a second gzip member follows
-                self.zobj = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                continue
-            if not data and len(out) < CHUNK:
-                return
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or garbled."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _timeout_error(exc: httpx.TimeoutException, url: str, timeout: float) -> str:
-    host = urlsplit(url).netloc
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"timed out connecting to {host} after {timeout:g} s"
-    return f"timed out: {host} sent nothing for {timeout:g} s"
-
-
-def _transport_error(exc: httpx.TransportError, url: str, tries: int) -> str:
-    host = urlsplit(url).netloc
-    detail = _one_line(str(exc)) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to {host}: {detail} (after {tries} tries)"
-    return f"connection to {host} failed: {detail} (after {tries} tries)"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
-
-
-def _size(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:g} MB"
-    if n >= 1000:
-        return f"{n / 1000:g} kB"
-    return f"{n} bytes"

@@ -9,8 +9,9 @@ from typing import Any
 
 from ..errors import FeedParseError
 from ..models import UTC, Item, ParsedFeed
-from .feedtext import canonical_url, plain_title
-from .parse import make_item, text_as_html, to_utc, unique_items
+from .entries import make_item, text_as_html, to_utc, unique_items
+from .feedtext import plain_title
+from .urls import canonical_url
 
 
 def _text(value: Any) -> str:

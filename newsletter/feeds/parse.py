@@ -7,25 +7,20 @@ several times faster, and resolve links ourselves.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import hashlib
-import html
 import io
 import re
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
 from ..errors import FeedParseError
 from ..models import UTC, Item, ParsedFeed
-from .feedtext import canonical_url, clean_summary, cut, plain_title, sanitize_html
-
-EARLIEST = dt.datetime(1995, 1, 1, tzinfo=UTC)
-"""Dates before this are placeholders (1970-01-01, 0001-01-01) and count as missing."""
+from .entries import make_item, text_as_html, to_utc, unique_items
+from .feedtext import plain_title
+from .jsonfeed import parse_jsonfeed
+from .urls import canonical_url
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
@@ -39,11 +34,6 @@ _SAFE_ENTITY_RE = re.compile(
     rb"<!ENTITY\s+([A-Za-z_][\w.-]{0,40})\s+\"(&#x?[0-9A-Fa-f]{1,6};|[^&%<\"]{0,64})\"\s*>"
 )
 _ROOT_NAME_RE = re.compile(rb"<!DOCTYPE\s+([A-Za-z_][\w.:-]*)", re.IGNORECASE)
-
-
-def item_id(canonical: str) -> str:
-    """16 hex characters naming an article: the same canonical URL from any feed gives the same id."""
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 
 def _defuse_ascii(data: bytes) -> bytes:
@@ -113,108 +103,12 @@ def defuse_doctype(data: bytes) -> bytes:
     return data if fixed == utf8 else fixed.decode("utf-8").encode(codec)
 
 
-def to_utc(value: Any) -> dt.datetime | None:
-    """An aware UTC datetime from a struct_time, datetime or ISO 8601 string; None if missing or pre-1995."""
-    moment: dt.datetime | None = None
-    try:
-        if isinstance(value, time.struct_time):
-            moment = dt.datetime.fromtimestamp(calendar.timegm(value), UTC)
-        elif isinstance(value, dt.datetime):
-            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        elif isinstance(value, str) and value.strip():
-            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    except (ValueError, OverflowError, OSError, TypeError):
-        return None
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return moment if moment >= EARLIEST else None
-
-
-def _http_url(url: str, base: str) -> str:
-    """An absolute http(s) URL kept as written (images keep their query), else ""."""
-    if not url or not isinstance(url, str):
-        return ""
-    canonical = canonical_url(url, base)  # validates scheme and host
-    if not canonical:
-        return ""
-    return urljoin(base, url.strip()) if base else url.strip()
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    seen: dict[str, str] = {}
-    for value in values:
-        clean = plain_title(value) if isinstance(value, str) else ""
-        if clean and clean.casefold() not in seen:
-            seen[clean.casefold()] = clean
-    return tuple(seen.values())
-
-
-def make_item(
-    *,
-    source_id: str,
-    link: str,
-    guid: str,
-    title: str,
-    summary_html: str,
-    content_html: str,
-    authors: Iterable[str],
-    tags: Iterable[str],
-    published: dt.datetime | None,
-    image: str,
-    base: str,
-    now: dt.datetime,
-) -> Item | None:
-    """One Item from an entry's fields (both RSS/Atom and JSON Feed come through here); None if no URL."""
-    url = canonical_url(link, base)
-    guid = guid.strip() if isinstance(guid, str) else ""
-    if not url and guid:
-        url = canonical_url(guid)  # an http(s) GUID is the article's address (RSS isPermaLink)
-    if not url:
-        return None
-    summary = clean_summary(summary_html or content_html)
-    plain = plain_title(title)
-    if not plain:
-        plain = cut(summary, 80) if summary else url
-    return Item(
-        id=item_id(url),
-        source_id=source_id,
-        url=url,
-        title=plain,
-        summary=summary,
-        published=published or now,
-        content_html=sanitize_html(content_html or summary_html, base or url),
-        guid=guid,
-        authors=_unique(authors),
-        tags=_unique(tags),
-        image=_http_url(image, base or url),
-    )
-
-
-def unique_items(items: Iterable[Item | None]) -> tuple[tuple[Item, ...], int]:
-    """The items once each (first wins: feeds repeat entries), and how many were None (no URL)."""
-    seen: dict[str, Item] = {}
-    dropped = 0
-    for item in items:
-        if item is None:
-            dropped += 1
-        else:
-            seen.setdefault(item.id, item)
-    return tuple(seen.values()), dropped
-
-
 def _as_html(detail: Mapping[str, Any] | None, value: str) -> str:
     """Entry text as HTML: text/plain escaped so that '<' in prose is not read as a tag."""
     kind = str((detail or {}).get("type") or "text/html").lower()
     if kind in _HTML_TYPES or "html" in kind:
         return value
     return text_as_html(value)
-
-
-def text_as_html(text: str) -> str:
-    """Plain text as HTML (escaped, blank lines as paragraphs): RSS/Atom text/plain and JSON Feed text."""
-    return html.escape(text).replace("\n\n", "<p>") if text else ""
 
 
 def _entry_link(entry: Mapping[str, Any], base: str) -> str:
@@ -303,8 +197,6 @@ def parse_feed(
     if not stripped:
         raise _not_a_feed(b"", url)
     if stripped.startswith(b"{") or (content_type and "json" in content_type.lower()):
-        from .jsonfeed import parse_jsonfeed  # jsonfeed imports make_item from here
-
         return parse_jsonfeed(data, source_id=source_id, url=url, now=now)
     # Only a declared charset is worth passing on: feedparser reads a bare text/xml as US-ASCII
     # (RFC 3023) and a wrong text/html as a reason to distrust a well-formed feed.
