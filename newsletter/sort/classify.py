@@ -1,6 +1,6 @@
 """Label items with a primary region, secondary regions and themes, with the reasons an editor can check.
 
-One compiled regex (a trie of every gazetteer term, built in taxonomy.compile_matcher) scans
+One compiled regex (a trie of every gazetteer term, built in matcher.compile_matcher) scans
 "title NUL summary" once; the hits are scored as documented at the top of seeds/taxonomy.toml.
 The per-item loop is written for speed (issue 4: 20,000 items/s on one core): weights are
 multiplied out at build time, scores are added as the matches come, and Reason objects are
@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..models import GLOBAL, Labels, Reason
-from .taxonomy import DEMONYM, NEAR, Taxonomy, compile_matcher, load_taxonomy
+from .matcher import DEMONYM, NEAR, compile_matcher
+from .taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
 

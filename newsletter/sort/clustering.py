@@ -46,21 +46,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import ConfigError
 from ..models import Item, Story
-from .evidence import (
-    ALIASES,
-    CJK_NAME_RE,
-    PLACES,
-    Figure,
-    Names,
-    events,
-    figures,
-    fold_case,
-    names,
-    ordinals,
-    quarters,
-    tokens,
-    word_token,
-)
+from .evidence import ALIASES, CJK_NAME_RE, PLACES, Names, events, fold_case, names, tokens, word_token
+from .evidence_figures import Figure, figures, ordinals, quarters
 from .evidence_words import WEAK, WEAK_FACTOR
 
 SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts

@@ -1,6 +1,6 @@
 """Word lists the story reader uses: stop words, weak words, aliases, places, kinds of event.
 
-Plain data, kept apart from the code in storyfacts.py that reads it. Tables are whitespace-separated
+Plain data, kept apart from the code in evidence.py that reads it. Tables are whitespace-separated
 "alias=name" pairs (an underscore stands for a space); event lines are "kind: word word ...".
 """
 

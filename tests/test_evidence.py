@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsletter.sort import evidence as sf
-from newsletter.sort.evidence import events, figures, names, ordinals, quarters
+from newsletter.sort import evidence_figures as figs
+from newsletter.sort.evidence import events, names
+from newsletter.sort.evidence_figures import figures, ordinals, quarters
 
 
 @pytest.mark.parametrize(
@@ -98,12 +100,12 @@ def _figures_whole_text(text: str) -> tuple:
     """The reference: the figure and date patterns run over the whole text, not just around its numbers."""
     norm = sf.fold_case(text)
     if not norm.isascii():
-        for pattern, repl in sf._KO_COMPOUND:
+        for pattern, repl in figs._KO_COMPOUND:
             norm = pattern.sub(repl, norm)
-    found = [f for m in sf._FIGURE_RE.finditer(norm) if (f := sf._figure(m)) is not None]
-    for m in sf._DATE_RE.finditer(norm):
+    found = [f for m in figs._FIGURE_RE.finditer(norm) if (f := figs._figure(m)) is not None]
+    for m in figs._DATE_RE.finditer(norm):
         month, day = (m[1], m[2]) if m[1] else (m[4], m[3])
-        found.append(sf.Figure("date", sf._MONTHS.index(month) * 100.0 + int(day)))
+        found.append(figs.Figure("date", figs._MONTHS.index(month) * 100.0 + int(day)))
     return tuple(dict.fromkeys(found))
 
 
