@@ -18,12 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import FeedParseError, StoreError
+from ..config import FetchSettings
+from ..errors import FeedParseError, SourceError, StoreError
 from ..models import ParsedFeed, Source, SourceHealth
 from ..store import Store
 from . import parse
-from .fetch import FetchResult
+from .fetch import FetchResult, fetch_url, read_local
 from .sources import slugify
+from .urls import looks_like_url
 
 REDIRECTS_BEFORE_MOVE = 3  # permanent redirects seen in a row before the stored URL follows
 PARALLEL_PARSE_MIN = 12  # sources in a fetch from which parsing moves to worker processes
@@ -84,6 +86,21 @@ def fetch_lock(db_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read_target(
+    target: str, settings: FetchSettings, stdin: bytes | None = None
+) -> tuple[bytes, str, str | None]:
+    """The bytes of one-off input (a file, one URL, or "-" for stdin), its URL and its content type."""
+    if target == "-":
+        return (stdin or b""), "", None
+    if looks_like_url(target):
+        result = fetch_url(target, settings)  # fetch_url refuses non-http(s) itself
+        if result.status != "ok":
+            raise SourceError(f"{target}: {result.error or result.status}", target)
+        return result.data or b"", result.final_url or target, result.content_type
+    path = Path(target).expanduser().resolve()
+    return read_local(path, settings.max_bytes), path.as_uri(), None
 
 
 class Intake:

@@ -148,3 +148,8 @@ def check_remote_url(url: str) -> str:
     if parts.username is not None:
         netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def looks_like_url(text: str) -> bool:
+    """A URL of any scheme (to be checked, and refused unless http(s)) rather than a file path."""
+    return "://" in text or text.split(":", 1)[0].lower() in ("data", "javascript", "mailto", "file", "ftp")

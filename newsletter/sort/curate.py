@@ -132,6 +132,13 @@ def rank(
     return scored
 
 
+def theme_priority(taxonomy: Taxonomy, configured: Mapping[str, float]) -> dict[str, float]:
+    """Each theme's ranking weight: the taxonomy's priority, unless newsletter.toml [ranking] sets one."""
+    priority = {tid: t.priority for tid, t in taxonomy.themes.items()}
+    priority.update(configured)
+    return priority
+
+
 def _theme(story: Story) -> str:
     """The primary theme; a story with none counts as a theme of its own (no theme id starts with "-")."""
     themes = story.labels.themes
