@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .app import Newsletter
-from .config import STYLES, check_style
+from .config import HOUSE_STYLES, STYLES, check_style
 from .errors import NewsletterError
 from .feeds.intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
@@ -51,7 +51,9 @@ def week_option(f: F) -> F:
 
 
 def style_option(multiple: bool) -> Callable[[F], F]:
-    help_text = "House style: atr (Asia Tech Review) or techasia (#techAsia)."
+    styles = [f"{s.key} ({s.label})" for s in HOUSE_STYLES]
+    listed = " or ".join([", ".join(styles[:-1]), styles[-1]] if len(styles) > 1 else styles)
+    help_text = f"House style: {listed}."
     if multiple:
         help_text += " Repeat for several; default: every style in newsletter.toml."
     return click.option("--style", "style", multiple=multiple, metavar="STYLE", help=help_text)

@@ -20,13 +20,12 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from ..config import StyleSettings, check_style
+from ..config import HouseStyle, StyleSettings, house_style
 from ..errors import ConfigError
 from ..models import GLOBAL, IssuePlan, Section, Story, Week
 from .taxonomy import Taxonomy
 
-DEFAULT_ATR_SECTIONS = ("china", "india", "southeast-asia", "south-korea", "japan", "taiwan", "rest-of-asia")
-MAX_THEME_SECTIONS = 6  # #techAsia theme sections when the style does not list them
+MAX_THEME_SECTIONS = 6  # theme sections when neither the settings nor the style list them
 
 COVERAGE_WEIGHT = 1.5
 EXCLUSIVE_BONUS = 0.75
@@ -175,7 +174,8 @@ def plan_issue(
     item_count: int,
 ) -> IssuePlan:
     """The issue plan for one house style: leads, sections (by region or by theme), suggested reads."""
-    leads, sections, reads = _PLANNERS[check_style(style)](ranked, style_settings, taxonomy)
+    declared = house_style(style)
+    leads, sections, reads = PLANNERS[declared.planner](ranked, style_settings, taxonomy, declared)
     return IssuePlan(
         week=week,
         style=style,
@@ -191,17 +191,19 @@ def plan_issue(
 _Plan = tuple[list[Story], list[Section], list[Story]]
 
 
-def _plan_atr(ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxonomy) -> _Plan:
-    """Asia Tech Review: leads of different themes among Asian stories, then one section per region."""
+def _plan_by_region(
+    ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxonomy, style: HouseStyle
+) -> _Plan:
+    """Leads of different themes among Asian stories, then one section per region (Asia Tech Review)."""
     asian = [s for s in ranked if _is_asian(s)]
     leads = pick_leads(asian, max(settings.leads, 0))
     used = {s.id for s in leads}
-    keys = settings.sections or DEFAULT_ATR_SECTIONS
+    keys = settings.sections or style.sections
     for key in keys:
         if key != GLOBAL and key not in taxonomy.regions:
             known = ", ".join(sorted(taxonomy.regions))
             raise ConfigError(
-                f"style.atr.sections names unknown region {key!r} in newsletter.toml (known: {known})"
+                f"style.{style.key}.sections names unknown region {key!r} in newsletter.toml (known: {known})"
             )
     by_region: dict[str, list[Story]] = defaultdict(list)
     for story in ranked:
@@ -216,8 +218,10 @@ def _plan_atr(ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxono
     return leads, sections, []
 
 
-def _plan_techasia(ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxonomy) -> _Plan:
-    """#techAsia: leads of different themes, theme sections, then suggested reads (Asia first)."""
+def _plan_by_theme(
+    ranked: Sequence[Story], settings: StyleSettings, taxonomy: Taxonomy, style: HouseStyle
+) -> _Plan:
+    """Leads of different themes, theme sections, then suggested reads, Asia first (#techAsia)."""
     leads = pick_leads(ranked, max(settings.leads, 0))
     used = {s.id for s in leads}
     # Asian stories first, global ones only once those run out: it is a newsletter about Asia.
@@ -228,14 +232,15 @@ def _plan_techasia(ranked: Sequence[Story], settings: StyleSettings, taxonomy: T
     for story in rest:
         if story.labels.themes:
             by_theme[story.labels.themes[0]].append(story)
-    if settings.sections:
-        for key in settings.sections:
+    if settings.sections or style.sections:
+        for key in settings.sections or style.sections:
             if key not in taxonomy.themes:
                 known = ", ".join(sorted(taxonomy.themes))
                 raise ConfigError(
-                    f"style.techasia.sections names unknown theme {key!r} in newsletter.toml (known: {known})"
+                    f"style.{style.key}.sections names unknown theme {key!r} in newsletter.toml "
+                    f"(known: {known})"
                 )
-        keys = list(dict.fromkeys(settings.sections))
+        keys = list(dict.fromkeys(settings.sections or style.sections))
     else:
         # Top themes: taxonomy priority times coverage (distinct outlets over the theme's stories).
         def weight(theme: str) -> tuple[float, str]:
@@ -255,4 +260,5 @@ def _plan_techasia(ranked: Sequence[Story], settings: StyleSettings, taxonomy: T
     return leads, sections, reads
 
 
-_PLANNERS = {"atr": _plan_atr, "techasia": _plan_techasia}  # one per config.STYLES
+PLANNERS = {"regions": _plan_by_region, "themes": _plan_by_theme}
+"""How a house style (config.HOUSE_STYLES) lays out its issue, by the name it declares."""

@@ -24,16 +24,15 @@ from typing import Any
 
 import jinja2
 
-from ..config import Settings, StyleSettings, check_style
+from ..config import Settings, StyleSettings, check_style, house_style
 from ..errors import DraftConflict, FrontMatterError
 from ..feeds import feedtext
 from ..models import IssuePlan, Item, Section, Story, Week
 from ..workspace import Workspace, atomic_write
 from . import draftfile, escape, templating
 
-FOCUS_KEY = "focus"  # atr: News in focus
-READS_KEY = "reads"  # techasia: Suggested reads
-STYLE_NAMES = {"atr": "Asia Tech Review", "techasia": "#techAsia"}
+FOCUS_KEY = "focus"  # the lead stories: News in focus (atr)
+READS_KEY = "reads"  # Suggested reads (techasia)
 
 
 @dataclass(frozen=True)
@@ -89,13 +88,6 @@ class Group:
 
 def draft_path(ws: Workspace, week: Week, style: str) -> Path:
     return ws.issues / str(week) / f"{style}.md"
-
-
-def style_name(settings: Settings, style: str) -> str:
-    ss = settings.style_settings(style)
-    if ss.name:
-        return ss.name
-    return settings.name if style == "atr" else STYLE_NAMES.get(style, style)
 
 
 # -- the plan as template views ------------------------------------------------------------------
@@ -155,6 +147,7 @@ def _ordered_entries(views: dict[str, Any]) -> list[Entry]:
 def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, views: dict[str, Any]) -> str:
     """Front matter for a new draft: the human parts, with honest placeholders made from the week's items."""
     style = plan.style
+    declared = house_style(style)
     ss = settings.style_settings(style)
     entries = _ordered_entries(views)
     headlines = [e.headline for e in entries]
@@ -173,13 +166,13 @@ def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, 
         regions=[g.title for g in views["sections"]],
         roundup=entries[1:4],
     )
-    intro = templating.render_template(env, f"{style}/intro.md.j2", **context).strip()
-    if style == "atr":
+    intro = templating.render_template(env, declared.template("intro.md.j2"), **context).strip()
+    if declared.letter:
         title = headlines[0] if headlines else f"{settings.name}, {plan.week}"
         subtitle = "Plus: " + templating.join_and(headlines[1:4]) if len(headlines) > 1 else ""
         preheader = subtitle or title
     else:
-        tops = headlines[:2] or [f"{style_name(settings, style)}, {plan.week}"]
+        tops = headlines[:2] or [f"{settings.style_name(style)}, {plan.week}"]
         title = templating.join_and(tops)
         subtitle = ""
         preheader = f"Hello from {city}: " + templating.join_and(tops)
@@ -192,13 +185,13 @@ def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, 
         "host": host,
         "city": city,
     }
-    if style == "atr":
+    if declared.letter:
         data["greeting"] = ss.greeting
     data["intro"] = intro + "\n"
-    if style == "atr":
+    if declared.letter:
         data["sign_off"] = ss.sign_off
         data["signature"] = settings.editor_first_name
-        data["ps"] = ss.ps or "Know someone who follows tech in Asia? Forward them this letter."
+        data["ps"] = ss.ps or declared.ps
     data["preheader"] = _one_line(preheader)
     header = (
         "# Plain text: title, subtitle, host, city, greeting, sign_off, signature, preheader.\n"
@@ -215,7 +208,7 @@ def _body(env: jinja2.Environment, settings: Settings, plan: IssuePlan, views: d
     ss = settings.style_settings(plan.style)
     body = templating.render_template(
         env,
-        f"{plan.style}/draft.md.j2",
+        house_style(plan.style).template("draft.md.j2"),
         **views,
         plan=plan,
         settings=settings,

@@ -39,7 +39,7 @@ import markdown
 import nh3
 from markupsafe import Markup
 
-from ..config import STYLES, Settings, check_style
+from ..config import STYLES, Settings, check_style, house_style
 from ..errors import FrontMatterError, RenderError, WorkspaceError
 from ..models import UTC, Week
 from ..workspace import Workspace, atomic_write
@@ -117,13 +117,13 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
     fm = {key: _text(d.front.get(key)).strip() for key in FRONT_KEYS}
     fm["week"] = fm["week"] or str(week)
     fm["style"] = style
-    fm["title"] = fm["title"] or f"{draft_mod.style_name(settings, style)}, {week}"
+    fm["title"] = fm["title"] or f"{settings.style_name(style)}, {week}"
     fm["preheader"] = fm["preheader"] or fm["subtitle"] or fm["title"]
     ss = settings.style_settings(style)
-    name = draft_mod.style_name(settings, style)
+    name = settings.style_name(style)
     text = templating.render_template(
         env,
-        f"{style}/issue.md.j2",
+        house_style(style).template("issue.md.j2"),
         fm=fm,
         body=escape.strip_comments(d.body).strip(),
         footer=_footer(settings, style, name, fm),
@@ -137,12 +137,15 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
 def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> list[str]:
     """Footer paragraphs (Markdown, from settings: the editor's own text, so not escaped)."""
     ss = settings.style_settings(style)
+    default = house_style(style).footer
     lines = []
     if ss.footer:
         lines.append(ss.footer.strip())
-    elif style == "techasia":
+    elif default:
         where = f" in {escape.escape(fm['city'])}" if fm["city"] else ""
-        lines.append(f"{escape.escape(name)} is co-ordinated by {escape.escape(settings.editor)}{where}.")
+        lines.append(
+            default.format(name=escape.escape(name), editor=escape.escape(settings.editor), where=where)
+        )
     if ss.signup:
         url = escape.safe_url(ss.signup)
         lines.append(f"Sign up at {escape.link(ss.signup, url)}." if url else ss.signup.strip())
@@ -297,7 +300,7 @@ def _archive_entries(ws: Workspace, settings: Settings) -> list[ArchiveEntry]:
             # An unreadable draft still leaves a built page worth listing.
             with contextlib.suppress(FrontMatterError, WorkspaceError):
                 front = draftfile.read_draft(folder / f"{style}.md").front
-            name = draft_mod.style_name(settings, style)
+            name = settings.style_name(style)
             title = _text(front.get("title")).strip() or f"{name}, {folder.name}"
             subtitle = _text(front.get("subtitle")).strip()
             mtime = dt.datetime.fromtimestamp(page.stat().st_mtime, UTC)
