@@ -326,21 +326,28 @@ class Newsletter:
 
     def ensure_draft(self, week: Week, style: str) -> Path:
         """The draft's path, drafting first when there is none yet."""
-        path = draft.draft_path(self.ws, week, check_style(style))
+        path = self.ws.draft_path(week, check_style(style))
         if not path.exists():
             self.draft(week, style)
         return path
 
+    def styles(self, chosen: Sequence[str] = ()) -> list[str]:
+        """The styles asked for, checked; none asked: every style newsletter.toml lists."""
+        return [check_style(s) for s in chosen] or list(self.settings().styles or STYLES)
+
     def build(
-        self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ("md", "html", "email", "txt")
+        self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ()
     ) -> list[render.BuildResult]:
-        """Render each style's draft (drafting it first if missing) and refresh the archive."""
+        """Render each style's draft (drafting it first if missing) and refresh the archive.
+
+        formats: some of workspace.FORMATS, or "all"; none means all.
+        """
         settings = self.settings()
-        chosen = [check_style(s) for s in styles] or list(settings.styles or STYLES)
+        chosen = self.styles(styles)
         ranked = None  # classify, cluster and rank the week once, however many styles need a draft
         results = []
         for style in chosen:
-            if not draft.draft_path(self.ws, week, style).exists():
+            if not self.ws.draft_path(week, style).exists():
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
             results.append(render.build_outputs(self.ws, settings, week, style, formats))

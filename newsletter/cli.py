@@ -13,14 +13,13 @@ import click
 
 from . import __version__
 from .app import Newsletter
-from .config import HOUSE_STYLES, STYLES, check_style
+from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
 from .feeds.intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
-from .workspace import Workspace, atomic_write
+from .workspace import FORMATS, Workspace, atomic_write
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("md", "html", "email", "txt")
 
 
 class Context:
@@ -425,17 +424,13 @@ def classify_cmd(c: Context, explain: bool) -> None:
 def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
     """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
     chosen = _resolve_week(c.app, week)
-    styles = _styles(c, style)
+    styles = c.app.styles(style)
     ranked = c.app.ranked_week(chosen)  # once for every style
     for s in styles:
         result = c.app.draft(chosen, s, force=force, ranked=ranked)
         extra = f" (backup: {result.backup})" if result.backup else ""
         added = f", {result.added} new entries" if result.added else ""
         click.echo(f"{result.action} {result.path}{added}{extra}", err=True)
-
-
-def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
-    return [check_style(s) for s in style] or list(c.app.settings().styles or STYLES)
 
 
 @cli.command()
@@ -446,14 +441,13 @@ def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
     "formats",
     multiple=True,
     type=click.Choice([*FORMATS, "all"]),
-    help="Output: md, html, email, txt or all (default); repeat for several.",
+    help=f"Output: {', '.join(FORMATS)} or all (default); repeat for several.",
 )
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
     """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
     chosen = _resolve_week(c.app, week)
-    wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
-    for result in c.app.build(chosen, _styles(c, style), wanted):
+    for result in c.app.build(chosen, c.app.styles(style), formats):
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
         for path in result.paths:

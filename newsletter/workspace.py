@@ -15,8 +15,11 @@ from pathlib import Path
 from .config import Settings, load_settings
 from .errors import WorkspaceError
 from .feeds.sources import dump_sources, load_sources
-from .models import Source
+from .models import WEEK_RE, Source
 
+OUTPUTS = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt"}
+"""Each output format `build` writes, and the ending of its file beside the draft."""
+FORMATS = tuple(OUTPUTS)
 SOURCES_FILE = "sources.toml"
 SETTINGS_FILE = "newsletter.toml"
 TAXONOMY_FILE = "taxonomy.toml"
@@ -127,7 +130,24 @@ class Workspace:
         return self.root / ".newsletter" / "store.sqlite3"
 
     def issue_dir(self, week: object) -> Path:
+        """issues/WEEK/: a week's drafts and outputs (week: a Week, or a folder name like 2026-W48)."""
         return self.issues / str(week)
+
+    def draft_path(self, week: object, style: str) -> Path:
+        """issues/WEEK/STYLE.md, the draft the editor owns."""
+        return self.issue_dir(week) / f"{style}.md"
+
+    def output_path(self, week: object, style: str, fmt: str) -> Path:
+        """Where `build` writes one format of one style's issue (see OUTPUTS)."""
+        return self.issue_dir(week) / f"{style}{OUTPUTS[fmt]}"
+
+    def week_folders(self) -> list[Path]:
+        """The folders of issues/ named like a week (2026-W48), newest first."""
+        if not self.issues.is_dir():
+            return []
+        return sorted(
+            (p for p in self.issues.iterdir() if p.is_dir() and WEEK_RE.match(p.name)), reverse=True
+        )
 
     def settings(self) -> Settings:
         return load_settings(self.settings_path)

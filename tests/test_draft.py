@@ -38,7 +38,7 @@ def fresh(n: int, region: str, title: str) -> Story:
 
 
 def test_draft_path_is_issues_week_style(ws: Workspace) -> None:
-    assert draft.draft_path(ws, WEEK, "atr") == ws.issues / "2026-W47" / "atr.md"
+    assert ws.draft_path(WEEK, "atr") == ws.issues / "2026-W47" / "atr.md"
 
 
 @pytest.mark.parametrize("style", ["atr", "techasia"])

@@ -91,7 +91,7 @@ def assert_safe(html: str) -> Html:
 def test_golden_outputs_match(ws: Workspace, style: str) -> None:
     out = built(ws, style, ("md", "html"))
     files = {
-        f"{style}.draft.md": draft.draft_path(ws, WEEK, style).read_text(encoding="utf-8"),
+        f"{style}.draft.md": ws.draft_path(WEEK, style).read_text(encoding="utf-8"),
         f"{style}.paste.md": out[f"{style}.paste.md"],
         f"{style}.html": out[f"{style}.html"],
     }
@@ -225,7 +225,7 @@ def _shape(md: str) -> tuple[list[str], int, int]:
 def test_hostile_text_never_changes_structure_or_reaches_html_as_markup(tmp_path: Path, style: str) -> None:
     ws = Workspace.init(tmp_path / "ws")
     env = templating.environment(ws)
-    path = draft.draft_path(ws, WEEK, style)
+    path = ws.draft_path(WEEK, style)
     base_plan = plan_for(style, hostile=False)
     atomic_write(path, draft.generate(env, settings(), base_plan)[0])
     baseline = _shape(render.render_view(ws, settings(), WEEK, style, "md"))
@@ -249,7 +249,7 @@ def test_hostile_text_never_changes_structure_or_reaches_html_as_markup(tmp_path
 
 def test_editor_html_in_the_draft_is_sanitized(ws: Workspace) -> None:
     draft.write_draft(ws, settings(), atr_plan())
-    path = draft.draft_path(ws, WEEK, "atr")
+    path = ws.draft_path(WEEK, "atr")
     text = path.read_text(encoding="utf-8")
     evil = (
         '<script>alert(1)</script><a href="javascript:alert(1)" onclick="x()">a</a>'
@@ -292,7 +292,7 @@ def test_build_warns_with_the_size_when_the_email_is_over_the_clip(ws: Workspace
 
 def test_email_links_are_absolute_against_base_url(ws: Workspace) -> None:
     draft.write_draft(ws, settings(), atr_plan())
-    path = draft.draft_path(ws, WEEK, "atr")
+    path = ws.draft_path(WEEK, "atr")
     path.write_text(
         path.read_text(encoding="utf-8") + "\n[Last week](../2026-W46/atr.html)\n", encoding="utf-8"
     )
@@ -352,7 +352,7 @@ def test_template_runtime_error_names_file_and_line(ws: Workspace) -> None:
 
 def test_draft_with_broken_front_matter_names_file_and_line(ws: Workspace) -> None:
     draft.write_draft(ws, settings(), atr_plan())
-    path = draft.draft_path(ws, WEEK, "atr")
+    path = ws.draft_path(WEEK, "atr")
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[4] = "title: [unclosed"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -375,7 +375,7 @@ def test_failed_build_leaves_previous_outputs_whole(ws: Workspace) -> None:
     folder = ws.issues / str(WEEK)
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     # The editor changes the draft, then a broken email template fails the next build midway.
-    path = draft.draft_path(ws, WEEK, "atr")
+    path = ws.draft_path(WEEK, "atr")
     path.write_text(
         path.read_text(encoding="utf-8").replace("Welcome back,", "Hello again,"), encoding="utf-8"
     )

@@ -99,8 +99,7 @@ class Views:
         styles = self.styles()
         rows = []
         for week in weeks:
-            folder = self.app.ws.issue_dir(week)
-            rows.append((week, {s: (folder / f"{s}.md").exists() for s in styles}))
+            rows.append((week, {s: self.app.ws.draft_path(week, s).exists() for s in styles}))
         return index_page(rows, current, nonce)
 
     def issue(self, week: Week, style: str, view: str, nonce: str) -> str:

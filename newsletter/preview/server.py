@@ -39,7 +39,6 @@ STATIC_TYPES = {
     ".svg": "image/svg+xml",
 }
 _SEGMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_WEEK_DIR_RE = re.compile(r"^\d{4}-W\d{2}$")
 # Rendered issues may carry inline styles and remote images (as they will in readers' inboxes),
 # but never run a script, even inside the preview.
 RAW_CSP = (
@@ -213,14 +212,7 @@ class PreviewServer:
     def known_weeks(self) -> list[Week]:
         """Weeks with a folder in issues/, plus the week preview opened on, newest first."""
         weeks = {self.week} if self.week else set()
-        issues = self.app.ws.issues
-        if issues.is_dir():
-            for child in issues.iterdir():
-                if child.is_dir() and _WEEK_DIR_RE.match(child.name):
-                    try:
-                        weeks.add(Week.parse(child.name))
-                    except NewsletterError:
-                        continue
+        weeks.update(w for folder in self.app.ws.week_folders() if (w := Week.from_name(folder.name)))
         return sorted(weeks, reverse=True)
 
 
@@ -332,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not segments:
                 weeks = preview.known_weeks()
                 return self._page(200, preview.views.index(weeks, preview.week, self._nonce()))
-            week = _week(segments[0])
+            week = Week.from_name(segments[0])
             if week is not None and len(segments) <= 2 and week in preview.known_weeks():
                 return self._route(preview, week, segments[1:], parts.query)
             self._static(preview, segments)
@@ -453,13 +445,6 @@ def _segments(raw_path: str) -> list[str] | None:
     if any(not _SEGMENT_RE.match(p) for p in parts):
         return None  # also refuses '.', '..', hidden names (.newsletter) and empty segments
     return parts
-
-
-def _week(text: str) -> Week | None:
-    try:
-        return Week.parse(text) if _WEEK_DIR_RE.match(text) else None
-    except NewsletterError:
-        return None
 
 
 def _view(query: str) -> str:

@@ -27,7 +27,7 @@ import jinja2
 from ..config import Settings, StyleSettings, check_style, house_style
 from ..errors import DraftConflict, FrontMatterError
 from ..feeds import feedtext
-from ..models import IssuePlan, Item, Section, Story, Week
+from ..models import IssuePlan, Item, Section, Story
 from ..workspace import Workspace, atomic_write
 from . import draftfile, escape, templating
 
@@ -84,10 +84,6 @@ class Group:
     key: str
     title: str
     entries: tuple[Entry, ...]
-
-
-def draft_path(ws: Workspace, week: Week, style: str) -> Path:
-    return ws.issues / str(week) / f"{style}.md"
 
 
 # -- the plan as template views ------------------------------------------------------------------
@@ -259,7 +255,7 @@ def write_draft(
 ) -> DraftResult:
     """Write the week's draft: create it, regenerate it if untouched, merge new stories into an edited one."""
     style = check_style(plan.style)
-    path = draft_path(ws, plan.week, style)
+    path = ws.draft_path(plan.week, style)
     env = templating.environment(ws)
     fresh, views = generate(env, settings, plan)
     stories, items = _plan_ids(plan)

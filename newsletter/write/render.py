@@ -42,14 +42,10 @@ from markupsafe import Markup
 from ..config import STYLES, Settings, check_style, house_style
 from ..errors import FrontMatterError, RenderError, WorkspaceError
 from ..models import UTC, Week
-from ..workspace import Workspace, atomic_write
-from . import draft as draft_mod
+from ..workspace import FORMATS, Workspace, atomic_write
 from . import draftfile, escape, plaintext, templating
 
-FORMATS = ("md", "html", "email", "txt")
-SUFFIXES = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt"}
 GMAIL_CLIP_BYTES = 102 * 1024
-_WEEK_DIR_RE = re.compile(r"^\d{4}-W\d{2}$")
 # Front matter keys the templates may read; missing ones are "" so a trimmed draft still renders.
 FRONT_KEYS = (
     "title", "subtitle", "date", "week", "style", "host", "city", "greeting",
@@ -66,10 +62,6 @@ _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "
 class BuildResult:
     paths: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
-
-
-def output_path(ws: Workspace, week: Week, style: str, fmt: str) -> Path:
-    return ws.issues / str(week) / f"{style}{SUFFIXES[fmt]}"
 
 
 def _base(settings: Settings) -> str:
@@ -105,7 +97,7 @@ class _Issue:
 
 def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2.Environment) -> _Issue:
     check_style(style)
-    path = draft_mod.draft_path(ws, week, style)
+    path = ws.draft_path(week, style)
     try:
         d = draftfile.read_draft(path)
     except FrontMatterError as exc:
@@ -231,7 +223,7 @@ def _expand(formats: Sequence[str]) -> list[str]:
     wanted = list(FORMATS) if not formats or "all" in formats else list(dict.fromkeys(formats))
     for fmt in wanted:
         if fmt not in FORMATS:
-            raise RenderError(f"unknown format {fmt!r}: choose md, html, email, txt or all")
+            raise RenderError(f"unknown format {fmt!r}: choose {', '.join(FORMATS)} or all")
     return wanted
 
 
@@ -254,7 +246,7 @@ def build_outputs(
             warnings.append(f"{week} {style}.email.html has relative links: set base_url in newsletter.toml")
     paths = []
     for fmt, body in rendered.items():
-        path = output_path(ws, week, style, fmt)
+        path = ws.output_path(week, style, fmt)
         try:
             atomic_write(path, body)
         except OSError as exc:
@@ -286,20 +278,15 @@ def _rfc3339(moment: dt.datetime) -> str:
 
 def _archive_entries(ws: Workspace, settings: Settings) -> list[ArchiveEntry]:
     entries: list[ArchiveEntry] = []
-    if not ws.issues.is_dir():
-        return entries
-    folders = sorted(
-        (p for p in ws.issues.iterdir() if p.is_dir() and _WEEK_DIR_RE.match(p.name)), reverse=True
-    )
-    for folder in folders:
+    for folder in ws.week_folders():
         for style in STYLES:
-            page = folder / f"{style}.html"
+            page = ws.output_path(folder.name, style, "html")
             if not page.is_file():
                 continue
             front: dict[str, Any] = {}
             # An unreadable draft still leaves a built page worth listing.
             with contextlib.suppress(FrontMatterError, WorkspaceError):
-                front = draftfile.read_draft(folder / f"{style}.md").front
+                front = draftfile.read_draft(ws.draft_path(folder.name, style)).front
             name = settings.style_name(style)
             title = _text(front.get("title")).strip() or f"{name}, {folder.name}"
             subtitle = _text(front.get("subtitle")).strip()
