@@ -83,3 +83,15 @@ class FrontMatterError(NewsletterError):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+class PreviewError(NewsletterError):
+    """The preview server cannot start: the port is taken, the host is unknown, ..."""
+
+
+class PortInUse(PreviewError):
+    """Another program already listens on the port."""
+
+    def __init__(self, message: str, port: int) -> None:
+        super().__init__(message)
+        self.port = port

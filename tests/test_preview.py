@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.errors import PortInUse, PreviewError
 from newsletter.models import Week
-from newsletter.preview.server import PortInUse, PreviewError, PreviewServer
+from newsletter.preview.server import PreviewServer
 from newsletter.write import render
 
 SECRET = "top-secret-store-bytes"

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
-from ..errors import NewsletterError
+from ..errors import PortInUse, PreviewError
 from ..models import Week
 from .pages import RAW_VIEWS, VIEWS, Failure, PreviewApp, Views, failure_page
 
@@ -46,18 +46,6 @@ RAW_CSP = (
     "img-src 'self' https: http: data:; font-src https: data:; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'self'"
 )
-
-
-class PreviewError(NewsletterError):
-    """The preview server cannot start: the port is taken, the host is unknown, ..."""
-
-
-class PortInUse(PreviewError):
-    """Another program already listens on the port."""
-
-    def __init__(self, message: str, port: int) -> None:
-        super().__init__(message)
-        self.port = port
 
 
 class _Changes:
