@@ -1,23 +1,28 @@
-"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here."""
+"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here.
+
+It uses only what `newsletter` offers any script. The stages load when a command first needs the
+app, so `newsletter --help` stays light.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .app import Newsletter
 from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
-from .feeds.intake import RunSummary, SourceOutcome
-from .models import Item, Labels, SourceHealth, Story, Week
+from .models import Labels, Week
+from .serialize import item_lines, item_record, labels_record, source_line, source_record
 from .workspace import FORMATS, Workspace, atomic_write
+
+if TYPE_CHECKING:
+    from . import Newsletter, RunSummary, SourceOutcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +38,8 @@ class Context:
     @property
     def app(self) -> Newsletter:
         if self._app is None:
+            from .app import Newsletter
+
             self._app = Newsletter(Workspace.open(self.workspace), db=self.db)
         return self._app
 
@@ -111,16 +118,6 @@ def sources() -> None:
     """List, add, remove, enable and disable feeds; import and export OPML."""
 
 
-def _health_text(h: SourceHealth) -> str:
-    if h.status == "failing" and h.failing_since:
-        return f"failing since {h.failing_since:%Y-%m-%d %H:%M} ({h.consecutive_failures}x): {h.last_error}"
-    if h.status == "moved":
-        return f"moved to {h.moved_to} (seen {h.redirect_streak}x)"
-    if h.status == "gone":
-        return f"gone: {h.last_error}"
-    return h.status.replace("_", " ")
-
-
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_ctx
@@ -128,35 +125,9 @@ def sources_list(c: Context, as_json: bool) -> None:
     """Each source with its health: ok, not modified, failing since …, gone, moved."""
     for src, h in c.app.source_status():
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "id": src.id,
-                        "name": src.name,
-                        "url": src.url,
-                        "enabled": src.enabled,
-                        "region": src.region,
-                        "themes": list(src.themes),
-                        "weight": src.weight,
-                        "paywalled": src.paywalled,
-                        "status": h.status,
-                        "health": _health_text(h),
-                        "last_attempt": _iso(h.last_attempt),
-                        "last_success": _iso(h.last_success),
-                        "failing_since": _iso(h.failing_since),
-                        "consecutive_failures": h.consecutive_failures,
-                        "last_error": h.last_error,
-                        "http_status": h.http_status,
-                        "moved_to": h.moved_to,
-                        "items": h.item_count,
-                        "last_new": h.last_new,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            click.echo(json.dumps(source_record(src, h), ensure_ascii=False))
         else:
-            state = _health_text(h) if src.enabled else "disabled"
-            click.echo(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
+            click.echo(source_line(src, h))
 
 
 @sources.command("add")
@@ -227,13 +198,8 @@ def sources_export_opml(c: Context, file: Path | None) -> None:
 
 
 def _report(summary: RunSummary) -> None:
-    for o in summary.outcomes:
-        if o.status in ("failed", "gone"):
-            click.echo(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}", err=True)
-        elif o.moved_to:
-            click.echo(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)", err=True)
-        elif o.status == "ok" and o.error:
-            click.echo(f"  warning: {o.source.id}: {o.error}", err=True)
+    for line in summary.notes():
+        click.echo(line, err=True)
     click.echo(summary.line(), err=True)
 
 
@@ -292,47 +258,6 @@ def ingest(c: Context, targets: tuple[str, ...], source_name: str | None) -> Non
 # -- items, labels, classify -------------------------------------------------------------------
 
 
-def _labels_json(labels: Labels, explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "region": labels.region,
-        "regions": list(labels.regions),
-        "themes": list(labels.themes),
-    }
-    if explain:
-        out["reasons"] = [
-            {"label": r.label, "kind": r.kind, "term": r.term, "where": r.where, "weight": r.weight}
-            for r in labels.reasons
-        ]
-    if labels.overridden:
-        out["overridden"] = True
-    return out
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _item_json(item: Item, story: Story, names: dict[str, str], explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": item.id,
-        "title": item.title,
-        "url": item.url,
-        "source": names.get(item.source_id, item.source_id),
-        "source_id": item.source_id,
-        "published": _iso(item.published),
-        **_labels_json(item.labels or Labels(), explain),
-        "story": story.id,
-        "story_size": len(story.items),
-        "summary": item.summary,
-        "authors": list(item.authors),
-        "tags": list(item.tags),
-    }
-    if explain:
-        out["score"] = round(story.score, 3)
-        out["score_parts"] = {k: round(v, 3) for k, v in story.score_parts}
-    return out
-
-
 @cli.command()
 @week_option
 @click.option("--all", "all_weeks", is_flag=True, help="Every stored item, not one week.")
@@ -358,19 +283,10 @@ def items(
     rows = c.app.items(chosen, region=region, theme=theme)
     for item, story in rows:
         if as_json:
-            click.echo(json.dumps(_item_json(item, story, names, explain), ensure_ascii=False))
+            click.echo(json.dumps(item_record(item, story, names, explain), ensure_ascii=False))
             continue
-        labels = item.labels or Labels()
-        lead = "*" if story.lead.id == item.id else " "
-        themes = ",".join(labels.themes) or "-"
-        outlet = names.get(item.source_id, item.source_id)[:18]
-        date = f"{item.published:%Y-%m-%d}"
-        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}")
-        if explain:
-            for r in labels.reasons:
-                click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
-            parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)
-            click.echo(f"      story {story.id} score {story.score:.2f}: {parts}")
+        for line in item_lines(item, story, names, explain):
+            click.echo(line)
     if not as_json:
         click.echo(f"{len(rows)} items" + (f" in {chosen}" if chosen else ""), err=True)
 
@@ -404,7 +320,7 @@ def classify_cmd(c: Context, explain: bool) -> None:
             labels = c.app.classify(
                 row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
             )
-            out = _labels_json(labels, explain)
+            out = labels_record(labels, explain)
         except ValueError as exc:
             bad += 1
             out = {"error": f"line {n}: {exc}"}

@@ -69,6 +69,18 @@ class RunSummary:
         items = "item" if self.new == 1 else "items"
         return f"{n} {noun}: {', '.join(parts)}; {self.new} new {items}"
 
+    def notes(self) -> list[str]:
+        """One line per source that failed, is gone, moved or stored with a warning."""
+        out = []
+        for o in self.outcomes:
+            if o.status in ("failed", "gone"):
+                out.append(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}")
+            elif o.moved_to:
+                out.append(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)")
+            elif o.status == "ok" and o.error:
+                out.append(f"  warning: {o.source.id}: {o.error}")
+        return out
+
 
 @contextmanager
 def fetch_lock(db_path: Path) -> Iterator[None]:
