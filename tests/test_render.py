@@ -2,20 +2,20 @@
 
 Regenerate the golden files after a deliberate template change, then review the diff:
 
-    NEWSLETTER_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_render.py -k golden
+    NEWSLETTER_REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/test_render.py -k golden
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from golden.check import assert_golden
 from golden.fixture_plan import WEEK, atr_plan, settings, techasia_plan
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -23,11 +23,10 @@ from hypothesis import strategies as st
 
 from newsletter.errors import RenderError
 from newsletter.models import IssuePlan, Story
-from newsletter.workspace import Workspace, atomic_write
+from newsletter.workspace import OUTPUTS, Workspace, atomic_write
 from newsletter.write import draft, render, templating
 
 GOLDEN = Path(__file__).parent / "golden"
-REGEN = os.environ.get("NEWSLETTER_REGEN_GOLDEN") == "1"
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 LINK_RE = re.compile(r"(?<!\\)\]\((https?://[^)\s]+)\)")
 ENTRY_RE = re.compile(r"(?<!\\)\[link(?: 🔒)?\]\(https?://")
@@ -89,19 +88,11 @@ def assert_safe(html: str) -> Html:
 
 @pytest.mark.parametrize("style", ["atr", "techasia"])
 def test_golden_outputs_match(ws: Workspace, style: str) -> None:
-    out = built(ws, style, ("md", "html"))
-    files = {
-        f"{style}.draft.md": ws.draft_path(WEEK, style).read_text(encoding="utf-8"),
-        f"{style}.paste.md": out[f"{style}.paste.md"],
-        f"{style}.html": out[f"{style}.html"],
-    }
-    for name, text in files.items():
-        golden = GOLDEN / name
-        if REGEN:
-            atomic_write(golden, text)
-            continue
-        assert golden.exists(), f"missing {golden}: run the command at the top of this file"
-        assert text == golden.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+    out = built(ws, style)
+    assert set(out) == {f"{style}{ending}" for ending in OUTPUTS.values()}
+    assert_golden(GOLDEN / f"{style}.draft.md", ws.draft_path(WEEK, style).read_text(encoding="utf-8"))
+    for name, text in out.items():
+        assert_golden(GOLDEN / name, text)
 
 
 # -- house styles ---------------------------------------------------------------------------------
