@@ -123,3 +123,17 @@ def test_every_house_style_is_declared_once_with_its_planner_and_templates() -> 
             assert (REPO / "templates" / style.template(name)).is_file(), style.template(name)
     with pytest.raises(StyleError, match="choose one of atr, techasia"):
         house_style("weekly")
+
+
+def test_week_folders_and_issue_paths_come_from_one_place(workspace: Workspace) -> None:
+    for name in ("2026-W47", "2026-W48", "2026-W60", "notes", "2026-48"):
+        (workspace.issues / name).mkdir()
+    (workspace.issues / "2026-W49").write_text("a file, not a folder")
+    assert [p.name for p in workspace.week_folders()] == ["2026-W60", "2026-W48", "2026-W47"]
+    weeks = [Week.from_name(p.name) for p in workspace.week_folders()]
+    assert weeks == [None, Week(2026, 48), Week(2026, 47)]  # W60 is named like a week but is none
+    assert Week.from_name(" 2026-W48") is None and Week.parse(" 2026-W48") == Week(2026, 48)
+    week = Week(2026, 48)
+    assert workspace.draft_path(week, "atr") == workspace.issues / "2026-W48" / "atr.md"
+    assert workspace.output_path(week, "atr", "email") == workspace.issues / "2026-W48" / "atr.email.html"
+    assert workspace.output_path("2026-W48", "techasia", "md").name == "techasia.paste.md"

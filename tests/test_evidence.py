@@ -1,4 +1,4 @@
-"""storyfacts: names, figures and quarters read the same in any notation, currency or script."""
+"""The evidence clustering reads: names, figures and quarters the same in any notation, currency or script."""
 
 from __future__ import annotations
 
