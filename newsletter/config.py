@@ -1,58 +1,75 @@
-"""The workspace on disk and its settings: newsletter.toml and sources.toml, validated."""
+"""The house styles, declared once, and the settings of seeds/newsletter.toml, read and validated.
+
+Unknown keys in newsletter.toml are errors that name the key.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import re
-import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tomlkit
-
-from .errors import ConfigError, StyleError, WorkspaceError
-from .models import Source
-
-STYLES = ("atr", "techasia")
-SOURCES_FILE = "sources.toml"
-SETTINGS_FILE = "newsletter.toml"
-TAXONOMY_FILE = "taxonomy.toml"
-OUTLETS_FILE = "outlets.toml"
+from .errors import ConfigError, StyleError
 
 
-def packaged_defaults() -> Path:
-    """Where the default seeds/ and templates/ live: inside the wheel, or the source checkout."""
-    inside = Path(__file__).parent / "_defaults"
-    if (inside / "seeds").is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent
+@dataclass(frozen=True)
+class HouseStyle:
+    """One house style, declared once: a new style is one more entry in HOUSE_STYLES plus its templates.
+
+    Its templates are templates/KEY/draft.md.j2, intro.md.j2 and issue.md.j2; newsletter.toml may
+    tune it under [style.KEY] (see StyleSettings).
+    """
+
+    key: str  # on the command line, in [style.KEY] and as the templates/KEY/ folder
+    label: str  # what editors call it, in help text
+    planner: str  # how curate lays out the week: "regions" or "themes" (see sort/curate.py PLANNERS)
+    letter: bool  # a letter: greeting, sign-off, signature and PS; titled by its top story
+    own_name: bool  # the issue goes out under [newsletter] name, not the label
+    sections: tuple[
+        str, ...
+    ] = ()  # section keys when [style.KEY] sections is empty (planner default if none)
+    ps: str = ""  # the PS of a new letter when [style.KEY] ps is empty
+    footer: str = ""  # footer Markdown when [style.KEY] footer is empty: {name}, {editor}, {where}
+
+    def template(self, name: str) -> str:
+        return f"{self.key}/{name}"
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+HOUSE_STYLES = (
+    HouseStyle(
+        key="atr",
+        label="Asia Tech Review",
+        planner="regions",
+        letter=True,
+        own_name=True,
+        sections=("china", "india", "southeast-asia", "south-korea", "japan", "taiwan", "rest-of-asia"),
+        ps="Know someone who follows tech in Asia? Forward them this letter.",
+    ),
+    HouseStyle(
+        key="techasia",
+        label="#techAsia",
+        planner="themes",
+        letter=False,
+        own_name=False,
+        footer="{name} is co-ordinated by {editor}{where}.",
+    ),
+)
+STYLES = tuple(s.key for s in HOUSE_STYLES)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def house_style(key: str) -> HouseStyle:
+    """The style declared under this key; StyleError naming the choices for any other."""
+    for style in HOUSE_STYLES:
+        if style.key == key:
+            return style
+    raise StyleError(f"unknown style {key!r}: choose one of {', '.join(STYLES)}")
+
+
+def check_style(style: str) -> str:
+    return house_style(style).key
 
 
 @dataclass(frozen=True)
@@ -130,11 +147,11 @@ class Settings:
         check_style(style)
         return self.style.get(style, StyleSettings())
 
-
-def check_style(style: str) -> str:
-    if style not in STYLES:
-        raise StyleError(f"unknown style {style!r}: choose one of {', '.join(STYLES)}")
-    return style
+    def style_name(self, style: str) -> str:
+        """The name an issue in this style goes out under: [style.KEY] name, else the style's own."""
+        declared = house_style(style)
+        ss = self.style_settings(style)
+        return ss.name or (self.name if declared.own_name else declared.label)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -159,7 +176,7 @@ def _default(f: dataclasses.Field) -> Any:
     return ""
 
 
-def _build(cls: type, data: Any, where: str, path: Path) -> Any:
+def from_table(cls: type, data: Any, where: str, path: Path) -> Any:
     """Make a settings dataclass from a TOML table, refusing keys it does not know."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [{where}] must be a table", path)
@@ -202,16 +219,17 @@ def load_settings(path: Path) -> Settings:
         key = sorted(data)[0]
         known = "newsletter, style, focus, ranking, fetch"
         raise ConfigError(f"{path}: unknown table [{key}] (known: {known})", path)
-    settings: Settings = _build(
+    settings: Settings = from_table(
         Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
     )
     if not isinstance(styles, dict):
-        raise ConfigError(f"{path}: [style] must hold [style.atr] and [style.techasia]", path)
+        tables = " and ".join(f"[style.{key}]" for key in STYLES)
+        raise ConfigError(f"{path}: [style] must hold {tables}", path)
     style_map = {}
     for name, table in styles.items():
         if name not in STYLES:
             raise ConfigError(f"{path}: unknown style [style.{name}] (known: {', '.join(STYLES)})", path)
-        style_map[name] = _build(StyleSettings, table, f"style.{name}", path)
+        style_map[name] = from_table(StyleSettings, table, f"style.{name}", path)
     for name in settings.styles:
         if name not in STYLES:
             raise ConfigError(f"{path}: newsletter.styles names unknown style {name!r}", path)
@@ -226,198 +244,7 @@ def load_settings(path: Path) -> Settings:
     return dataclasses.replace(
         settings,
         style=style_map,
-        ranking=_build(RankingSettings, ranking, "ranking", path),
-        fetch=_build(FetchSettings, fetch, "fetch", path),
-        focus=_build(FocusSettings, focus, "focus", path),
+        ranking=from_table(RankingSettings, ranking, "ranking", path),
+        fetch=from_table(FetchSettings, fetch, "fetch", path),
+        focus=from_table(FocusSettings, focus, "focus", path),
     )
-
-
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(text: str) -> str:
-    slug = _SLUG_RE.sub("-", text.lower()).strip("-")
-    return slug[:60] or "source"
-
-
-def load_sources(path: Path) -> list[Source]:
-    data = read_toml(path)
-    rows = data.pop("source", [])
-    if data:
-        raise ConfigError(f"{path}: unknown key {sorted(data)[0]!r} (sources are [[source]] tables)", path)
-    if not isinstance(rows, list):
-        raise ConfigError(f"{path}: sources are [[source]] tables", path)
-    sources: list[Source] = []
-    seen: set[str] = set()
-    for n, row in enumerate(rows, 1):
-        where = f"source #{n}"
-        if not isinstance(row, dict) or "url" not in row:
-            raise ConfigError(f"{path}: {where} needs a url", path)
-        row = dict(row)
-        row.setdefault("name", row["url"])
-        row.setdefault("id", slugify(str(row["name"])))
-        src: Source = _build(Source, row, where, path)
-        if src.tech is not None and not isinstance(src.tech, bool):
-            raise ConfigError(f"{path}: {where}.tech must be true or false", path)
-        if src.id in seen:
-            raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
-        seen.add(src.id)
-        sources.append(src)
-    return sources
-
-
-_SOURCES_HEADER = "Feeds this newsletter reads. Edit freely: `newsletter sources ...` keeps your comments."
-
-
-def _toml_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def dump_sources(sources: list[Source], existing: str = "") -> str:
-    """sources.toml text for these sources, keeping the editor's comments, order and layout.
-
-    Tables of sources that stay are updated key by key, new sources are appended and removed
-    ones dropped, so `sources add` never wipes what the editor wrote in the file.
-    """
-    doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
-    if not existing.strip():
-        doc.add(tomlkit.comment(_SOURCES_HEADER))
-        doc.add(tomlkit.nl())
-    tables = doc.get("source")
-    if tables is None:
-        tables = tomlkit.aot()
-        doc.append("source", tables)
-    wanted = {src.id: src for src in sources}
-    default = Source(id="", name="", url="")
-    present: set[str] = set()
-    for index in reversed(range(len(tables))):
-        table = tables[index]
-        name = str(table.get("name", table.get("url", "")))
-        sid = str(table.get("id", slugify(name)))
-        src = wanted.get(sid)
-        if src is None:
-            del tables[index]
-            continue
-        present.add(sid)
-        for f in dataclasses.fields(Source):
-            value = getattr(src, f.name)
-            if f.name == "id" and "id" not in table:
-                continue  # an id the file leaves to the name stays implicit
-            if value is None or (f.name not in table and value == getattr(default, f.name)):
-                if value is None and f.name in table:
-                    del table[f.name]
-                continue
-            if table.get(f.name) != _toml_value(value):
-                table[f.name] = _toml_value(value)
-    for src in sources:
-        if src.id in present:
-            continue
-        table = tomlkit.table()
-        for f in dataclasses.fields(Source):
-            value = getattr(src, f.name)
-            if value is not None and (f.name in ("id", "name", "url") or value != getattr(default, f.name)):
-                table[f.name] = _toml_value(value)
-        tables.append(table)
-    text = tomlkit.dumps(doc)
-    return text if text.endswith("\n") else text + "\n"
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A folder holding seeds/, templates/ and issues/ (the repository root is one)."""
-
-    root: Path
-
-    @classmethod
-    def open(cls, root: Path | str) -> Workspace:
-        path = Path(root).expanduser()
-        if not path.is_dir():
-            raise WorkspaceError(
-                f"{path} is not a folder: run `newsletter init {path}` to make a workspace there", path
-            )
-        ws = cls(path.resolve())
-        if not ws.settings_path.is_file():
-            raise WorkspaceError(
-                f"{ws.root} is not a newsletter workspace (no seeds/{SETTINGS_FILE}): "
-                f"run `newsletter init DIR` or pass --workspace",
-                path,
-            )
-        return ws
-
-    @classmethod
-    def init(cls, root: Path | str) -> Workspace:
-        """A new workspace from the packaged seeds and templates; refuses to overwrite one."""
-        path = Path(root).expanduser()
-        if (path / "seeds" / SETTINGS_FILE).exists():
-            raise WorkspaceError(f"{path} is already a workspace: nothing was changed", path)
-        if path.exists() and not path.is_dir():
-            raise WorkspaceError(f"{path} exists and is not a folder", path)
-        defaults = packaged_defaults()
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            for name in ("seeds", "templates"):
-                if (path / name).exists():
-                    raise WorkspaceError(f"{path / name} already exists: nothing was changed", path)
-            for name in ("seeds", "templates"):
-                shutil.copytree(defaults / name, path / name)
-            (path / "issues").mkdir(exist_ok=True)
-            gitignore = path / ".gitignore"
-            if not gitignore.exists():
-                atomic_write(gitignore, ".newsletter/\n")
-        except OSError as exc:
-            raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
-        return cls(path.resolve())
-
-    @property
-    def seeds(self) -> Path:
-        return self.root / "seeds"
-
-    @property
-    def settings_path(self) -> Path:
-        return self.seeds / SETTINGS_FILE
-
-    @property
-    def sources_path(self) -> Path:
-        return self.seeds / SOURCES_FILE
-
-    @property
-    def taxonomy_path(self) -> Path:
-        return self.seeds / TAXONOMY_FILE
-
-    @property
-    def outlets_path(self) -> Path:
-        """seeds/outlets.toml, or the packaged list for a workspace made before it existed."""
-        own = self.seeds / OUTLETS_FILE
-        return own if own.exists() else packaged_defaults() / "seeds" / OUTLETS_FILE
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def issues(self) -> Path:
-        return self.root / "issues"
-
-    @property
-    def default_db(self) -> Path:
-        return self.root / ".newsletter" / "store.sqlite3"
-
-    def issue_dir(self, week: object) -> Path:
-        return self.issues / str(week)
-
-    def settings(self) -> Settings:
-        return load_settings(self.settings_path)
-
-    def sources(self) -> list[Source]:
-        if not self.sources_path.exists():
-            return []
-        return load_sources(self.sources_path)
-
-    def save_sources(self, sources: list[Source]) -> None:
-        existing = self.sources_path.read_text(encoding="utf-8") if self.sources_path.exists() else ""
-        atomic_write(self.sources_path, dump_sources(sources, existing))
-
-    def resolve_local(self, url: str) -> Path:
-        """A local source path, relative to the workspace; never outside it unless absolute in config."""
-        path = Path(url).expanduser()
-        return path if path.is_absolute() else (self.root / path)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsletter.ledes import clean_headline, entry_text, lead_sentences, whole_sentences
+from newsletter.write.ledes import clean_headline, entry_text, lead_sentences, whole_sentences
 
 HEADLINE = "Grab posts its first full-year profit"
 

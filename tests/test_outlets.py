@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.config import packaged_defaults
 from newsletter.errors import ConfigError
-from newsletter.outlets import clean_feed_title, display_name, host_of, is_tech_feed, load_outlets
-from newsletter.parse import parse_feed
+from newsletter.feeds.outlets import clean_feed_title, display_name, host_of, is_tech_feed, load_outlets
+from newsletter.feeds.parse import parse_feed
+from newsletter.workspace import packaged_defaults
 from tests.test_corpus import CORPUS, needs_corpus
 
 OUTLETS = load_outlets(packaged_defaults() / "seeds" / "outlets.toml")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.classify import Classifier, load_taxonomy
 from newsletter.config import FocusSettings
 from newsletter.models import UTC, Item, Labels, Source, Story
-from newsletter.relevance import gate_story, judge, not_news
+from newsletter.sort.classify import Classifier, load_taxonomy
+from newsletter.sort.relevance import gate_story, judge, not_news
 
 ROOT = Path(__file__).resolve().parent.parent
 TAXONOMY = load_taxonomy(ROOT / "seeds" / "taxonomy.toml")
