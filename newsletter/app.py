@@ -416,7 +416,7 @@ class Newsletter:
         return path
 
     def build(
-        self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ("md", "html", "email", "txt")
+        self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ("all",)
     ) -> list[render.BuildResult]:
         """Render each style's draft (drafting it first if missing) and refresh the archive."""
         settings = self.settings()
@@ -427,7 +427,7 @@ class Newsletter:
             if not draft.draft_path(self.ws, week, style).exists():
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
-            results.append(render.build_outputs(self.ws, settings, week, style, formats))
+            results.append(render.build_outputs(self.ws, settings, week, style, formats, self.now()))
         render.build_archive(self.ws, settings)
         return results
 

@@ -17,9 +17,9 @@ from .config import STYLES, Workspace, atomic_write, check_style
 from .errors import NewsletterError
 from .intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
+from .render import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("md", "html", "email", "txt")
 
 
 class Context:
@@ -443,16 +443,18 @@ def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
     "formats",
     multiple=True,
     type=click.Choice([*FORMATS, "all"]),
-    help="Output: md, html, email, txt or all (default); repeat for several.",
+    help="Output: md, html, email, txt, eml (the email as a MIME message) or all (default); repeat.",
 )
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
-    """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
+    """Write the week's issue: Markdown, web HTML, email HTML, text and .eml under issues/WEEK/."""
     chosen = _resolve_week(c.app, week)
-    wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
-    for result in c.app.build(chosen, _styles(c, style), wanted):
+    warned: set[str] = set()
+    for result in c.app.build(chosen, _styles(c, style), formats or ("all",)):
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            if warning not in warned:
+                warned.add(warning)
+                click.echo(f"warning: {warning}", err=True)
         for path in result.paths:
             click.echo(str(path))
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomlkit
 
 from .errors import ConfigError, StyleError, WorkspaceError
+from .message import SendSettings, send_settings
 from .models import Source
 
 STYLES = ("atr", "techasia")
@@ -106,6 +107,7 @@ class Settings:
     style: dict[str, StyleSettings] = field(default_factory=dict)
     ranking: RankingSettings = field(default_factory=RankingSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    send: SendSettings | None = None  # [send]: the .eml and test sends; None when the table is absent
 
     @property
     def tz(self) -> ZoneInfo:
@@ -186,9 +188,12 @@ def load_settings(path: Path) -> Settings:
     styles = data.pop("style", {})
     ranking = data.pop("ranking", {})
     fetch = data.pop("fetch", {})
+    send = data.pop("send", None)
     if data:
         key = sorted(data)[0]
-        raise ConfigError(f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch)", path)
+        raise ConfigError(
+            f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch, send)", path
+        )
     settings: Settings = _build(
         Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
     )
@@ -210,11 +215,16 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(
             f"{path}: unknown time zone {settings.timezone!r} (try Asia/Singapore)", path
         ) from None
+    try:
+        send_table = None if send is None else send_settings(send)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}", path) from None
     return dataclasses.replace(
         settings,
         style=style_map,
         ranking=_build(RankingSettings, ranking, "ranking", path),
         fetch=_build(FetchSettings, fetch, "fetch", path),
+        send=send_table,
     )
 
 

@@ -16,6 +16,9 @@ stories. Outputs, all beside the draft:
              css_inline (no <style> left), a hidden preheader first in the body, links and images
              made absolute against base_url (relative ones are dropped without it).
 - `txt`   -> `<style>.txt`: plain text from the sanitized HTML, each link's URL written out.
+- `eml`   -> `<style>.eml`: the `txt` and `email` outputs as one MIME message (message.py), From,
+             Reply-To and unsubscribe headers from [send]; `all` leaves it out, with a warning, when
+             newsletter.toml has no [send] table.
 
 Every output is rendered in memory first and written with atomic_write afterwards, so a failed
 or interrupted build leaves the previous outputs whole.
@@ -40,13 +43,13 @@ import nh3
 from markupsafe import Markup
 
 from . import draft as draft_mod
-from . import filters, mdformat
+from . import filters, mdformat, message
 from .config import STYLES, Settings, Workspace, atomic_write, check_style
 from .errors import RenderError, WorkspaceError
 from .models import UTC, Week
 
-FORMATS = ("md", "html", "email", "txt")
-SUFFIXES = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt"}
+FORMATS = ("md", "html", "email", "txt", "eml")
+SUFFIXES = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt", "eml": ".eml"}
 GMAIL_CLIP_BYTES = 102 * 1024
 _WEEK_DIR_RE = re.compile(r"^\d{4}-W\d{2}$")
 # Front matter keys the templates may read; missing ones are "" so a trimmed draft still renders.
@@ -205,7 +208,8 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
             load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False
         )
         try:
-            return str(inliner.inline(page))
+            out = str(inliner.inline(page))
+            return out if out.endswith("\n") else out + "\n"  # a text file; and the .eml part is the same
         except ValueError as exc:
             raise RenderError(
                 f"shared/email.html.j2: CSS cannot be inlined ({exc})", "shared/email.html.j2"
@@ -227,18 +231,46 @@ def _expand(formats: Sequence[str]) -> list[str]:
     wanted = list(FORMATS) if not formats or "all" in formats else list(dict.fromkeys(formats))
     for fmt in wanted:
         if fmt not in FORMATS:
-            raise RenderError(f"unknown format {fmt!r}: choose md, html, email, txt or all")
+            raise RenderError(f"unknown format {fmt!r}: choose md, html, email, txt, eml or all")
     return wanted
 
 
+def _eml(settings: Settings, issue: _Issue, email_html: str, text: str, now: dt.datetime) -> str:
+    if settings.send is None:
+        raise RenderError(f"--format eml: {message.NOT_CONFIGURED}")
+    msg = message.compose(
+        settings.send,
+        subject=issue.fm["title"],
+        sender_name=issue.style_name,
+        text=text,
+        html=email_html,
+        now=now,
+        tz=settings.tz,
+    )
+    return message.as_text(msg)
+
+
 def build_outputs(
-    ws: Workspace, settings: Settings, week: Week, style: str, formats: Sequence[str]
+    ws: Workspace,
+    settings: Settings,
+    week: Week,
+    style: str,
+    formats: Sequence[str],
+    now: dt.datetime | None = None,
 ) -> BuildResult:
     """Render the chosen outputs of one issue from its draft; all are rendered before any is written."""
     env = filters.environment(ws)
     issue = _load(ws, settings, week, style, env)
-    rendered = {fmt: _render(env, settings, issue, fmt) for fmt in _expand(formats)}
+    wanted = _expand(formats)
     warnings = []
+    if "eml" in wanted and settings.send is None and (not formats or "all" in formats):
+        wanted.remove("eml")
+        warnings.append(message.NOT_CONFIGURED)
+    rendered = {fmt: _render(env, settings, issue, fmt) for fmt in wanted if fmt != "eml"}
+    if "eml" in wanted:
+        parts = {f: rendered.get(f) or _render(env, settings, issue, f) for f in ("email", "txt")}
+        now = now or dt.datetime.now(UTC)
+        rendered["eml"] = _eml(settings, issue, parts["email"], parts["txt"], now)
     if "email" in rendered:
         size = len(rendered["email"].encode("utf-8"))
         if size > GMAIL_CLIP_BYTES:
