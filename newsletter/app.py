@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import classify, cluster, curate, draft, fetch, opml, render
+from . import classify, cluster, curate, draft, fetch, message, opml, render
+from . import send as send_mod
 from .config import STYLES, Settings, Workspace, check_style, slugify
-from .errors import ItemNotFound, NewsletterError, SourceError
+from .errors import ItemNotFound, NewsletterError, SendError, SourceError
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
 from .models import (
     GLOBAL,
@@ -430,6 +431,31 @@ class Newsletter:
             results.append(render.build_outputs(self.ws, settings, week, style, formats, self.now()))
         render.build_archive(self.ws, settings)
         return results
+
+    def send(
+        self,
+        week: Week,
+        style: str,
+        to: Sequence[str] = (),
+        *,
+        anyway: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> send_mod.Sent:
+        """A test send of one issue over SMTP ([send] in newsletter.toml), rebuilding it first if stale."""
+        settings = self.settings()
+        config, recipients = send_mod.check_config(settings.send, to)
+        path = draft.draft_path(self.ws, week, check_style(style))
+        if not path.exists():
+            raise SendError(f"no draft at {path}: run `newsletter build --week {week}` and write it")
+        if not anyway:
+            send_mod.check_finished(path)
+        eml = render.output_path(self.ws, week, style, "eml")
+        outputs = [render.output_path(self.ws, week, style, f) for f in render.FORMATS]
+        if send_mod.stale([path, self.ws.settings_path, *send_mod.template_files(self.ws)], outputs):
+            self.build(week, [style], render.FORMATS)
+        msg = send_mod.load_message(eml)
+        message.stamp(msg, self.now(), settings.tz, recipients)
+        return send_mod.deliver(config, msg, recipients, os.environ if environ is None else environ)
 
 
 def _editor_labels_win(story: Story) -> Story:

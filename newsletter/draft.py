@@ -273,13 +273,33 @@ def _plan_ids(plan: IssuePlan) -> tuple[set[str], set[str]]:
     return {s.id for s in stories}, {i.id for s in stories for i in s.items}
 
 
-def _save_state(path: Path, generated: str | None, stories: set[str], items: set[str]) -> None:
+def intro_fingerprint(intro: object) -> str:
+    """A hash of an intro's words (comments and spacing aside); "" for an intro with no words."""
+    words = " ".join(mdformat.strip_comments(str(intro or "")).split())
+    return _sha(words) if words else ""
+
+
+def intro_is_generated(path: Path, intro: object) -> bool:
+    """Whether the draft's intro still has the generator's words (`send` refuses those)."""
+    state = _load_state(path)
+    recorded = state.get("intro_sha256") if state else None
+    return bool(recorded) and recorded == intro_fingerprint(intro)
+
+
+def _save_state(
+    path: Path, generated: str | None, stories: set[str], items: set[str], intro_sha: str = ""
+) -> None:
     """Record the ids drafted so far, and the hash of the text only when it is pure generator output.
 
-    A merged draft holds the editor's work, so it gets no hash: it must never look untouched.
+    A merged draft holds the editor's work, so it gets no hash: it must never look untouched. The
+    generated intro's hash is kept across merges, so `send` can tell an intro nobody rewrote.
     """
     sha = _sha(generated) if generated is not None else ""
+    if generated is not None:
+        front = mdformat.parse_front_matter(mdformat.split_front_matter(generated)[0])
+        intro_sha = intro_fingerprint(front.get("intro"))
     state = {"version": STATE_VERSION, "sha256": sha, "stories": sorted(stories), "items": sorted(items)}
+    state["intro_sha256"] = intro_sha
     atomic_write(state_path(path), json.dumps(state, indent=1) + "\n")
 
 
@@ -361,7 +381,8 @@ def write_draft(
     if not added:
         return DraftResult(path, "unchanged")
     atomic_write(path, merged)
-    _save_state(path, None, set(state["stories"]) | new_stories, set(state["items"]) | new_items)
+    stories, items = set(state["stories"]) | new_stories, set(state["items"]) | new_items
+    _save_state(path, None, stories, items, str(state.get("intro_sha256") or ""))
     return DraftResult(path, "merged", None, added)
 
 

@@ -74,3 +74,7 @@ class RenderError(NewsletterError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class SendError(NewsletterError):
+    """A test send that cannot go, or that the server did not accept; says which and why, never a password."""

@@ -52,6 +52,7 @@ CONTRACT = [
     ("draft",),
     ("build",),
     ("preview",),
+    ("send",),
 ]
 
 
