@@ -131,7 +131,8 @@ class Section:
     stories: tuple[Story, ...]
 
 
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+"""How a week is written (2026-W48): after --week, and as the name of its issues/ folder and preview URL."""
 
 
 @dataclass(frozen=True, order=True)
@@ -143,7 +144,7 @@ class Week:
 
     @classmethod
     def parse(cls, text: str) -> Week:
-        m = _WEEK_RE.match(text.strip())
+        m = WEEK_RE.match(text.strip())
         if not m:
             raise WeekError(f"{text!r} is not an ISO week: write it like 2026-W48")
         year, week = int(m.group(1)), int(m.group(2))
@@ -152,6 +153,16 @@ class Week:
         except ValueError:
             raise WeekError(f"{text!r} is not an ISO week: {year} has no week {week}") from None
         return cls(year, week)
+
+    @classmethod
+    def from_name(cls, name: str) -> Week | None:
+        """The week a folder or URL segment is named after, written exactly so (2026-W48); else None."""
+        if not WEEK_RE.match(name):
+            return None
+        try:
+            return cls.parse(name)
+        except WeekError:
+            return None
 
     @classmethod
     def of(cls, moment: dt.datetime, tz: dt.tzinfo) -> Week:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from clirunner import run, run_process
 
 from newsletter.app import Newsletter
-from newsletter.config import Workspace
 from newsletter.errors import NewsletterError, StoreError
-from newsletter.intake import fetch_lock
+from newsletter.feeds.intake import fetch_lock
 from newsletter.models import GLOBAL, Week
+from newsletter.workspace import Workspace
 
 SEED_WEEK = Week.parse("2026-W47")
 ATR_SECTIONS = ["China", "India", "Southeast Asia", "South Korea", "Japan", "Taiwan", "RoA"]
@@ -153,19 +152,17 @@ def test_second_fetch_while_one_runs_is_refused(app: Newsletter) -> None:
 
 
 def test_cli_quick_start_path(workspace: Workspace) -> None:
-    """What the README's first line does, on a fresh workspace: fetch, then build."""
-    env_cmd = [sys.executable, "-m", "newsletter", "--workspace", str(workspace.root)]
-    fetch = subprocess.run([*env_cmd, "fetch"], capture_output=True, text=True, timeout=120)
+    """What the README's first line does, on a fresh workspace: fetch, then build (real processes)."""
+    where = ("--workspace", str(workspace.root))
+    fetch = run_process(*where, "fetch")
     assert fetch.returncode == 0, fetch.stderr
     assert re.search(r"\d+ sources: \d+ ok, 0 not modified, 0 failed; \d+ new items", fetch.stderr)
-    build = subprocess.run([*env_cmd, "build"], capture_output=True, text=True, timeout=120)
+    build = run_process(*where, "build")
     assert build.returncode == 0, build.stderr
     assert "using 2026-W47" in build.stderr or "2026-W47" in build.stdout
     written = [Path(p) for p in build.stdout.split()]
     assert all(p.exists() for p in written) and len(written) >= 8
-    items = subprocess.run(
-        [*env_cmd, "items", "--week", "2026-W47", "--json"], capture_output=True, text=True
-    )
+    items = run(*where, "items", "--week", "2026-W47", "--json")
     rows = [json.loads(line) for line in items.stdout.splitlines()]
     assert rows and {
         "id",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.classify import Classifier, classify_many, load_taxonomy
 from newsletter.errors import ConfigError, NewsletterError
 from newsletter.models import GLOBAL
+from newsletter.sort.classify import Classifier, classify_many, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 TAXONOMY = ROOT / "seeds" / "taxonomy.toml"

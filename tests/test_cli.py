@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import click
 import pytest
+from clirunner import run, run_process
 
+import newsletter
 from newsletter.cli import cli
-from newsletter.config import Workspace
-
-
-def run(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None):
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    full_env.pop("NEWSLETTER_WORKSPACE", None)
-    full_env.pop("NEWSLETTER_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "newsletter", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=120,
-    )
+from newsletter.workspace import Workspace
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -72,11 +58,15 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
             assert param.help, f"{' '.join(path)} {param.opts[0]} needs help text"
 
 
-def test_help_runs() -> None:
-    proc = run("--help")
+def test_help_runs_from_the_installed_command() -> None:
+    installed = Path(sys.executable).with_name("newsletter")
+    assert installed.is_file(), f"no {installed}: install the package (pip install -e .)"
+    proc = run_process("--help", command=[str(installed)])
     assert proc.returncode == 0
     for name in ("fetch", "build", "preview", "items", "classify"):
         assert name in proc.stdout
+    version = run_process("--version", command=[str(installed)])
+    assert version.returncode == 0 and newsletter.__version__ in version.stdout
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, needle: str) -> None:
@@ -97,8 +87,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_missing_workspace(tmp_path: Path) -> None:
-    assert_one_line_error(run("--workspace", str(tmp_path / "nope"), "build"), "newsletter init")
-    assert_one_line_error(run("build", cwd=tmp_path), "newsletter init")
+    """Real processes: a user mistake exits 1 with one line, a usage mistake exits 2."""
+    missing = run_process("--workspace", str(tmp_path / "nope"), "build")
+    assert_one_line_error(missing, "newsletter init")
+    assert missing.returncode == 1
+    assert_one_line_error(run_process("build", cwd=tmp_path), "newsletter init")
+    usage = run_process("build", "--format", "pdf", cwd=tmp_path)
+    assert_one_line_error(usage, "pdf")
+    assert usage.returncode == 2
 
 
 @pytest.mark.parametrize(
@@ -166,7 +162,7 @@ def test_ingest_relative_paths_and_stdin(ws_dir: Path) -> None:
 
 
 def test_sources_disable_and_enable(ws_dir: Path) -> None:
-    from newsletter.config import load_sources
+    from newsletter.feeds.sources import load_sources
 
     proc = run("sources", "disable", "asia-tech-wire", cwd=ws_dir)
     assert proc.returncode == 0 and "disabled asia-tech-wire" in proc.stderr

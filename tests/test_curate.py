@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.classify import load_taxonomy
 from newsletter.config import StyleSettings
-from newsletter.curate import plan_issue, rank
 from newsletter.errors import ConfigError, StyleError
 from newsletter.models import GLOBAL, UTC, Item, Labels, Story, Week
+from newsletter.sort.classify import load_taxonomy
+from newsletter.sort.curate import plan_issue, rank
 
 WEEK = Week(2026, 10)
 MONDAY = dt.datetime(2026, 3, 2, tzinfo=UTC)

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import FeedParseError
-from newsletter.jsonfeed import parse_jsonfeed
+from newsletter.feeds.entries import item_id
+from newsletter.feeds.jsonfeed import parse_jsonfeed
+from newsletter.feeds.parse import parse_feed
 from newsletter.models import UTC, SourceHealth
-from newsletter.parse import item_id, parse_feed
 from newsletter.store import Store
 
 FEEDS = Path(__file__).parent / "data" / "feeds"

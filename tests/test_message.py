@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import subprocess
-import sys
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -13,13 +12,15 @@ from typing import Any
 
 import pytest
 import tomlkit
+from clirunner import run as run_cli
 from golden.fixture_plan import WEEK, atr_plan, settings, techasia_plan
 
-from newsletter import draft, message, render
 from newsletter.app import Newsletter
-from newsletter.config import Workspace, load_settings
+from newsletter.config import SendSettings, load_settings, parse_address
 from newsletter.errors import ConfigError, RenderError
 from newsletter.models import UTC
+from newsletter.workspace import Workspace
+from newsletter.write import draft, draftfile, message, render
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 LONG_URL = "https://news.example.org/unsubscribe?list=techasia&subscriber=" + "0123456789abcdef" * 6
@@ -46,12 +47,7 @@ def read(path: Path) -> EmailMessage:
 
 
 def run(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newsletter", "--workspace", str(ws.root), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli("--workspace", str(ws.root), *args)
 
 
 # -- the file ----------------------------------------------------------------------------------
@@ -67,7 +63,7 @@ def test_eml_is_the_text_and_the_email_html_as_one_standard_message(ws: Workspac
     assert raw.isascii(), "7-bit: quoted-printable bodies, encoded-word headers"
     assert all(len(line) <= 998 for line in raw.split(b"\n"))
     msg = read(eml)
-    front = draft.read_draft(draft.draft_path(ws, WEEK, "techasia")).front
+    front = draftfile.read_draft(ws.draft_path(WEEK, "techasia")).front
     assert msg["Subject"] == front["title"]
     sender = msg["From"].addresses[0]
     assert (sender.display_name, sender.addr_spec) == ("#techAsia", "news@news.example.org"), "style name"
@@ -98,7 +94,7 @@ def test_without_an_unsubscribe_url_there_are_no_list_headers(ws: Workspace) -> 
 
 
 def test_a_title_cannot_smuggle_headers() -> None:
-    send = message.SendSettings(sender="Ed <ed@example.org>")
+    send = SendSettings(sender="Ed <ed@example.org>")
     msg = message.compose(
         send,
         subject="Chips\r\nBcc: everyone@example.com\nX-Evil: 1",
@@ -183,8 +179,8 @@ def test_security_none_is_allowed_on_loopback(ws: Workspace, host: str) -> None:
 
 def test_ports_follow_the_security_unless_given(ws: Workspace) -> None:
     for security, port in (("starttls", 587), ("ssl", 465)):
-        assert message.SendSettings(sender="a@example.org", security=security).smtp_port == port
-    assert message.SendSettings(sender="a@example.org", port=2525).smtp_port == 2525
+        assert SendSettings(sender="a@example.org", security=security).smtp_port == port
+    assert SendSettings(sender="a@example.org", port=2525).smtp_port == 2525
     assert load_settings(ws.settings_path).send is None, "no [send] table: nothing configured"
 
 
@@ -199,7 +195,7 @@ def test_ports_follow_the_security_unless_given(ws: Workspace) -> None:
     ],
 )
 def test_addresses_parse(text: str, name: str, addr: str) -> None:
-    found = message.parse_address(text)
+    found = parse_address(text)
     assert (found.display_name, found.addr_spec) == (name, addr)
 
 
@@ -208,4 +204,4 @@ def test_addresses_parse(text: str, name: str, addr: str) -> None:
 )
 def test_non_addresses_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
-        message.parse_address(text)
+        parse_address(text)

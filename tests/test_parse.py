@@ -1,7 +1,7 @@
 """parse_feed: fixtures with their expected result beside them, safety against hostile bytes, errors.
 
-Regenerate the expected files after a deliberate change, then review the diff:
-    NEWSLETTER_REGEN=1 .venv/bin/pytest tests/test_parse.py -k fixture
+The expected files are golden files: regenerate them after a deliberate change, then review the diff:
+    NEWSLETTER_REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/test_parse.py -k fixture
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
+from golden.check import assert_golden_json
 
 from newsletter.errors import FeedParseError
+from newsletter.feeds.entries import item_id
+from newsletter.feeds.parse import defuse_doctype, parse_feed
 from newsletter.models import UTC, ParsedFeed
-from newsletter.parse import defuse_doctype, item_id, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -34,10 +35,7 @@ def as_json(feed: ParsedFeed) -> dict:
 def test_fixture_parses_to_expected(path: Path) -> None:
     base_url = "https://news.example.com/feed.xml" if path.name == "full.rss" else ""
     got = as_json(parse_feed(path.read_bytes(), source_id="src", url=base_url, now=NOW))
-    expected_path = path.with_name(path.name + ".expected.json")
-    if os.environ.get("NEWSLETTER_REGEN"):
-        expected_path.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert got == json.loads(expected_path.read_text(encoding="utf-8"))
+    assert_golden_json(path.with_name(path.name + ".expected.json"), got)
 
 
 def full() -> ParsedFeed:

@@ -7,21 +7,21 @@ import email.utils
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomlkit
+from clirunner import run, run_process
 from golden.fixture_plan import WEEK, atr_plan, settings, techasia_plan
 from smtpserver import Certs, Server, free_port, make_certs, smtp_server
 
-from newsletter import draft, mdformat, render
 from newsletter.app import Newsletter
-from newsletter.config import Workspace
 from newsletter.errors import SendError
 from newsletter.models import UTC
+from newsletter.workspace import Workspace
+from newsletter.write import draft, draftfile
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TITLE = "Zepto raises ₹3,800 crore — 台積電 and 삼성 race to 2nm"
@@ -39,11 +39,11 @@ def configure(ws: Workspace, **send: Any) -> None:
 
 def finish(path: Path, title: str = TITLE) -> None:
     """Do the editor's part: a title, an intro of one's own, a take where the placeholders were."""
-    fm_text, body = mdformat.split_front_matter(path.read_text(encoding="utf-8"))
-    front = mdformat.parse_front_matter(fm_text)
+    fm_text, body = draftfile.split_front_matter(path.read_text(encoding="utf-8"))
+    front = draftfile.parse_front_matter(fm_text)
     front.update(title=title, intro="A week of **chips**, rupees and a merger, seen from Singapore.\n")
     body = body.replace("<!-- Your take on this story goes here. -->", "My take: this one matters.")
-    path.write_text(f"---\n{mdformat.dump_front_matter(front)}---\n{body}", encoding="utf-8")
+    path.write_text(f"---\n{draftfile.dump_front_matter(front)}---\n{body}", encoding="utf-8")
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def ws(tmp_path: Path) -> Workspace:
     ws = Workspace.init(tmp_path / "ws")
     for plan in (atr_plan(), techasia_plan()):
         draft.write_draft(ws, settings(), plan, now=NOW.replace(tzinfo=None))
-    finish(draft.draft_path(ws, WEEK, "atr"))
+    finish(ws.draft_path(WEEK, "atr"))
     return ws
 
 
@@ -79,14 +79,8 @@ def plain(server: Server, **extra: Any) -> dict[str, Any]:
 
 
 def cli(ws: Workspace, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
-    return subprocess.run(
-        [sys.executable, "-m", "newsletter", "--workspace", str(ws.root), *args],
-        capture_output=True,
-        text=True,
-        env={**full, "NO_COLOR": "1", **(env or {})},
-        timeout=120,
-    )
+    """`newsletter --workspace WS ARGS` in this process (see clirunner), with env set while it runs."""
+    return run("--workspace", str(ws.root), *args, env=env)
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str], *needles: str) -> str:
@@ -158,7 +152,7 @@ def test_each_send_gets_its_own_message_id_so_an_inbox_keeps_both(ws: Workspace,
 
 
 def test_starttls_with_login_over_the_cli_prints_what_it_sent_and_never_the_password(
-    ws: Workspace, certs: Certs
+    ws: Workspace, certs: Certs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with smtp_server(starttls=certs.server, users={"priya": PASSWORD}) as server:
         configure(
@@ -169,8 +163,11 @@ def test_starttls_with_login_over_the_cli_prints_what_it_sent_and_never_the_pass
             user="priya",
             password_env="NL_SMTP_PASSWORD",
         )
-        env = {"SSL_CERT_FILE": str(certs.ca_file), "NL_SMTP_PASSWORD": PASSWORD}
-        proc = cli(ws, "send", "--week", str(WEEK), "--style", "atr", "--to", "me@example.com", env=env)
+        monkeypatch.setenv("SSL_CERT_FILE", str(certs.ca_file))
+        monkeypatch.setenv("NL_SMTP_PASSWORD", PASSWORD)
+        # A real process: the password reaches it only through its environment.
+        args = ["send", "--week", str(WEEK), "--style", "atr", "--to", "me@example.com"]
+        proc = run_process("--workspace", str(ws.root), *args)
     assert proc.returncode == 0, proc.stderr
     [got] = server.received
     assert got.tls and got.login == "priya"
@@ -260,7 +257,7 @@ def test_refused_as_too_large_at_data(ws: Workspace, app: Newsletter) -> None:
 def test_server_closing_mid_send_is_not_reported_as_sent(ws: Workspace) -> None:
     with smtp_server(hang_up=True) as server:
         configure(ws, **plain(server))
-        proc = cli(ws, "send", "--week", str(WEEK))
+        proc = run_process("--workspace", str(ws.root), "send", "--week", str(WEEK))  # a real exit code
     one_line_error(proc, "closed the connection before it confirmed the message: not sent")
     assert "sent '" not in proc.stderr and server.received == []
 
@@ -296,7 +293,7 @@ def test_refuses_a_draft_with_placeholders_unless_anyway(ws: Workspace, app: New
 
 
 def test_a_generated_intro_without_its_comment_is_still_refused(ws: Workspace, app: Newsletter) -> None:
-    path = draft.draft_path(ws, WEEK, "techasia")
+    path = ws.draft_path(WEEK, "techasia")
     text = re.sub(r"  <!-- A few lines of colour.*?-->\n", "", path.read_text(encoding="utf-8"))
     path.write_text(text, encoding="utf-8")
     configure(ws, host="127.0.0.1", security="none", test_to=["me@example.com"])
@@ -307,17 +304,17 @@ def test_a_generated_intro_without_its_comment_is_still_refused(ws: Workspace, a
 def test_the_generated_intro_is_still_known_after_a_redraft_merges_new_stories(
     ws: Workspace, app: Newsletter
 ) -> None:
-    path = draft.draft_path(ws, WEEK, "atr")
+    path = ws.draft_path(WEEK, "atr")
     draft.write_draft(ws, settings(), atr_plan(), force=True, now=NOW.replace(tzinfo=None))
     path.write_text(path.read_text(encoding="utf-8") + "\nA line of my own.\n", encoding="utf-8")
     result = draft.write_draft(ws, settings(), atr_plan(extra=6), now=NOW.replace(tzinfo=None))
     assert result.action == "merged" and "A line of my own." in path.read_text(encoding="utf-8")
-    assert draft.intro_is_generated(path, draft.read_draft(path).front["intro"])
-    assert not draft.intro_is_generated(path, "Hello from Tokyo, in my own words.")
+    assert draftfile.intro_is_generated(path, draftfile.read_draft(path).front["intro"])
+    assert not draftfile.intro_is_generated(path, "Hello from Tokyo, in my own words.")
 
 
 def test_a_placeholder_left_in_the_body_is_named_with_its_line(ws: Workspace, app: Newsletter) -> None:
-    path = draft.draft_path(ws, WEEK, "atr")
+    path = ws.draft_path(WEEK, "atr")
     path.write_text(
         path.read_text(encoding="utf-8") + "\n<!-- Your take on this story goes here. -->\n", encoding="utf-8"
     )
@@ -331,13 +328,13 @@ def test_send_rebuilds_stale_outputs_and_leaves_fresh_ones_alone(ws: Workspace, 
     with smtp_server() as server:
         configure(ws, **plain(server))
         app.send(WEEK, "atr")
-        eml = render.output_path(ws, WEEK, "atr", "eml")
+        eml = ws.output_path(WEEK, "atr", "eml")
         built = eml.stat().st_mtime_ns
         app.send(WEEK, "atr")
         assert eml.stat().st_mtime_ns == built, "nothing changed: no rebuild"
 
-        finish(draft.draft_path(ws, WEEK, "atr"), title="Rewritten after the first test")
-        _later(draft.draft_path(ws, WEEK, "atr"), eml)
+        finish(ws.draft_path(WEEK, "atr"), title="Rewritten after the first test")
+        _later(ws.draft_path(WEEK, "atr"), eml)
         app.send(WEEK, "atr")
         assert server.received[-1].message["Subject"] == "Rewritten after the first test"
 
