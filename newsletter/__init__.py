@@ -50,7 +50,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
     {
         ".app": ("Newsletter",),
         ".workspace": ("Workspace", "FORMATS"),
-        ".config": ("Settings", "StyleSettings", "HouseStyle", "HOUSE_STYLES", "STYLES"),
+        ".config": ("Settings", "StyleSettings", "SendSettings", "HouseStyle", "HOUSE_STYLES", "STYLES"),
         ".models": (
             "Source", "SourceHealth", "Item", "Labels", "Reason", "Story", "Section", "IssuePlan",
             "ParsedFeed", "Week",
@@ -58,12 +58,13 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         ".errors": (
             "NewsletterError", "WorkspaceError", "ConfigError", "StoreError", "SourceError",
             "FeedParseError", "WeekError", "StyleError", "ItemNotFound", "DraftConflict", "RenderError",
-            "FrontMatterError", "PreviewError", "PortInUse",
+            "FrontMatterError", "PreviewError", "PortInUse", "SendError",
         ),
         ".serialize": ("item_record", "labels_record", "source_record", "item_lines", "source_line"),
         ".feeds.intake": ("RunSummary", "SourceOutcome"),
         ".write.draft": ("DraftResult",),
         ".write.render": ("BuildResult",),
+        ".write.send": ("Sent",),
     },
 )  # fmt: skip
 __all__ += ["__version__"]
@@ -74,6 +75,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers and editors
         HOUSE_STYLES,
         STYLES,
         HouseStyle,
+        SendSettings,
         Settings,
         StyleSettings,
     )
@@ -87,6 +89,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers and editors
         PortInUse,
         PreviewError,
         RenderError,
+        SendError,
         SourceError,
         StoreError,
         StyleError,
@@ -116,3 +119,4 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers and editors
     from .workspace import FORMATS, Workspace
     from .write.draft import DraftResult
     from .write.render import BuildResult
+    from .write.send import Sent

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .config import STYLES, Settings, check_style
-from .errors import ItemNotFound, NewsletterError
+from .errors import ItemNotFound, NewsletterError, SendError
 from .feeds import fetch, intake, opml, outlets
 from .feeds import sources as source_list
 from .feeds.intake import RunSummary, SourceOutcome
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week, when
 from .sort import classify, clustering, curate, labels, relevance
 from .store import Store
-from .workspace import Workspace
-from .write import draft, render
+from .workspace import FORMATS, Workspace
+from .write import draft, message, render
+from .write import send as send_mod
 
 
 class Newsletter:
@@ -370,6 +372,34 @@ class Newsletter:
             if not self.ws.draft_path(week, style).exists():
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
-            results.append(render.build_outputs(self.ws, settings, week, style, formats))
+            results.append(render.build_outputs(self.ws, settings, week, style, formats, self.now()))
         render.build_archive(self.ws, settings)
         return results
+
+    def send(
+        self,
+        week: Week,
+        style: str | None = None,
+        to: Sequence[str] = (),
+        *,
+        anyway: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> send_mod.Sent:
+        """A test send of one issue over SMTP ([send] in newsletter.toml), rebuilding it first if stale.
+
+        style: none means the default style; to: none means test_to; environ holds the password.
+        """
+        settings = self.settings()
+        style = check_style(style or settings.default_style)
+        config, recipients = send_mod.check_config(settings.send, to)
+        path = self.ws.draft_path(week, style)
+        if not path.exists():
+            raise SendError(f"no draft at {path}: run `newsletter build --week {week}` and write it")
+        if not anyway:
+            send_mod.check_finished(path)
+        outputs = [self.ws.output_path(week, style, fmt) for fmt in FORMATS]
+        if send_mod.stale([path, self.ws.settings_path, *send_mod.template_files(self.ws)], outputs):
+            self.build(week, [style], FORMATS)
+        msg = send_mod.load_message(self.ws.output_path(week, style, "eml"))
+        message.stamp(msg, self.now(), settings.tz, recipients)
+        return send_mod.deliver(config, msg, recipients, os.environ if environ is None else environ)

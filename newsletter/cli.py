@@ -97,6 +97,7 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
       newsletter fetch              feed in new items from every source
       newsletter build              write this week's issue (Markdown, HTML, email, text)
       newsletter preview            see it in a browser, live as you edit the draft
+      newsletter send               a test of it to your own inbox ([send] in newsletter.toml)
     """
     ctx.obj = Context(workspace, db)
     ctx.call_on_close(lambda: ctx.obj._app.close() if ctx.obj._app else None)
@@ -361,13 +362,39 @@ def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool)
 )
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
-    """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
+    """Write the week's issue: Markdown, web HTML, email HTML, text and .eml under issues/WEEK/."""
     chosen = _resolve_week(c.app, week)
+    warned: set[str] = set()  # a warning about the settings comes once, not once per style
     for result in c.app.build(chosen, c.app.styles(style), formats):
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            if warning not in warned:
+                warned.add(warning)
+                click.echo(f"warning: {warning}", err=True)
         for path in result.paths:
             click.echo(str(path))
+
+
+@cli.command()
+@week_option
+@style_option(multiple=False)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Send to this address; repeat for several (default: test_to in [send]).",
+)
+@click.option("--anyway", is_flag=True, help="Send even if the draft still holds placeholder text.")
+@pass_ctx
+def send(c: Context, week: str | None, style: str | None, to: tuple[str, ...], anyway: bool) -> None:
+    """Send a test of the issue over SMTP ([send] in newsletter.toml), rebuilding it if stale.
+
+    For checking in a real inbox; sending to subscribers stays with your email service.
+    """
+    chosen = _resolve_week(c.app, week)
+    sent = c.app.send(chosen, style, to, anyway=anyway)
+    to_whom = ", ".join(sent.recipients)
+    click.echo(f"sent {sent.subject!r} ({sent.size / 1024:.0f} KB) to {to_whom} via {sent.server}", err=True)
 
 
 @cli.command()

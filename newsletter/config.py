@@ -1,18 +1,26 @@
 """The house styles, declared once, and the settings of seeds/newsletter.toml, read and validated.
 
-Unknown keys in newsletter.toml are errors that name the key.
+Unknown keys in newsletter.toml are errors that name the key. Every table is checked on load,
+[send] included (its addresses, security and unsubscribe URL), so a bad setting is one line
+before any work starts.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, StyleError
+
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,29 @@ class FetchSettings:
     max_redirects: int = 5
 
 
+SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    """[send]: the From of the .eml and a test send's server. `sender` is the TOML key `from`."""
+
+    sender: str = field(default="", metadata={"key": "from"})  # required: send_settings insists
+    host: str = ""
+    port: int = field(default=0, metadata={"range": (1, 65535)})  # 0: the usual port (587, 465, 25)
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = ""  # the name of the environment variable holding the password
+    reply_to: str = ""
+    test_to: tuple[str, ...] = ()
+    unsubscribe_url: str = ""
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+
 @dataclass(frozen=True)
 class Settings:
     """seeds/newsletter.toml."""
@@ -134,6 +165,7 @@ class Settings:
     ranking: RankingSettings = field(default_factory=RankingSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     focus: FocusSettings = field(default_factory=FocusSettings)
+    send: SendSettings | None = None  # [send]: the .eml and test sends; None when the table is absent
 
     @property
     def tz(self) -> ZoneInfo:
@@ -180,14 +212,20 @@ def from_table(cls: type, data: Any, where: str, path: Path) -> Any:
     """Make a settings dataclass from a TOML table, refusing keys it does not know."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [{where}] must be a table", path)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    # A field's TOML key is its name, or metadata["key"] where the name cannot be (`from`).
+    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
             known = ", ".join(sorted(fields))
             raise ConfigError(f"{path}: unknown key {key!r} in [{where}] (known: {known})", path)
         default = _default(fields[key])
-        if isinstance(default, tuple):
+        bounds = fields[key].metadata.get("range")
+        if bounds is not None:
+            low, high = bounds
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"{path}: {where}.{key} must be a whole number from {low} to {high}", path)
+        elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: {where}.{key} must be a list of strings", path)
             value = tuple(value)
@@ -204,7 +242,7 @@ def from_table(cls: type, data: Any, where: str, path: Path) -> Any:
                 raise ConfigError(f"{path}: {where}.{key} must be a string", path)
         elif isinstance(default, dict) and not isinstance(value, dict):
             raise ConfigError(f"{path}: {where}.{key} must be a table", path)
-        kwargs[key] = value
+        kwargs[fields[key].name] = value
     return cls(**kwargs)
 
 
@@ -215,9 +253,10 @@ def load_settings(path: Path) -> Settings:
     ranking = data.pop("ranking", {})
     fetch = data.pop("fetch", {})
     focus = data.pop("focus", {})
+    send = data.pop("send", None)
     if data:
         key = sorted(data)[0]
-        known = "newsletter, style, focus, ranking, fetch"
+        known = "newsletter, style, focus, ranking, fetch, send"
         raise ConfigError(f"{path}: unknown table [{key}] (known: {known})", path)
     settings: Settings = from_table(
         Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
@@ -247,4 +286,96 @@ def load_settings(path: Path) -> Settings:
         ranking=from_table(RankingSettings, ranking, "ranking", path),
         fetch=from_table(FetchSettings, fetch, "fetch", path),
         focus=from_table(FocusSettings, focus, "focus", path),
+        send=None if send is None else send_settings(send, path),
     )
+
+
+# -- [send] ----------------------------------------------------------------------------------------
+
+_DOMAIN_RE = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]{1,63}|\[[0-9A-Fa-f:.]+\]"
+)
+_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def send_settings(table: Any, path: Path) -> SendSettings:
+    """[send] from newsletter.toml: typed like every table, then its addresses, server and URL checked."""
+    send: SendSettings = from_table(SendSettings, table, "send", path)
+    if "from" not in table:
+        raise ConfigError(
+            f'{path}: [send] needs from = "Name <you@example.com>": the From of the issue', path
+        )
+    try:
+        _check_send(send)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}", path) from None
+    return send
+
+
+def _check_send(send: SendSettings) -> None:
+    named = [("from", send.sender), *(("test_to", t) for t in send.test_to)]
+    named += [("reply_to", send.reply_to)] if send.reply_to else []
+    for key, text in named:
+        try:
+            parse_address(text)
+        except ValueError as exc:
+            raise ValueError(f"send.{key} {exc}") from None
+    if send.security not in SECURITY:
+        raise ValueError(f"send.security must be one of {', '.join(SECURITY)}, not {send.security!r}")
+    if send.security == "none" and send.host and not is_loopback(send.host):
+        raise ValueError(
+            'send.security = "none" sends the password and the issue in clear: it is allowed only for '
+            f"a server on 127.0.0.1 (or ::1), not {send.host!r}; use starttls or ssl"
+        )
+    if send.host and not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", send.host):
+        raise ValueError(f"send.host {send.host!r} is not a host name or address")
+    if send.user and not send.password_env:
+        raise ValueError(
+            "send.user is set but send.password_env is not: name the environment variable "
+            "that holds the password (never the password itself)"
+        )
+    if send.password_env and not _ENV_RE.fullmatch(send.password_env):
+        raise ValueError(
+            "send.password_env must be the name of an environment variable, like SMTP_PASSWORD "
+            "(never the password itself)"
+        )
+    if send.unsubscribe_url:
+        _check_unsubscribe(send.unsubscribe_url)
+
+
+def _check_unsubscribe(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("send.unsubscribe_url must be an https:// URL (RFC 8058 one-click unsubscribe)")
+    if not url.isascii() or re.search(r"[\s<>\"]", url) or len(url) > 900:
+        raise ValueError("send.unsubscribe_url must be one ASCII URL without spaces, quotes or < >")
+
+
+def parse_address(text: str) -> Address:
+    """One address, `Name <user@example.com>` or `user@example.com`; ValueError saying why not."""
+    from email.policy import default as policy  # here, so `newsletter --help` does not load email
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("is empty")
+    if "\r" in text or "\n" in text:
+        raise ValueError("holds a line break")
+    try:
+        header: Any = policy.header_factory("to", text)
+    except (ValueError, IndexError, TypeError):
+        raise ValueError(f"{text!r} is not an email address") from None
+    addresses = header.addresses
+    if len(addresses) != 1:
+        raise ValueError(f"{text!r} is not one email address")
+    found: Address = addresses[0]
+    if not found.addr_spec.isascii():
+        raise ValueError(f"{text!r}: only ASCII addresses are supported (the name may be in any script)")
+    if header.defects or not found.username or not found.domain or not _DOMAIN_RE.fullmatch(found.domain):
+        raise ValueError(f"{text!r} is not an email address like name@example.com")
+    return found
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

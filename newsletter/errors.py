@@ -95,3 +95,7 @@ class PortInUse(PreviewError):
     def __init__(self, message: str, port: int) -> None:
         super().__init__(message)
         self.port = port
+
+
+class SendError(NewsletterError):
+    """A test send that cannot go, or that the server did not accept; says which and why, never a password."""

@@ -17,8 +17,12 @@ from .errors import WorkspaceError
 from .feeds.sources import dump_sources, load_sources
 from .models import WEEK_RE, Source
 
-OUTPUTS = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt"}
-"""Each output format `build` writes, and the ending of its file beside the draft."""
+OUTPUTS = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt", "eml": ".eml"}
+"""Each output format `build` writes, and the ending of its file beside the draft.
+
+`eml` (the email as a MIME message) needs [send] in newsletter.toml; `all` skips it, with a
+warning, when the table is absent.
+"""
 FORMATS = tuple(OUTPUTS)
 SOURCES_FILE = "sources.toml"
 SETTINGS_FILE = "newsletter.toml"

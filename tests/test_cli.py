@@ -38,6 +38,7 @@ CONTRACT = [
     ("draft",),
     ("build",),
     ("preview",),
+    ("send",),
 ]
 
 

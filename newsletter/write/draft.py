@@ -289,7 +289,8 @@ def write_draft(
     if not added:
         return DraftResult(path, "unchanged")
     atomic_write(path, merged)
-    draftfile.save_state(path, None, set(state["stories"]) | new_stories, set(state["items"]) | new_items)
+    stories, items = set(state["stories"]) | new_stories, set(state["items"]) | new_items
+    draftfile.save_state(path, None, stories, items, str(state.get("intro_sha256") or ""))
     return DraftResult(path, "merged", None, added)
 
 

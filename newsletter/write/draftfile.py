@@ -6,7 +6,9 @@ a Markdown body in the house style, one entry per story, each ending in an HTML 
 the suggested reads) open with `<!-- section:KEY -->`.
 
 Beside the draft, `.<style>.draft.json` records what the generator last wrote: the text's
-SHA-256 and every story and item id it has ever put in (see draft.py for how a redraft uses it).
+SHA-256 and every story and item id it has ever put in (see draft.py for how a redraft uses it),
+and the hash of the intro the generator wrote, kept across merges, so `send` can refuse an intro
+nobody rewrote.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import yaml
 
 from ..errors import FrontMatterError, WorkspaceError
 from ..workspace import atomic_write
+from . import escape
 
 STATE_VERSION = 1
 ITEM_MARK_RE = re.compile(r"[ \t]*<!--\s*item:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?\s*-->")
@@ -121,13 +124,20 @@ def sha(data: str) -> str:
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-def save_state(path: Path, generated: str | None, stories: set[str], items: set[str]) -> None:
+def save_state(
+    path: Path, generated: str | None, stories: set[str], items: set[str], intro_sha: str = ""
+) -> None:
     """Record the ids drafted so far, and the hash of the text only when it is pure generator output.
 
-    A merged draft holds the editor's work, so it gets no hash: it must never look untouched.
+    A merged draft holds the editor's work, so it gets no hash: it must never look untouched. The
+    generated intro's hash is kept across merges (pass it as intro_sha), so `send` can tell an intro
+    nobody rewrote.
     """
     digest = sha(generated) if generated is not None else ""
+    if generated is not None:
+        intro_sha = intro_fingerprint(parse_front_matter(split_front_matter(generated)[0]).get("intro"))
     state = {"version": STATE_VERSION, "sha256": digest, "stories": sorted(stories), "items": sorted(items)}
+    state["intro_sha256"] = intro_sha
     atomic_write(state_path(path), json.dumps(state, indent=1) + "\n")
 
 
@@ -148,3 +158,16 @@ def load_state(path: Path) -> dict[str, Any] | None:
 
 def _str_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def intro_fingerprint(intro: object) -> str:
+    """A hash of an intro's words (comments and spacing aside); "" for an intro with no words."""
+    words = " ".join(escape.strip_comments(str(intro or "")).split())
+    return sha(words) if words else ""
+
+
+def intro_is_generated(path: Path, intro: object) -> bool:
+    """Whether the draft's intro still has the generator's words (`send` refuses those)."""
+    state = load_state(path)
+    recorded = state.get("intro_sha256") if state else None
+    return bool(recorded) and recorded == intro_fingerprint(intro)

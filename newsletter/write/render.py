@@ -16,6 +16,9 @@ stories. Outputs, all beside the draft:
              css_inline (no <style> left), a hidden preheader first in the body, links and images
              made absolute against base_url (relative ones are dropped without it).
 - `txt`   -> `<style>.txt`: plain text from the sanitized HTML, each link's URL written out.
+- `eml`   -> `<style>.eml`: the `txt` and `email` outputs as one MIME message (message.py), From,
+             Reply-To and unsubscribe headers from [send]; `all` leaves it out, with a warning, when
+             newsletter.toml has no [send] table.
 
 Every output is rendered in memory first and written with atomic_write afterwards, so a failed
 or interrupted build leaves the previous outputs whole.
@@ -43,7 +46,7 @@ from ..config import STYLES, Settings, check_style, house_style
 from ..errors import FrontMatterError, RenderError, WorkspaceError
 from ..models import UTC, Week
 from ..workspace import FORMATS, Workspace, atomic_write
-from . import draftfile, escape, plaintext, templating
+from . import draftfile, escape, message, plaintext, templating
 
 GMAIL_CLIP_BYTES = 102 * 1024
 # Front matter keys the templates may read; missing ones are "" so a trimmed draft still renders.
@@ -201,7 +204,8 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
             load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False
         )
         try:
-            return str(inliner.inline(page))
+            out = str(inliner.inline(page))
+            return out if out.endswith("\n") else out + "\n"  # a text file; and the .eml part is the same
         except ValueError as exc:
             raise RenderError(
                 f"shared/email.html.j2: CSS cannot be inlined ({exc})", "shared/email.html.j2"
@@ -227,14 +231,42 @@ def _expand(formats: Sequence[str]) -> list[str]:
     return wanted
 
 
+def _eml(settings: Settings, issue: _Issue, email_html: str, text: str, now: dt.datetime) -> str:
+    if settings.send is None:
+        raise RenderError(f"--format eml: {message.NOT_CONFIGURED}")
+    msg = message.compose(
+        settings.send,
+        subject=issue.fm["title"],
+        sender_name=issue.style_name,
+        text=text,
+        html=email_html,
+        now=now,
+        tz=settings.tz,
+    )
+    return message.as_text(msg)
+
+
 def build_outputs(
-    ws: Workspace, settings: Settings, week: Week, style: str, formats: Sequence[str]
+    ws: Workspace,
+    settings: Settings,
+    week: Week,
+    style: str,
+    formats: Sequence[str],
+    now: dt.datetime | None = None,
 ) -> BuildResult:
     """Render the chosen outputs of one issue from its draft; all are rendered before any is written."""
     env = templating.environment(ws)
     issue = _load(ws, settings, week, style, env)
-    rendered = {fmt: _render(env, settings, issue, fmt) for fmt in _expand(formats)}
+    wanted = _expand(formats)
     warnings = []
+    if "eml" in wanted and settings.send is None and (not formats or "all" in formats):
+        wanted.remove("eml")
+        warnings.append(message.NOT_CONFIGURED)
+    rendered = {fmt: _render(env, settings, issue, fmt) for fmt in wanted if fmt != "eml"}
+    if "eml" in wanted:
+        parts = {f: rendered.get(f) or _render(env, settings, issue, f) for f in ("email", "txt")}
+        now = now or dt.datetime.now(UTC)
+        rendered["eml"] = _eml(settings, issue, parts["email"], parts["txt"], now)
     if "email" in rendered:
         size = len(rendered["email"].encode("utf-8"))
         if size > GMAIL_CLIP_BYTES:
