@@ -34,7 +34,8 @@ _NOT_NAME_WORDS = """a an the and or but of to in on at by for with from as is i
     friday saturday sunday none updated update exclusive breaking analysis opinion explainer live watch
     read more i inc ltd co corp group holdings bank city state government ministry minister president
     prime north east west central national global world asia asian chinese japanese korean indian
-    taiwanese vietnamese indonesian singaporean malaysian thai filipino american european"""
+    taiwanese vietnamese indonesian singaporean malaysian thai filipino american european introducing
+    announcing meet inside here there review preview podcast interview recap video photos report"""
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 # Aliases folded to one name. Latin phrases are matched on lower-cased text; CJK ones anywhere in a run.
 # A general gazetteer of Asian tech companies and places, not a list of the labelled pairs.
@@ -44,6 +45,7 @@ sk텔레콤=skt tata_consultancy_services=tcs mitsubishi_ufj=mufg 三菱ufj=mufg
 contemporary_amperex=catl 宁德时代=catl 寧德時代=catl changxin_memory=cxmt changxin=cxmt 长鑫=cxmt
 yangtze_memory=ymtc 长江存储=ymtc monetary_authority_of_singapore=mas reserve_bank_of_india=rbi
 kaspi.kz=kaspi one_97_communications=paytm jd.com=jd 京东=jd 京東=jd samsung_electronics=samsung
+digital_services_act=dsa digital_markets_act=dma
 삼성=samsung 三星=samsung 小米=xiaomi 华为=huawei 華為=huawei 阿里巴巴=alibaba 阿里=alibaba 腾讯=tencent
 騰訊=tencent 百度=baidu 字节跳动=bytedance 字節跳動=bytedance 抖音=douyin 快手=kuaishou 可灵=kling
 比亚迪=byd 比亞迪=byd 美团=meituan 美團=meituan 拼多多=pinduoduo 中芯=smic 台积电=tsmc 台積電=tsmc
