@@ -96,7 +96,7 @@ jobs: jobs job layoffs lay lays staff workforce employees 裁员 削減 감원 �
 funding: raises raised round series funding valuation 融资 調達 유치
 deal: buy buys sells acquire acquisition takeover stake merger merge swap tie 收购 買収 인수 합병 统合 統合
 deal: 주식교환
-hack: hack hacked hacker breach cyberattack ransomware attack theft stolen leak leaked 黑客 해킹 유출 攻撃
+hack: hack hacked hacker cyberattack ransomware attack theft stolen leak leaked 黑客 해킹 유출 攻撃
 rules: fine fined penalty ban bans bars rule rules law licence license permit curbs regulator 罚款 과징금
 rules: 禁止 規制
 launch: launches launched releases release phone glasses prototype 发布 發布 公開 출시 开售 開售
