@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from .config import STYLES, Workspace, atomic_write, check_style
 from .errors import NewsletterError
 from .intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
+from .text import printable, without_credentials
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("md", "html", "email", "txt")
@@ -109,11 +111,25 @@ def sources() -> None:
     """List, add, remove, enable and disable feeds; import and export OPML."""
 
 
+def _shown(message: str) -> str:
+    """A message that may quote a feed, a server or a URL: nothing in it acts on the terminal or leaks."""
+    return without_credentials(printable(message))
+
+
+def _json_line(data: dict[str, Any]) -> str:
+    """One JSON line; characters that could act on a terminal or hide text are \\u-escaped, not lost."""
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False))
+
+
+# json.dumps escapes C0 controls itself; C1 controls, bidi and zero-width characters it leaves raw.
+_JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
 def _health_text(h: SourceHealth) -> str:
     if h.status == "failing" and h.failing_since:
         return f"failing since {h.failing_since:%Y-%m-%d %H:%M} ({h.consecutive_failures}x): {h.last_error}"
     if h.status == "moved":
-        return f"moved to {h.moved_to} (seen {h.redirect_streak}x)"
+        return f"moved to {without_credentials(h.moved_to or '')} (seen {h.redirect_streak}x)"
     if h.status == "gone":
         return f"gone: {h.last_error}"
     return h.status.replace("_", " ")
@@ -127,11 +143,11 @@ def sources_list(c: Context, as_json: bool) -> None:
     for src, h in c.app.source_status():
         if as_json:
             click.echo(
-                json.dumps(
+                _json_line(
                     {
                         "id": src.id,
                         "name": src.name,
-                        "url": src.url,
+                        "url": without_credentials(src.url),
                         "enabled": src.enabled,
                         "region": src.region,
                         "themes": list(src.themes),
@@ -145,16 +161,15 @@ def sources_list(c: Context, as_json: bool) -> None:
                         "consecutive_failures": h.consecutive_failures,
                         "last_error": h.last_error,
                         "http_status": h.http_status,
-                        "moved_to": h.moved_to,
+                        "moved_to": without_credentials(h.moved_to) if h.moved_to else None,
                         "items": h.item_count,
                         "last_new": h.last_new,
-                    },
-                    ensure_ascii=False,
+                    }
                 )
             )
         else:
             state = _health_text(h) if src.enabled else "disabled"
-            click.echo(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
+            click.echo(_shown(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}"))
 
 
 @sources.command("add")
@@ -166,7 +181,7 @@ def sources_list(c: Context, as_json: bool) -> None:
 def sources_add(c: Context, url: str, name: str | None, region: str | None, themes: tuple[str, ...]) -> None:
     """Add the feed at URL (http(s) or a local feed file) to seeds/sources.toml."""
     src = c.app.add_source(url, name=name, region=region, themes=themes)
-    click.echo(f"added {src.id}: {src.name} <{src.url}>", err=True)
+    click.echo(f"added {src.id}: {src.name} <{without_credentials(src.url)}>", err=True)
 
 
 @sources.command("remove")
@@ -204,7 +219,7 @@ def sources_import_opml(c: Context, file: str) -> None:
     data = sys.stdin.buffer.read() if file == "-" else _read_file(file)
     added, skipped = c.app.import_opml(data)
     for line in skipped:
-        click.echo(f"skipped {line}", err=True)
+        click.echo(_shown(f"skipped {line}"), err=True)
     click.echo(f"{len(added)} sources added, {len(skipped)} skipped", err=True)
 
 
@@ -227,11 +242,14 @@ def sources_export_opml(c: Context, file: Path | None) -> None:
 def _report(summary: RunSummary) -> None:
     for o in summary.outcomes:
         if o.status in ("failed", "gone"):
-            click.echo(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}", err=True)
+            line = f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}"
         elif o.moved_to:
-            click.echo(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)", err=True)
+            line = f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)"
         elif o.status == "ok" and o.error:
-            click.echo(f"  warning: {o.source.id}: {o.error}", err=True)
+            line = f"  warning: {o.source.id}: {o.error}"
+        else:
+            continue
+        click.echo(_shown(line), err=True)
     click.echo(summary.line(), err=True)
 
 
@@ -356,14 +374,16 @@ def items(
     rows = c.app.items(chosen, region=region, theme=theme)
     for item, story in rows:
         if as_json:
-            click.echo(json.dumps(_item_json(item, story, names, explain), ensure_ascii=False))
+            click.echo(_json_line(_item_json(item, story, names, explain)))
             continue
         labels = item.labels or Labels()
         lead = "*" if story.lead.id == item.id else " "
         themes = ",".join(labels.themes) or "-"
-        outlet = names.get(item.source_id, item.source_id)[:18]
+        # printable: a store filled before feed text was cleaned at parse time may hold raw text.
+        outlet = printable(names.get(item.source_id, item.source_id))[:18]
         date = f"{item.published:%Y-%m-%d}"
-        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}")
+        title = printable(item.title)
+        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {title}")
         if explain:
             for r in labels.reasons:
                 click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
@@ -383,7 +403,7 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
     """Override an item's region and themes; every build respects it, re-fetches keep it."""
     item = c.app.label(item_id, region=region, themes=themes, clear=clear)
     labels = item.labels or Labels()
-    click.echo(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}", err=True)
+    click.echo(_shown(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}"), err=True)
 
 
 @cli.command("classify")
@@ -495,10 +515,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("newsletter: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        click.echo(f"newsletter: {exc.format_message()}", err=True)
+        click.echo(_shown(f"newsletter: {exc.format_message()}"), err=True)
         sys.exit(exc.exit_code)
     except NewsletterError as exc:
-        click.echo(f"newsletter: {exc}", err=True)
+        click.echo(_shown(f"newsletter: {exc}"), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("newsletter: interrupted", err=True)

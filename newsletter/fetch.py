@@ -26,6 +26,7 @@ from . import __version__
 from .config import FetchSettings, slugify
 from .errors import SourceError
 from .models import Source, SourceHealth
+from .text import printable, without_credentials
 
 PROJECT_URL = "https://github.com/asia-tech-newsletter/newsletter"
 USER_AGENT = f"newsletter/{__version__} (+{PROJECT_URL})"
@@ -78,14 +79,15 @@ class _Response:
 def check_remote_url(url: str) -> str:
     """The URL normalised (scheme and host lower-case, no fragment); SourceError unless http(s)."""
     text = url.strip()
+    where = without_credentials(text)[:200]  # messages name the URL, never a password in it
     if any(ord(c) < 33 or ord(c) == 127 for c in text):
-        raise SourceError(f"{url!r} is not a URL: it holds spaces or control characters", url)
+        raise SourceError(f"{where!r} is not a URL: it holds spaces or control characters", url)
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = f"{scheme}:" if scheme else "no scheme"
         raise SourceError(
-            f"{text[:200]} is not a remote feed ({shown}): only http:// and https:// URLs are fetched; "
+            f"{where} is not a remote feed ({shown}): only http:// and https:// URLs are fetched; "
             "give a local file as a path instead",
             url,
         )
@@ -93,9 +95,9 @@ def check_remote_url(url: str) -> str:
         host = parts.hostname
         port = parts.port
     except ValueError:
-        raise SourceError(f"{text[:200]} is not a valid URL: check its host and port", url) from None
+        raise SourceError(f"{where} is not a valid URL: check its host and port", url) from None
     if not host:
-        raise SourceError(f"{text[:200]} has no host: write it like https://example.com/feed.xml", url)
+        raise SourceError(f"{where} has no host: write it like https://example.com/feed.xml", url)
     if ":" in host:
         host = f"[{host}]"  # IPv6 literal
     default = {"http": 80, "https": 443}[scheme]
@@ -323,10 +325,13 @@ class _Fetcher:
                 target = check_remote_url(target)
             except SourceError:
                 raise _Failure(
-                    f"redirect to {target[:200]} refused: only http(s) URLs are fetched", resp.status
+                    f"redirect to {without_credentials(target)[:200]} refused: only http(s) URLs are fetched",
+                    resp.status,
                 ) from None
             if target in seen:
-                raise _Failure(f"redirect loop: {target[:200]} was already visited", resp.status)
+                raise _Failure(
+                    f"redirect loop: {without_credentials(target)[:200]} was already visited", resp.status
+                )
             seen.add(target)
             if resp.status in PERMANENT and only_permanent:
                 permanent = target
@@ -417,7 +422,9 @@ class _Fetcher:
                 body = None
                 if 200 <= resp.status_code < 300:
                     body = self._read_body(resp, deadline)
-                return _Response(resp.status_code, resp.reason_phrase, resp.headers, body)
+                # The reason phrase is the server's text: it is shown, so it must not act on a terminal.
+                reason = _one_line(resp.reason_phrase)[:100]
+                return _Response(resp.status_code, reason, resp.headers, body)
 
     def _read_body(self, resp: httpx.Response, deadline: float) -> bytes:
         cap = self.settings.max_bytes
@@ -502,15 +509,20 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _host(url: str) -> str:
+    """host[:port] of a URL, for messages: never the user:password@ before it."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1]
+
+
 def _timeout_error(exc: httpx.TimeoutException, url: str, timeout: float) -> str:
-    host = urlsplit(url).netloc
+    host = _host(url)
     if isinstance(exc, httpx.ConnectTimeout):
         return f"timed out connecting to {host} after {timeout:g} s"
     return f"timed out: {host} sent nothing for {timeout:g} s"
 
 
 def _transport_error(exc: httpx.TransportError, url: str, tries: int) -> str:
-    host = urlsplit(url).netloc
+    host = _host(url)
     detail = _one_line(str(exc)) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect to {host}: {detail} (after {tries} tries)"
@@ -518,7 +530,8 @@ def _transport_error(exc: httpx.TransportError, url: str, tries: int) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
+    """Remote text (a reason phrase, an error) as one printable line."""
+    return " ".join(printable(text).split())[:300]
 
 
 def _size(n: int) -> str:

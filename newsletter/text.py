@@ -28,6 +28,37 @@ _INITIALS_RE = re.compile(r"(?:[a-z]\.)+[a-z]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STRIP_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, link_rel=None)
 
+TITLE_MAX = 300
+"""Characters a title or name keeps: headlines run to ~150; a feed that sends a megabyte is cut."""
+_TITLE_RAW_MAX = 64 * 1024  # raw characters looked at before tags are stripped: bounds the work too
+
+# Feed text must never act on a terminal. Whole escape sequences go (CSI such as ESC[2J, and the
+# string commands OSC/DCS/APC/PM/SOS such as ESC]0;title BEL or ESC]52;clipboard BEL, in their 7- and
+# 8-bit forms), then any control character left: C0 but tab and newline, DEL, C1. Whitespace controls
+# (VT, FF, CR, FS..US, NEL) become spaces, as str.split() reads them: a bare CR could overwrite a line.
+_TERMINAL_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
+)
+_SPACE_CONTROL_RE = re.compile(r"[\x0b-\x0d\x1c-\x1f\x85]")
+# Characters that are invisible yet change what a reader sees or what a search matches: bidi
+# embeddings, overrides, isolates and marks (U+202E turns "exe.txt" around), zero-width spaces,
+# word joiners, BOMs, soft hyphens, the Mongolian vowel separator and Unicode tag characters. Joiners
+# (ZWJ, ZWNJ) stay after an Arabic or Indic letter, and ZWJ before an emoji, where they are spelling.
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\U000e0000-\U000e007f]"
+    "|(?<![\u0600-\u06ff\u0900-\u0dff])(?:\u200c|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff]))"
+)
+_TERMINAL_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# One character class (a fast scan) finding every candidate for the two above; most text has none.
+_UNSAFE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufeff\U000e0000-\U000e007f]"
+)
+
 # Sentence ends: Latin punctuation needs whitespace (or the end) after it, CJK full stops do not.
 # Written to start with one character class (the first character of either kind of end), which lets
 # the regex engine skip ahead to candidates instead of trying both branches at every offset.
@@ -211,16 +242,54 @@ def html_to_text(html_text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def without_controls(text: str) -> str:
+    """Text that cannot act on a terminal: escape sequences and control characters out (tab, newline kept)."""
+    if not _TERMINAL_CONTROL_RE.search(text):
+        return text  # the common case, at the cost of one scan at C speed
+    text = _TERMINAL_RE.sub("", text)
+    return _SPACE_CONTROL_RE.sub(" ", text)
+
+
+def printable(text: str) -> str:
+    """Text safe to show: no terminal controls (without_controls), no bidi or zero-width characters."""
+    if text.isascii():
+        return without_controls(text)
+    if not _UNSAFE_RE.search(text):
+        return text
+    return _INVISIBLE_RE.sub("", without_controls(text))
+
+
+def without_credentials(text: str) -> str:
+    """A URL, or a message holding URLs, fit to print: a user:password@ (or token@) becomes ***@."""
+    return _CREDENTIALS_RE.sub(r"\1***@", text) if "@" in text else text
+
+
+# Up to the last @ before the host ends, as urlsplit reads the userinfo; "mailto:a@b" has no //.
+_CREDENTIALS_RE = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+
+
 def plain_title(text: str) -> str:
-    """A one-line plain-text title: tags stripped, entities decoded, whitespace collapsed."""
+    """A one-line plain-text title (or name): tags stripped, entities decoded, whitespace collapsed.
+
+    Feed text is untrusted: whatever could act on a terminal or hide what the title says is removed
+    (printable), and a title longer than TITLE_MAX is cut at a word.
+    """
     if not text:
         return ""
+    if len(text) > _TITLE_RAW_MAX:
+        text = text[:_TITLE_RAW_MAX]
     if "<" in text or "&" in text:
         text = _strip_tags(text)
         # Titles are often double-escaped ("&amp;amp;"); one more pass only when it still looks escaped.
         if "&" in text and _ESCAPED_RE.search(text):
             text = html.unescape(text)
-    return _squash(text)
+    return clean_line(text)
+
+
+def clean_line(text: str) -> str:
+    """Untrusted plain text as one line fit to show: printable, whitespace collapsed, cut at TITLE_MAX."""
+    text = _squash(printable(text[:_TITLE_RAW_MAX]))
+    return cut(text, TITLE_MAX) if len(text) > TITLE_MAX else text
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
@@ -291,8 +360,12 @@ def _strip_tail(paragraph: str) -> str:
 
 
 def clean_summary(html_or_text: str) -> str:
-    """Summary text fit to quote: boilerplate lines, repeated paragraphs and repeated sentences removed."""
-    text = html_to_text(html_or_text) if html_or_text else ""
+    """Summary text fit to quote: boilerplate lines, repeated paragraphs and repeated sentences removed.
+
+    Like titles, summaries lose terminal controls and bidi or zero-width characters (printable).
+    """
+    # After html_to_text, which decodes character references such as &#27; into what they name.
+    text = printable(html_to_text(html_or_text)) if html_or_text else ""
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept: list[str] = []
@@ -443,4 +516,5 @@ def sanitize_html(fragment: str, base: str = "") -> str:
     except ValueError:  # a base nh3 cannot parse: drop relative links rather than fail the item
         cleaned = nh3.clean(fragment, url_schemes=_SAFE_SCHEMES, url_relative="deny")
     # nh3 serialises attributes with double quotes, so a regex over its output is reliable.
+    cleaned = without_controls(cleaned)  # after nh3, which decodes &#27; into ESC
     return _IMG_RE.sub(lambda m: m.group() if _IMG_SRC_RE.search(m.group()) else "", cleaned).strip()

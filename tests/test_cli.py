@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +176,78 @@ def test_sources_disable_and_enable(ws_dir: Path) -> None:
     assert run("sources", "enable", "asia-tech-wire", cwd=ws_dir).returncode == 0
     assert {s.id: s for s in load_sources(ws_dir / "seeds" / "sources.toml")}["asia-tech-wire"].enabled
     assert_one_line_error(run("sources", "enable", "nope", cwd=ws_dir), "no source with id 'nope'")
+
+
+HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;aGk=\x07\u202e\u200b"
+
+
+def test_hostile_feed_text_never_reaches_the_terminal(ws_dir: Path) -> None:
+    feed = ws_dir / "hostile.xml"
+    feed.write_text(
+        f"""<rss version="2.0"><channel><title>Evil{HOSTILE} Wire</title>
+        <item><title>Grab{HOSTILE} buys GoTo</title><link>https://x.example/a</link>
+        <pubDate>Tue, 17 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>""",
+        encoding="utf-8",
+    )
+    opml = ws_dir / "hostile.opml"
+    opml.write_text(
+        # XML refuses C0 controls even as &#27;, but C1 controls (8-bit CSI, OSC) and bidi pass.
+        '<opml version="2.0"><body><outline text="Opml\x9b2J\x9d0;owned\x9c\u202e name" '
+        'xmlUrl="http://127.0.0.1:9/o.xml"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    procs = [run("ingest", str(feed), cwd=ws_dir), run("sources", "import-opml", str(opml), cwd=ws_dir)]
+    # A store written before feed text was cleaned still holds raw text: printing cleans it too.
+    from newsletter.models import Item, SourceHealth
+    from newsletter.store import Store
+
+    store = Store(ws_dir / ".newsletter" / "store.sqlite3")
+    old = Item(
+        id="00000000000000aa",
+        source_id="old",
+        url="https://x.example/old",
+        title=f"Old{HOSTILE} title",
+        summary="",
+        published=dt.datetime(2026, 11, 18, tzinfo=dt.UTC),
+    )
+    store.remember_name("old", f"Old{HOSTILE} outlet")
+    store.save_fetch("old", [old], SourceHealth("old"), dt.datetime(2026, 11, 18, tzinfo=dt.UTC))
+    failing = dt.datetime(2026, 11, 19, tzinfo=dt.UTC)
+    store.save_health(
+        SourceHealth("asia-tech-wire", "failing", failing_since=failing, last_error=f"HTTP 500 x{HOSTILE}")
+    )
+    store.close()
+    procs += [
+        run("items", "--all", cwd=ws_dir),
+        run("items", "--all", "--json", cwd=ws_dir),
+        run("sources", "list", cwd=ws_dir),
+        run("sources", "list", "--json", cwd=ws_dir),
+        run("label", "00000000000000aa", "--region", "china", cwd=ws_dir),
+    ]
+    for proc in procs:
+        assert proc.returncode == 0, proc.stderr
+        for stream in (proc.stdout, proc.stderr):
+            assert not any(c in stream for c in "\x1b\x07\x9b\x9d\u202e\u200b"), stream
+    items = procs[2].stdout
+    assert "Grab buys GoTo" in items and "Evil Wire" in items and "Old title" in items
+    assert '"name": "Opml name"' in procs[5].stdout
+    assert "HTTP 500 x" in procs[4].stdout and '"last_error": "HTTP 500 x' in procs[5].stdout
+
+
+def test_credentials_in_a_url_are_never_printed(ws_dir: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: the fetch fails and says where
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://editor:s3cret-token@127.0.0.1:{port}/feed.xml"
+    procs = [
+        run("sources", "add", url, "--name", "Private", cwd=ws_dir),
+        run("sources", "list", cwd=ws_dir),
+        run("sources", "list", "--json", cwd=ws_dir),
+        run("fetch", "--source", "private", cwd=ws_dir),
+    ]
+    assert [p.returncode for p in procs] == [0, 0, 0, 1], procs[3].stderr
+    for proc in procs:
+        assert "s3cret" not in proc.stdout + proc.stderr
+    assert f"***@127.0.0.1:{port}" in procs[1].stdout and "private" in procs[3].stderr
+    assert url in (ws_dir / "seeds" / "sources.toml").read_text()  # kept where the editor wrote it

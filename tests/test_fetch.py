@@ -146,6 +146,14 @@ def test_404_fails_once_without_retry(server: HTTPServer, tmp_path: Path) -> Non
     assert len(server.requests("/missing")) == 1
 
 
+def test_reason_phrase_cannot_act_on_the_terminal(server: HTTPServer, tmp_path: Path) -> None:
+    hostile = "Not Found\x1b]52;c;aGk=\x07\x1b[2J\x1b[31m!"
+    url = server.route("/esc", Reply(404, b"nope", "text/plain", reason=hostile))
+    assert one(url, tmp_path).error == "HTTP 404 Not Found!"
+    url = server.route("/esc5", Reply(503, reason="Busy\x1b]0;owned\x07 now"))
+    assert one(url, tmp_path).error == "HTTP 503 Busy now (gave up after 3 tries)"
+
+
 def test_410_marks_gone_and_gone_is_skipped_later(server: HTTPServer, tmp_path: Path) -> None:
     url = server.route("/dead", Reply(410))
     r = one(url, tmp_path)

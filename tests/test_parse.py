@@ -198,3 +198,41 @@ def test_published_falls_back_to_current_time_without_now() -> None:
         b"<rss><channel><item><link>https://a.example/1</link></item></channel></rss>", source_id="s"
     ).items[0]
     assert before <= item.published <= dt.datetime.now(UTC)
+
+
+def test_hostile_text_is_clean_at_parse_time() -> None:
+    esc = "&#27;[2J&#27;]0;owned&#7;"
+    body = f"""<rss version="2.0"><channel><title>Wire{esc}\u202eTech</title>
+    <item><title>Grab{esc} buys \u200bGoTo</title><link>https://x.example/a</link>
+    <author>Mei\x1b[31m Lin</author><category>Deals\x1b]52;c;aGk=\x07</category>
+    <description>Talks {esc}resume.</description></item></channel></rss>""".encode()
+    for data in (body, body.replace(b"&#27;", b"\x1b").replace(b"&#7;", b"\x07")):
+        feed = parse_feed(data, source_id="s", now=NOW)
+        item = feed.items[0]
+        assert (feed.title, item.title) == ("WireTech", "Grab buys GoTo")
+        assert item.summary == "Talks resume."
+        assert item.tags == ("Deals",)
+        for text in (feed.title, item.title, item.summary, item.content_html, *item.authors, *item.tags):
+            assert not any(c in text for c in "\x1b\x07\u202e\u200b"), text
+
+
+def test_hostile_json_feed_text_is_clean_and_a_huge_title_is_cut() -> None:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Feed\u001b]0;x\u0007 name",
+        "items": [
+            {
+                "id": "1",
+                "url": "https://j.example/1",
+                "title": "Big " * 300_000,
+                "content_text": "x\u009b2Jy",
+            },
+            {"id": "2", "url": "https://j.example/2", "title": "\u202eevil\u202c \u2066title\u2069"},
+        ],
+    }
+    feed = parse_feed(json.dumps(doc).encode(), source_id="s", now=NOW)
+    big, evil = feed.items
+    assert feed.title == "Feed name"
+    assert len(big.title) < 1000 and big.title.endswith("…")
+    assert "\x9b" not in big.content_html and "\x9b" not in big.summary
+    assert evil.title == "evil title"
