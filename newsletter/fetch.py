@@ -8,6 +8,7 @@ are still downloading. Nothing here raises for a failing source; each outcome is
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 import threading
 import time
@@ -26,6 +27,7 @@ from . import __version__
 from .config import FetchSettings, slugify
 from .errors import SourceError
 from .models import Source, SourceHealth
+from .netguard import AddressRefused, GuardedBackend, Peer, Rule, guarded_transport, peer_of, redirect_refusal
 from .text import printable, without_credentials
 
 PROJECT_URL = "https://github.com/asia-tech-newsletter/newsletter"
@@ -74,6 +76,7 @@ class _Response:
     reason: str
     headers: httpx.Headers
     body: bytes | None
+    peer: Peer | None = None  # the address and port the answer came from
 
 
 def check_remote_url(url: str) -> str:
@@ -237,12 +240,14 @@ class _Fetcher:
         self.settings = settings
         timeout = max(0.001, settings.timeout)
         self.timeout = timeout
+        limits = httpx.Limits(
+            max_connections=max(1, settings.concurrency) * 2,
+            max_keepalive_connections=max(1, settings.concurrency) * 2,
+        )
+        self.network = GuardedBackend()  # applies the redirect rule to the addresses connected to
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout, pool=None),
-            limits=httpx.Limits(
-                max_connections=max(1, settings.concurrency) * 2,
-                max_keepalive_connections=max(1, settings.concurrency) * 2,
-            ),
+            transport=guarded_transport(self.network, limits),
             follow_redirects=False,  # followed by hand: loops, scheme checks, 301 reporting
             headers={
                 "User-Agent": USER_AGENT,
@@ -310,8 +315,11 @@ class _Fetcher:
         seen = {url}
         permanent: str | None = None
         only_permanent = True  # every hop so far was 301/308: the source itself has moved
+        rule: Rule | None = None  # the configured URL is fetched as configured, wherever it is
         for _hop in range(self.settings.max_redirects + 1):
-            resp = self._with_retries(url, headers)
+            resp = self._with_retries(url, headers, rule)
+            if rule is None:  # redirects may lead anywhere public, or back to where this answer came from
+                rule = functools.partial(redirect_refusal, resp.peer)
             if resp.status not in REDIRECTS:
                 break
             location = resp.headers.get("Location")
@@ -373,13 +381,13 @@ class _Fetcher:
             elapsed=elapsed,
         )
 
-    def _with_retries(self, url: str, headers: dict[str, str]) -> _Response:
+    def _with_retries(self, url: str, headers: dict[str, str], rule: Rule | None) -> _Response:
         """One request, retried with back-off on 429, 5xx and dropped connections (not on timeouts)."""
         tries = max(0, self.settings.retries) + 1
         for attempt in range(tries):
             last = attempt == tries - 1
             try:
-                resp = self._once(url, headers)
+                resp = self._once(url, headers, rule)
             except httpx.TimeoutException as exc:
                 # No retry: a server that stalled once likely stalls again, and each try costs a timeout.
                 raise _Failure(_timeout_error(exc, url, self.timeout)) from None
@@ -414,17 +422,33 @@ class _Fetcher:
         with sem:
             yield
 
-    def _once(self, url: str, headers: dict[str, str]) -> _Response:
-        """One GET; the body is read (capped, decoded, within a total deadline) only for a 2xx."""
-        with self._host_slot(url):
+    def _once(self, url: str, headers: dict[str, str], rule: Rule | None) -> _Response:
+        """One GET; the body is read (capped, decoded, within a total deadline) only for a 2xx.
+
+        With a rule (a redirect hop), every address connected to must pass it (see netguard).
+        """
+        with self._host_slot(url), self.network.checking(rule), self._refusal(url):
             deadline = time.monotonic() + self.timeout * TOTAL_TIMEOUT_FACTOR
             with self.client.stream("GET", url, headers=headers) as resp:
+                peer = peer_of(resp.extensions.get("network_stream"))
+                if rule is not None:  # the pool's guard is the real check; this one costs nothing
+                    why = rule(peer) if peer else "the address it connected to is unknown"
+                    if why:
+                        raise AddressRefused(why)
                 body = None
                 if 200 <= resp.status_code < 300:
                     body = self._read_body(resp, deadline)
                 # The reason phrase is the server's text: it is shown, so it must not act on a terminal.
                 reason = _one_line(resp.reason_phrase)[:100]
-                return _Response(resp.status_code, reason, resp.headers, body)
+                return _Response(resp.status_code, reason, resp.headers, body, peer)
+
+    @staticmethod
+    @contextmanager
+    def _refusal(url: str) -> Iterator[None]:
+        try:
+            yield
+        except AddressRefused as exc:
+            raise _Failure(f"redirect to {_host(url)} refused: {exc}") from None
 
     def _read_body(self, resp: httpx.Response, deadline: float) -> bytes:
         cap = self.settings.max_bytes

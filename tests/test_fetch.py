@@ -139,6 +139,38 @@ def test_redirect_to_a_local_file_is_refused(server: HTTPServer, tmp_path: Path)
     assert "refused" in (r.error or "") and "file:" in (r.error or "")
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_redirect_to_another_local_port_is_refused(server: HTTPServer, tmp_path: Path, host: str) -> None:
+    # The source is configured on loopback, so it is fetched, and so are redirects back to its own
+    # address and port; another port on this machine is an address nobody configured (the check is
+    # on the address connected to, so a name such as localhost is no way round it).
+    with HTTPServer() as other:
+        target = other.route("/internal", Reply(body=FEED)).replace("127.0.0.1", host)
+        url = server.route("/jump", Reply(302, headers=(("Location", target),)))
+        r = one(url, tmp_path)
+        assert (r.status, r.data) == ("failed", None)
+        assert "refused" in (r.error or "") and "local network" in (r.error or ""), r.error
+        assert other.requests() == [], "no request may reach the other port"
+        server.route("/home", Reply(302, headers=(("Location", server.url("/feed")),)))
+        server.route("/feed", Reply(body=FEED))
+        assert one(server.url("/home"), tmp_path).data == FEED
+
+
+def test_a_kept_alive_connection_does_not_carry_a_redirect_past_the_rule(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    # Source a is configured on the other server, so a connection to it is open in the pool when
+    # source b redirects there: the redirect must still be refused, before anything is sent.
+    with HTTPServer() as other:
+        direct = other.route("/feed", Reply(body=FEED))
+        jump = server.route("/jump", Reply(302, headers=(("Location", direct),)))
+        settings = dataclasses.replace(SETTINGS, concurrency=1)
+        results = run([src(direct, "a"), src(jump, "b")], tmp_path, settings)
+        assert results["a"].status == "ok" and results["b"].status == "failed"
+        assert "refused" in (results["b"].error or "")
+        assert len(other.requests()) == 1
+
+
 def test_404_fails_once_without_retry(server: HTTPServer, tmp_path: Path) -> None:
     url = server.route("/missing", Reply(404, b"nope", "text/plain"))
     r = one(url, tmp_path)
