@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -503,6 +504,9 @@ def preview(c: Context, host: str, port: int, week: str | None, style: str | Non
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes become one line on stderr and exit 1 (2 for usage); no tracebacks."""
+    for name in ("SIGTERM", "SIGHUP"):  # kill PID, a closed terminal: stop as cleanly as on Ctrl-C
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _exit_on_signal)
     try:
         cli.main(args=argv, prog_name="newsletter", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -526,6 +530,12 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    # Raised in the main thread wherever it is: transactions roll back, atomic writes remove their
+    # temporary file, fetch aborts its downloads and ends its parse workers; then the usual exit code.
+    raise SystemExit(128 + signum)
 
 
 def _read_file(path: str) -> bytes:

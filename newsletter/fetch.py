@@ -151,8 +151,8 @@ def fetch_sources(
 
     At most settings.concurrency sources at once and settings.per_host on any one host. Sources
     whose health says "gone" are "skipped" without a request; choosing enabled ones is the
-    caller's job. Closing the generator early cancels what has not started and waits for
-    what is in flight.
+    caller's job. Closing the generator early (Ctrl-C, an error) cancels what has not started
+    and ends what is in flight at once.
     """
     concurrency = max(1, settings.concurrency)
     per_host = max(1, settings.per_host)
@@ -209,7 +209,7 @@ def fetch_sources(
                         progress(result)
                     yield result
         finally:
-            fetcher.cancel()  # wakes workers sleeping in a back-off when the caller stops early
+            fetcher.cancel()  # wakes workers sleeping in a back-off, ends their downloads
             for future in running:
                 future.cancel()
 
@@ -270,6 +270,7 @@ class _Fetcher:
 
     def cancel(self) -> None:
         self.stop.set()
+        self.network.abort()  # downloads in flight end now, not when the server answers
 
     def fetch_source(self, source: Source, known: SourceHealth | None, root: Path) -> FetchResult:
         """One source, local or remote; never raises for the source's own failures."""

@@ -8,14 +8,17 @@ address, unless it leads back to the very address and port the configured URL co
 The rule is a pure function of addresses (redirect_refusal). GuardedBackend applies it where
 httpx's connection pool opens connections: names are resolved first and only allowed addresses are
 connected to, so no packet reaches a refused one; connections to internal addresses are never
-reused, so a kept-alive connection cannot carry a later request past the rule.
+reused, so a kept-alive connection cannot carry a later request past the rule. It also keeps the
+sockets it opened, so that a fetch told to stop can end its downloads at once (abort).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -106,6 +109,18 @@ class GuardedBackend(httpcore.NetworkBackend):
     def __init__(self) -> None:
         self._inner = httpcore.SyncBackend()
         self._local = threading.local()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._aborted = False
+
+    def abort(self) -> None:
+        """End every connection now, mid-request too, and open no more: a stopped fetch stops at once.
+
+        Closing a socket does not wake a thread blocked reading it; shutting it down does.
+        """
+        self._aborted = True
+        for sock in list(self._sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     @contextmanager
     def checking(self, rule: Rule | None) -> Iterator[None]:
@@ -125,15 +140,23 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        if self._aborted:
+            raise httpcore.ConnectError("cancelled")
         rule: Rule | None = getattr(self._local, "rule", None)
         if rule is None:
             stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
         else:
             stream = self._connect_allowed(rule, host, port, timeout, local_address, socket_options)
         peer = peer_of(stream)
-        if peer is None or is_internal(peer[0]):
-            return _NotReused(stream)
-        return stream
+        return _Stream(stream, self, reuse=peer is not None and not is_internal(peer[0]))
+
+    def _track(self, stream: httpcore.NetworkStream) -> None:
+        sock = stream.get_extra_info("socket")  # after start_tls, the TLS socket: the plain one is detached
+        if isinstance(sock, socket.socket):
+            self._sockets.add(sock)
+            if self._aborted:  # abort() ran while this one was connecting
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def _connect_allowed(
         self,
@@ -179,16 +202,19 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-class _NotReused(httpcore.NetworkStream):
-    """A connection to an internal address: used for one request, then dropped by the pool.
+class _Stream(httpcore.NetworkStream):
+    """A connection the backend can abort; one to an internal address is used for one request only.
 
     The pool reuses an idle connection only while its socket is not readable (readable would mean
-    the server hung up), so saying "readable" once idle makes it open a new connection, which
-    passes the rule of the request that wants it.
+    the server hung up), so saying "readable" makes it open a new connection for the next request,
+    which then passes that request's rule.
     """
 
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
+    def __init__(self, stream: httpcore.NetworkStream, backend: GuardedBackend, reuse: bool) -> None:
         self._stream = stream
+        self._backend = backend
+        self._reuse = reuse
+        backend._track(stream)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, timeout)
@@ -205,10 +231,11 @@ class _NotReused(httpcore.NetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        return _NotReused(self._stream.start_tls(ssl_context, server_hostname, timeout))
+        tls = self._stream.start_tls(ssl_context, server_hostname, timeout)
+        return _Stream(tls, self._backend, self._reuse)
 
     def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
+        if info == "is_readable" and not self._reuse:
             return True
         return self._stream.get_extra_info(info)
 

@@ -8,13 +8,18 @@ several times faster, and resolve links ourselves.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import hashlib
 import html
 import io
+import os
 import re
+import signal
+import threading
 import time
 from collections.abc import Iterable, Mapping
+from multiprocessing.connection import Connection
 from typing import Any
 from urllib.parse import urljoin
 
@@ -357,3 +362,21 @@ def parse_or_reason(
         detail = " ".join(str(exc).split())[:120]
         where = f"{url}: " if url else ""
         return f"{where}could not parse this feed ({type(exc).__name__}: {detail}); please report it"
+
+
+def worker_init(lifeline: Connection) -> None:
+    """Start of each parse worker process: it ends when the command that started it ends, however.
+
+    lifeline is the read end of a pipe whose only write end the command holds: when the command
+    exits, is killed (even by SIGKILL) or crashes, the kernel closes that end, the read below
+    returns, and the worker exits. Without it workers (and so the forkserver) would wait forever
+    for jobs. Ctrl-C reaches the whole process group; the command handles it, the workers ignore it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(lifeline,), name="lifeline", daemon=True).start()
+
+
+def _exit_with(lifeline: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()  # nothing is ever sent: this returns only at end of file
+    os._exit(0)
