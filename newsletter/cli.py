@@ -7,9 +7,9 @@ import json
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -413,23 +413,45 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
 def classify_cmd(c: Context, explain: bool) -> None:
     """Read JSON lines (title, summary, source) on stdin; write one JSON line of labels per input."""
     bad = 0
-    for n, line in enumerate(sys.stdin, 1):
-        if not line.strip():
+    for n, line in enumerate(_lines(sys.stdin.buffer, CLASSIFY_LINE_MAX), 1):
+        if line is not None and not line.strip():
             continue
         try:
-            row = json.loads(line)
+            if line is None:
+                raise ValueError(f"longer than {CLASSIFY_LINE_MAX:,} bytes: not read")
+            row = json.loads(line.decode("utf-8-sig"))
             if not isinstance(row, dict) or not isinstance(row.get("title"), str):
                 raise ValueError("needs a string 'title'")
             labels = c.app.classify(
                 row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
             )
             out = _labels_json(labels, explain)
+        except UnicodeDecodeError:
+            bad += 1
+            out = {"error": f"line {n}: not UTF-8 text"}
         except ValueError as exc:
             bad += 1
             out = {"error": f"line {n}: {exc}"}
-        click.echo(json.dumps(out, ensure_ascii=False))
+        except RecursionError:
+            bad += 1
+            out = {"error": f"line {n}: JSON nested too deeply"}
+        click.echo(_json_line(out))
     if bad:
         raise click.ClickException(f"{bad} input line(s) were not JSON objects with a title")
+
+
+CLASSIFY_LINE_MAX = 1_000_000  # bytes in one input line: a title and a summary need a few thousand
+
+
+def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """Each line of a byte stream; None for a line over limit bytes, skipped without holding it."""
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(64 * 1024)
+            yield None
+        else:
+            yield line
 
 
 # -- draft, build, preview ---------------------------------------------------------------------

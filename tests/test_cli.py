@@ -251,3 +251,49 @@ def test_credentials_in_a_url_are_never_printed(ws_dir: Path) -> None:
         assert "s3cret" not in proc.stdout + proc.stderr
     assert f"***@127.0.0.1:{port}" in procs[1].stdout and "private" in procs[3].stderr
     assert url in (ws_dir / "seeds" / "sources.toml").read_text()  # kept where the editor wrote it
+
+
+def test_classify_reports_each_bad_line_and_goes_on(ws_dir: Path) -> None:
+    good = json.dumps({"title": "Zepto raises $450 million ahead of a listing"}).encode()
+    lines = [
+        good,
+        b"[" * 100_000 + b"]" * 100_000,  # nested too deep to parse: a RecursionError today
+        b'{"title": "\xff\xfe not UTF-8"}',
+        b'{"title": "' + b"x" * 1_500_000 + b'"}',  # over the line cap
+        b"",
+        good,
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsletter", "classify"],
+        cwd=ws_dir,
+        input=b"\n".join(lines),  # the last line has no newline
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert len(proc.stderr.decode().strip().splitlines()) == 1
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(out) == 5, "one output line per non-empty input line"
+    assert out[0]["region"] == out[4]["region"] == "india"
+    assert "line 2" in out[1]["error"] and "nested" in out[1]["error"]
+    assert "line 3" in out[2]["error"] and "UTF-8" in out[2]["error"]
+    assert "line 4" in out[3]["error"] and "longer than" in out[3]["error"]
+
+
+def test_classify_memory_stays_bounded_on_a_huge_line(ws_dir: Path) -> None:
+    # The peak memory of a classify fed one 40 MB line, measured by a parent whose only child it is.
+    measure = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'newsletter', 'classify'], stdin=sys.stdin,"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"  # kB on Linux
+    )
+    huge = b'{"title": "' + b"Grab " * 8_000_000 + b'"}\n' + json.dumps({"title": "TSMC"}).encode()
+    proc = subprocess.run(
+        [sys.executable, "-c", measure], cwd=ws_dir, input=huge, capture_output=True, timeout=120
+    )
+    baseline = subprocess.run(
+        [sys.executable, "-c", measure], cwd=ws_dir, input=b'{"title": "TSMC"}', capture_output=True
+    )
+    grew_mb = (int(proc.stdout) - int(baseline.stdout)) / 1024
+    assert grew_mb < 20, f"a 40 MB line grew classify by {grew_mb:.0f} MB"
