@@ -87,6 +87,9 @@ class _Changes:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # event streams never hold up shutdown
+    # Connections waiting to be accepted. socketserver's 5 made the 200 requests of a page with
+    # many images (or a reload storm) wait for SYN retries, up to 14 s; the kernel caps it anyway.
+    request_queue_size = 1024
     preview: PreviewServer
 
 
