@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+import feedparser.mixin
 
 from .errors import FeedParseError
 from .models import UTC, Item, ParsedFeed
@@ -31,6 +32,10 @@ from .text import canonical_url, clean_summary, cut, plain_title, sanitize_html
 
 EARLIEST = dt.datetime(1995, 1, 1, tzinfo=UTC)
 """Dates before this are placeholders (1970-01-01, 0001-01-01) and count as missing."""
+FUTURE_SLACK = dt.timedelta(days=1)
+"""A date further ahead of now than this is a mistake (or 9999-12-31) and counts as missing."""
+TAGS_MAX = 100  # tags kept per entry (real feeds give a handful; hostile ones 100,000)
+AUTHORS_MAX = 20  # authors kept per entry
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
@@ -44,6 +49,17 @@ _SAFE_ENTITY_RE = re.compile(
     rb"<!ENTITY\s+([A-Za-z_][\w.-]{0,40})\s+\"(&#x?[0-9A-Fa-f]{1,6};|[^&%<\"]{0,64})\"\s*>"
 )
 _ROOT_NAME_RE = re.compile(rb"<!DOCTYPE\s+([A-Za-z_][\w.:-]*)", re.IGNORECASE)
+
+
+def _add_tag_bounded(self: Any, term: str, scheme: str, label: str) -> None:
+    """feedparser's _add_tag, which checks each new tag against every earlier one (quadratic), bounded."""
+    if len(self._get_context().get("tags") or ()) < TAGS_MAX:
+        _add_tag(self, term, scheme, label)
+
+
+# 100,000 <category> elements in one entry (or terms in one <media:keywords>) took five minutes.
+_add_tag = feedparser.mixin._FeedParserMixin._add_tag
+feedparser.mixin._FeedParserMixin._add_tag = _add_tag_bounded
 
 
 def item_id(canonical: str) -> str:
@@ -147,12 +163,14 @@ def _http_url(url: str, base: str) -> str:
     return urljoin(base, url.strip()) if base else url.strip()
 
 
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
+def _unique(values: Iterable[str], limit: int) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for value in values:
         clean = plain_title(value) if isinstance(value, str) else ""
         if clean and clean.casefold() not in seen:
             seen[clean.casefold()] = clean
+            if len(seen) == limit:
+                break
     return tuple(seen.values())
 
 
@@ -188,11 +206,11 @@ def make_item(
         url=url,
         title=plain,
         summary=summary,
-        published=published or now,
+        published=published if published and published <= now + FUTURE_SLACK else now,
         content_html=sanitize_html(content_html or summary_html, base or url),
         guid=guid,
-        authors=_unique(authors),
-        tags=_unique(tags),
+        authors=_unique(authors, AUTHORS_MAX),
+        tags=_unique(tags, TAGS_MAX),
         image=_http_url(image, base or url),
     )
 

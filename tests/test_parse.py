@@ -16,7 +16,7 @@ import pytest
 
 from newsletter.errors import FeedParseError
 from newsletter.models import UTC, ParsedFeed
-from newsletter.parse import defuse_doctype, item_id, parse_feed
+from newsletter.parse import AUTHORS_MAX, TAGS_MAX, defuse_doctype, item_id, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -236,3 +236,35 @@ def test_hostile_json_feed_text_is_clean_and_a_huge_title_is_cut() -> None:
     assert len(big.title) < 1000 and big.title.endswith("…")
     assert "\x9b" not in big.content_html and "\x9b" not in big.summary
     assert evil.title == "evil title"
+
+
+def test_tags_and_authors_are_bounded_per_entry() -> None:
+    # feedparser compares each new tag with every earlier one: 100,000 <category> elements in one
+    # entry took five minutes, and one <media:keywords> can list as many. Past a bound they are dropped.
+    many = "".join(f"<category>c{i}</category>" for i in range(3000))
+    keywords = ",".join(f"k{i}" for i in range(3000))
+    authors = "".join(f"<author>a{i}@x.example (A{i})</author>" for i in range(3000))
+    body = f"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+    <item><title>a</title><link>https://x.example/a</link>{many}{authors}</item>
+    <item><title>b</title><link>https://x.example/b</link><media:keywords>{keywords}</media:keywords></item>
+    </channel></rss>""".encode()
+    a, b = parse_feed(body, source_id="s", now=NOW).items
+    assert a.tags[:3] == ("c0", "c1", "c2") and len(a.tags) == TAGS_MAX
+    assert b.tags[:2] == ("k0", "k1") and len(b.tags) == TAGS_MAX
+    assert len(a.authors) == AUTHORS_MAX
+
+
+def test_a_date_far_in_the_future_counts_as_missing() -> None:
+    dates = [
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Sat, 28 Nov 2026 06:00:00 GMT",
+        "Mon, 30 Nov 2026 12:00:00 GMT",
+    ]
+    items = "".join(
+        f"<item><title>{n}</title><link>https://x.example/{n}</link><pubDate>{d}</pubDate></item>"
+        for n, d in enumerate(dates)
+    )
+    body = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    far, tomorrow, days_ahead = parse_feed(body, source_id="s", now=NOW).items
+    assert far.published == NOW and days_ahead.published == NOW  # a week number far ahead breaks week maths
+    assert tomorrow.published == dt.datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # a clock a few hours ahead
