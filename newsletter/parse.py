@@ -28,7 +28,7 @@ import feedparser.mixin
 
 from .errors import FeedParseError
 from .models import UTC, Item, ParsedFeed
-from .text import canonical_url, clean_summary, cut, plain_title, sanitize_html
+from .text import canonical_url, clean_summary, cut, plain_title, printable, sanitize_html
 
 EARLIEST = dt.datetime(1995, 1, 1, tzinfo=UTC)
 """Dates before this are placeholders (1970-01-01, 0001-01-01) and count as missing."""
@@ -352,7 +352,8 @@ def parse_feed(
     problems = []
     if result.get("bozo") and entries:
         exc = result.get("bozo_exception")
-        detail = " ".join(str(exc).split())[:160] if exc else "unknown problem"
+        # The parser's message may quote the feed (a declared charset, say): printable, as feed text is.
+        detail = " ".join(printable(str(exc)).split())[:160] if exc else "unknown problem"
         problems.append(f"ill-formed feed ({type(exc).__name__}: {detail}); {len(items)} items recovered")
     if dropped:
         problems.append(f"{dropped} entries without an http(s) link or GUID dropped")
@@ -377,7 +378,7 @@ def parse_or_reason(
     except FeedParseError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - one hostile feed must not stop a fetch
-        detail = " ".join(str(exc).split())[:120]
+        detail = " ".join(printable(str(exc)).split())[:120]
         where = f"{url}: " if url else ""
         return f"{where}could not parse this feed ({type(exc).__name__}: {detail}); please report it"
 

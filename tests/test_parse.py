@@ -216,6 +216,12 @@ def test_hostile_text_is_clean_at_parse_time() -> None:
             assert not any(c in text for c in "\x1b\x07\u202e\u200b"), text
 
 
+def test_a_parser_message_quoting_the_feed_is_clean() -> None:
+    body = b'<rss version="2.0"><channel><title>T</title><item><link>https://x.example/a</link></item></channel></rss>'
+    feed = parse_feed(body, source_id="s", content_type="text/xml; charset=bogus\x1b[2J\x9b1m", now=NOW)
+    assert feed.problem and "bogus" in feed.problem and "\x1b" not in feed.problem, feed.problem
+
+
 def test_hostile_json_feed_text_is_clean_and_a_huge_title_is_cut() -> None:
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
