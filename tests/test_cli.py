@@ -299,3 +299,22 @@ def test_classify_memory_stays_bounded_on_a_huge_line(ws_dir: Path) -> None:
     )
     grew_mb = (int(proc.stdout) - int(baseline.stdout)) / 1024
     assert grew_mb < 20, f"a 40 MB line grew classify by {grew_mb:.0f} MB"
+
+
+def test_ctrl_c_while_the_cli_is_loading_is_quiet(ws_dir: Path) -> None:
+    # Importing every stage takes most of a second: Ctrl-C then must not print a traceback. The
+    # KeyboardInterrupt is raised where Ctrl-C would land, in the middle of that import.
+    script = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def slow(name, *args, **kwargs):\n"
+        "    if name == 'app' or name.endswith('.app'):\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = slow\n"
+        "from newsletter.__main__ import main\n"
+        "sys.argv = ['newsletter', 'items']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ws_dir, capture_output=True, text=True)
+    assert proc.returncode == 130 and proc.stderr == "newsletter: interrupted\n", proc.stderr
