@@ -282,3 +282,21 @@ def test_two_hundred_clients_at_once_all_get_a_connection() -> None:
         for client in clients:
             client.close()
         httpd.server_close()
+
+
+def test_connections_that_never_finish_their_request_are_closed(app) -> None:
+    # Each connection holds a thread; one that never completes its request (a slowloris, an
+    # HTTP/0.9 line waiting for headers, an idle keep-alive) must not hold it forever.
+    partial = [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /\r\n"]
+    with PreviewServer(app, port=0, watch=False) as srv:
+        conns = [socket.create_connection(("127.0.0.1", srv.port)) for _ in partial]
+        try:
+            for conn, sent in zip(conns, partial, strict=True):
+                conn.sendall(sent)
+                conn.settimeout(60)  # far beyond the server's limit: the server hangs up first
+            for conn in conns:
+                while conn.recv(65536):
+                    pass  # whatever it answers before it closes
+        finally:
+            for conn in conns:
+                conn.close()
