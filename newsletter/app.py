@@ -194,7 +194,8 @@ class Newsletter:
         """Fetch every enabled source (or the named ones), storing each as it arrives."""
         settings = self.settings()
         sources = self.sources()
-        chosen = [_find(sources, i) for i in source_ids] if source_ids else [s for s in sources if s.enabled]
+        named = dict.fromkeys(source_ids)  # a source named twice is fetched once
+        chosen = [_find(sources, i) for i in named] if named else [s for s in sources if s.enabled]
         fetch_settings = settings.fetch
         if concurrency is not None:
             if concurrency < 1:

@@ -265,7 +265,7 @@ def fetch(c: Context, source_ids: tuple[str, ...], concurrency: int | None) -> N
 
     Exits 1 when some source failed, after everything that worked is stored.
     """
-    total = len(source_ids) or sum(1 for s in c.app.sources() if s.enabled)
+    total = len(set(source_ids)) or sum(1 for s in c.app.sources() if s.enabled)
     with _progress(total) as tick:
         summary = c.app.fetch(source_ids, concurrency=concurrency, progress=tick)
     _report(summary)

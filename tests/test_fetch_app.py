@@ -258,3 +258,10 @@ def test_a_killed_fetch_leaves_nothing_behind(
         for pid in started:  # what this test started and the fix failed to end: not left to others
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_source_named_twice_is_fetched_once(scene: tuple[Newsletter, HTTPServer]) -> None:
+    app, server = scene
+    summary = app.fetch(["wire-1", "wire-1", "wire-2"])
+    assert [o.source.id for o in summary.outcomes].count("wire-1") == 1 and len(summary.outcomes) == 2
+    assert len(server.requests("/feed/1.xml")) == 1
