@@ -85,7 +85,10 @@ def check_remote_url(url: str) -> str:
     where = without_credentials(text)[:200]  # messages name the URL, never a password in it
     if any(ord(c) < 33 or ord(c) == 127 for c in text):
         raise SourceError(f"{where!r} is not a URL: it holds spaces or control characters", url)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # an unclosed [IPv6 literal
+        raise SourceError(f"{where} is not a valid URL: check its host", url) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = f"{scheme}:" if scheme else "no scheme"
@@ -428,7 +431,7 @@ class _Fetcher:
 
         With a rule (a redirect hop), every address connected to must pass it (see netguard).
         """
-        with self._host_slot(url), self.network.checking(rule), self._refusal(url):
+        with self._host_slot(url), self.network.checking(rule), self._failures(url):
             deadline = time.monotonic() + self.timeout * TOTAL_TIMEOUT_FACTOR
             with self.client.stream("GET", url, headers=headers) as resp:
                 peer = peer_of(resp.extensions.get("network_stream"))
@@ -445,11 +448,14 @@ class _Fetcher:
 
     @staticmethod
     @contextmanager
-    def _refusal(url: str) -> Iterator[None]:
+    def _failures(url: str) -> Iterator[None]:
+        """The request's own failures that are no transport error (and so are not retried)."""
         try:
             yield
         except AddressRefused as exc:
             raise _Failure(f"redirect to {_host(url)} refused: {exc}") from None
+        except UnicodeError:  # IDNA: an empty label ("a..b"), a bad xn-- label, a label over 63
+            raise _Failure(f"{_host(url)[:200]} is not a valid host name") from None
 
     def _read_body(self, resp: httpx.Response, deadline: float) -> bytes:
         cap = self.settings.max_bytes

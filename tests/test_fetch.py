@@ -171,6 +171,13 @@ def test_a_kept_alive_connection_does_not_carry_a_redirect_past_the_rule(
         assert len(other.requests()) == 1
 
 
+@pytest.mark.parametrize("url", ["http://[::1/feed", "http://a..b/feed", "http://xn--zz-.example/feed"])
+def test_an_invalid_host_fails_with_a_clear_reason(tmp_path: Path, url: str) -> None:
+    r = one(url, tmp_path)
+    error = r.error or ""
+    assert r.status == "failed" and "unexpected" not in error and "valid" in error, error
+
+
 def test_404_fails_once_without_retry(server: HTTPServer, tmp_path: Path) -> None:
     url = server.route("/missing", Reply(404, b"nope", "text/plain"))
     r = one(url, tmp_path)
