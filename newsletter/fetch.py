@@ -27,7 +27,16 @@ from . import __version__
 from .config import FetchSettings, slugify
 from .errors import SourceError
 from .models import Source, SourceHealth
-from .netguard import AddressRefused, GuardedBackend, Peer, Rule, guarded_transport, peer_of, redirect_refusal
+from .netguard import (
+    AddressRefused,
+    DeadlinePassed,
+    GuardedBackend,
+    Peer,
+    Rule,
+    guarded_transport,
+    peer_of,
+    redirect_refusal,
+)
 from .text import printable, without_credentials
 
 PROJECT_URL = "https://github.com/asia-tech-newsletter/newsletter"
@@ -431,9 +440,13 @@ class _Fetcher:
 
         With a rule (a redirect hop), every address connected to must pass it (see netguard).
         """
-        with self._host_slot(url), self.network.checking(rule), self._failures(url):
+        with self._host_slot(url):  # the deadline starts once it is this request's turn
             deadline = time.monotonic() + self.timeout * TOTAL_TIMEOUT_FACTOR
-            with self.client.stream("GET", url, headers=headers) as resp:
+            with (
+                self.network.checking(rule, deadline),
+                self._failures(url),
+                self.client.stream("GET", url, headers=headers) as resp,
+            ):
                 peer = peer_of(resp.extensions.get("network_stream"))
                 if rule is not None:  # the pool's guard is the real check; this one costs nothing
                     why = rule(peer) if peer else "the address it connected to is unknown"
@@ -446,9 +459,8 @@ class _Fetcher:
                 reason = _one_line(resp.reason_phrase)[:100]
                 return _Response(resp.status_code, reason, resp.headers, body, peer)
 
-    @staticmethod
     @contextmanager
-    def _failures(url: str) -> Iterator[None]:
+    def _failures(self, url: str) -> Iterator[None]:
         """The request's own failures that are no transport error (and so are not retried)."""
         try:
             yield
@@ -456,6 +468,12 @@ class _Fetcher:
             raise _Failure(f"redirect to {_host(url)} refused: {exc}") from None
         except UnicodeError:  # IDNA: an empty label ("a..b"), a bad xn-- label, a label over 63
             raise _Failure(f"{_host(url)[:200]} is not a valid host name") from None
+        except DeadlinePassed:
+            raise _Failure(self._too_slow()) from None
+
+    def _too_slow(self) -> str:
+        limit = self.timeout * TOTAL_TIMEOUT_FACTOR
+        return f"download took over {limit:g} s ({TOTAL_TIMEOUT_FACTOR} x fetch.timeout): cut off"
 
     def _read_body(self, resp: httpx.Response, deadline: float) -> bytes:
         cap = self.settings.max_bytes
@@ -473,10 +491,7 @@ class _Fetcher:
                     raise _Failure(f"body over the {_size(cap)} cap (fetch.max_bytes): cut off")
                 parts.append(piece)
             if time.monotonic() > deadline:
-                raise _Failure(
-                    f"download took over {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s "
-                    f"({TOTAL_TIMEOUT_FACTOR} x fetch.timeout): cut off"
-                )
+                raise _Failure(self._too_slow())
         return b"".join(parts)
 
 

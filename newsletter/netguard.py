@@ -1,4 +1,4 @@
-"""Which addresses a fetch may connect to, checked on the address actually connected to.
+"""Guards on a fetch's connections: which addresses it may reach, how long it may take, abort.
 
 The editor's own sources are fetched as configured, on any address (a feed on the office network
 is theirs to read). A redirect is the feed's server speaking, not the editor: it may not lead a
@@ -8,8 +8,10 @@ address, unless it leads back to the very address and port the configured URL co
 The rule is a pure function of addresses (redirect_refusal). GuardedBackend applies it where
 httpx's connection pool opens connections: names are resolved first and only allowed addresses are
 connected to, so no packet reaches a refused one; connections to internal addresses are never
-reused, so a kept-alive connection cannot carry a later request past the rule. It also keeps the
-sockets it opened, so that a fetch told to stop can end its downloads at once (abort).
+reused, so a kept-alive connection cannot carry a later request past the rule. It also holds each
+request to one deadline over all its reads (httpx's timeouts are per read, so a server trickling
+headers, or sending 100 Continue forever, never tripped them), and keeps the sockets it opened, so
+that a fetch told to stop can end its downloads at once (abort).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import contextlib
 import ipaddress
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +38,10 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 class AddressRefused(Exception):
     """A connection the rule refused; the message says why, in one line."""
+
+
+class DeadlinePassed(Exception):
+    """The request's whole time ran out (httpx's timeouts are per read: a trickle never trips them)."""
 
 
 def _ip(address: str) -> IPAddress:
@@ -102,8 +109,8 @@ def peer_of(stream: Any) -> Peer | None:
 class GuardedBackend(httpcore.NetworkBackend):
     """httpcore's synchronous network backend, with the calling thread's rule applied to each connection.
 
-    httpx's sync client opens connections in the thread that makes the request, so a rule set for
-    that thread (with `checking`) governs exactly the connections made for that request.
+    httpx's sync client opens connections and reads answers in the thread that makes the request,
+    so what `checking` sets for that thread (a rule, a deadline) governs exactly that request.
     """
 
     def __init__(self) -> None:
@@ -123,14 +130,26 @@ class GuardedBackend(httpcore.NetworkBackend):
                 sock.shutdown(socket.SHUT_RDWR)
 
     @contextmanager
-    def checking(self, rule: Rule | None) -> Iterator[None]:
-        """Apply rule to connections this thread opens inside the block (None: connect as configured)."""
-        previous = getattr(self._local, "rule", None)
-        self._local.rule = rule
+    def checking(self, rule: Rule | None, deadline: float | None = None) -> Iterator[None]:
+        """Apply rule to connections this thread opens inside the block (None: connect as configured),
+        and end its connecting, writing and reading at deadline (time.monotonic()), headers included.
+        """
+        previous = getattr(self._local, "rule", None), getattr(self._local, "deadline", None)
+        self._local.rule, self._local.deadline = rule, deadline
         try:
             yield
         finally:
-            self._local.rule = previous
+            self._local.rule, self._local.deadline = previous
+
+    def _time_left(self, timeout: float | None) -> float | None:
+        """timeout, shortened to what is left before this thread's deadline."""
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None:
+            return timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DeadlinePassed("the server took too long")
+        return left if timeout is None else min(timeout, left)
 
     def connect_tcp(
         self,
@@ -142,6 +161,7 @@ class GuardedBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         if self._aborted:
             raise httpcore.ConnectError("cancelled")
+        timeout = self._time_left(timeout)
         rule: Rule | None = getattr(self._local, "rule", None)
         if rule is None:
             stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
@@ -217,10 +237,16 @@ class _Stream(httpcore.NetworkStream):
         backend._track(stream)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, timeout)
+        deadline = getattr(self._backend._local, "deadline", None)
+        try:
+            return self._stream.read(max_bytes, self._backend._time_left(timeout))
+        except httpcore.ReadTimeout:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise DeadlinePassed("the server took too long") from None
+            raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, timeout)
+        self._stream.write(buffer, self._backend._time_left(timeout))
 
     def close(self) -> None:
         self._stream.close()

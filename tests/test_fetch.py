@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import socket
+import threading
+import time
 import tracemalloc
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -248,6 +252,56 @@ def test_a_stalling_server_is_cut_off(server: HTTPServer, tmp_path: Path, reply:
     assert r.status == "failed" and r.data is None
     assert "timed out" in (r.error or "") or "cut off" in (r.error or "")
     assert len(server.requests("/slow")) == 1, "a timeout is not retried"
+
+
+@contextlib.contextmanager
+def _raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that answers every connection with answer(conn); yields its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
+    finally:
+        listener.close()
+
+
+def _endless_informational(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError), conn:
+        conn.recv(65536)
+        while True:  # each 100 Continue is a complete answer, so no read ever waits long
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            time.sleep(0.05)
+
+
+def _trickled_headers(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError), conn:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while True:  # a header line that never ends, a byte well within each read's timeout
+            conn.sendall(b"X")
+            time.sleep(0.05)
+
+
+@pytest.mark.parametrize("answer", [_endless_informational, _trickled_headers])
+def test_a_server_that_never_finishes_its_headers_is_cut_off(
+    tmp_path: Path, answer: Callable[[socket.socket], None]
+) -> None:
+    results: list[FetchResult] = []
+    with _raw_server(answer) as url:
+        worker = threading.Thread(target=lambda u: results.append(one(u, tmp_path)), args=(url,), daemon=True)
+        worker.start()
+        worker.join(60)  # the deadline is 3 x 0.5 s; without one, this fetch never ends
+        assert not worker.is_alive(), "the fetch is still waiting for the headers"
+        assert results[0].status == "failed" and "cut off" in (results[0].error or ""), results[0].error
 
 
 def test_body_over_the_cap_with_content_length(server: HTTPServer, tmp_path: Path) -> None:
