@@ -1,28 +1,30 @@
-"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here."""
+"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here.
+
+It uses only what `newsletter` offers any script. The stages load when a command first needs the
+app, so `newsletter --help` stays light.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
 from . import __version__
-from .app import Newsletter
-from .config import STYLES, Workspace, atomic_write, check_style
+from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
-from .intake import RunSummary, SourceOutcome
-from .models import Item, Labels, SourceHealth, Story, Week
-from .text import printable, without_credentials
+from .models import Labels, Week
+from .serialize import item_lines, item_record, json_line, labels_record, shown, source_line, source_record
+from .workspace import FORMATS, Workspace, atomic_write
+
+if TYPE_CHECKING:
+    from . import Newsletter, RunSummary, SourceOutcome
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("md", "html", "email", "txt")
 
 
 class Context:
@@ -36,6 +38,8 @@ class Context:
     @property
     def app(self) -> Newsletter:
         if self._app is None:
+            from .app import Newsletter
+
             self._app = Newsletter(Workspace.open(self.workspace), db=self.db)
         return self._app
 
@@ -53,7 +57,9 @@ def week_option(f: F) -> F:
 
 
 def style_option(multiple: bool) -> Callable[[F], F]:
-    help_text = "House style: atr (Asia Tech Review) or techasia (#techAsia)."
+    styles = [f"{s.key} ({s.label})" for s in HOUSE_STYLES]
+    listed = " or ".join([", ".join(styles[:-1]), styles[-1]] if len(styles) > 1 else styles)
+    help_text = f"House style: {listed}."
     if multiple:
         help_text += " Repeat for several; default: every style in newsletter.toml."
     return click.option("--style", "style", multiple=multiple, metavar="STYLE", help=help_text)
@@ -91,6 +97,7 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
       newsletter fetch              feed in new items from every source
       newsletter build              write this week's issue (Markdown, HTML, email, text)
       newsletter preview            see it in a browser, live as you edit the draft
+      newsletter send               a test of it to your own inbox ([send] in newsletter.toml)
     """
     ctx.obj = Context(workspace, db)
     ctx.call_on_close(lambda: ctx.obj._app.close() if ctx.obj._app else None)
@@ -112,30 +119,6 @@ def sources() -> None:
     """List, add, remove, enable and disable feeds; import and export OPML."""
 
 
-def _shown(message: str) -> str:
-    """A message that may quote a feed, a server or a URL: nothing in it acts on the terminal or leaks."""
-    return without_credentials(printable(message))
-
-
-def _json_line(data: dict[str, Any]) -> str:
-    """One JSON line; characters that could act on a terminal or hide text are \\u-escaped, not lost."""
-    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False))
-
-
-# json.dumps escapes C0 controls itself; C1 controls, bidi and zero-width characters it leaves raw.
-_JSON_UNSAFE_RE = re.compile("[\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-
-
-def _health_text(h: SourceHealth) -> str:
-    if h.status == "failing" and h.failing_since:
-        return f"failing since {h.failing_since:%Y-%m-%d %H:%M} ({h.consecutive_failures}x): {h.last_error}"
-    if h.status == "moved":
-        return f"moved to {without_credentials(h.moved_to or '')} (seen {h.redirect_streak}x)"
-    if h.status == "gone":
-        return f"gone: {h.last_error}"
-    return h.status.replace("_", " ")
-
-
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_ctx
@@ -143,34 +126,9 @@ def sources_list(c: Context, as_json: bool) -> None:
     """Each source with its health: ok, not modified, failing since …, gone, moved."""
     for src, h in c.app.source_status():
         if as_json:
-            click.echo(
-                _json_line(
-                    {
-                        "id": src.id,
-                        "name": src.name,
-                        "url": without_credentials(src.url),
-                        "enabled": src.enabled,
-                        "region": src.region,
-                        "themes": list(src.themes),
-                        "weight": src.weight,
-                        "paywalled": src.paywalled,
-                        "status": h.status,
-                        "health": _health_text(h),
-                        "last_attempt": _iso(h.last_attempt),
-                        "last_success": _iso(h.last_success),
-                        "failing_since": _iso(h.failing_since),
-                        "consecutive_failures": h.consecutive_failures,
-                        "last_error": h.last_error,
-                        "http_status": h.http_status,
-                        "moved_to": without_credentials(h.moved_to) if h.moved_to else None,
-                        "items": h.item_count,
-                        "last_new": h.last_new,
-                    }
-                )
-            )
+            click.echo(json_line(source_record(src, h)))
         else:
-            state = _health_text(h) if src.enabled else "disabled"
-            click.echo(_shown(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}"))
+            click.echo(source_line(src, h))
 
 
 @sources.command("add")
@@ -182,7 +140,7 @@ def sources_list(c: Context, as_json: bool) -> None:
 def sources_add(c: Context, url: str, name: str | None, region: str | None, themes: tuple[str, ...]) -> None:
     """Add the feed at URL (http(s) or a local feed file) to seeds/sources.toml."""
     src = c.app.add_source(url, name=name, region=region, themes=themes)
-    click.echo(f"added {src.id}: {src.name} <{without_credentials(src.url)}>", err=True)
+    click.echo(shown(f"added {src.id}: {src.name} <{src.url}>"), err=True)
 
 
 @sources.command("remove")
@@ -220,7 +178,7 @@ def sources_import_opml(c: Context, file: str) -> None:
     data = sys.stdin.buffer.read() if file == "-" else _read_file(file)
     added, skipped = c.app.import_opml(data)
     for line in skipped:
-        click.echo(_shown(f"skipped {line}"), err=True)
+        click.echo(shown(f"skipped {line}"), err=True)
     click.echo(f"{len(added)} sources added, {len(skipped)} skipped", err=True)
 
 
@@ -241,16 +199,8 @@ def sources_export_opml(c: Context, file: Path | None) -> None:
 
 
 def _report(summary: RunSummary) -> None:
-    for o in summary.outcomes:
-        if o.status in ("failed", "gone"):
-            line = f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}"
-        elif o.moved_to:
-            line = f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)"
-        elif o.status == "ok" and o.error:
-            line = f"  warning: {o.source.id}: {o.error}"
-        else:
-            continue
-        click.echo(_shown(line), err=True)
+    for line in summary.notes():
+        click.echo(shown(line), err=True)  # errors quote servers and feeds; URLs may hold a password
     click.echo(summary.line(), err=True)
 
 
@@ -309,47 +259,6 @@ def ingest(c: Context, targets: tuple[str, ...], source_name: str | None) -> Non
 # -- items, labels, classify -------------------------------------------------------------------
 
 
-def _labels_json(labels: Labels, explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "region": labels.region,
-        "regions": list(labels.regions),
-        "themes": list(labels.themes),
-    }
-    if explain:
-        out["reasons"] = [
-            {"label": r.label, "kind": r.kind, "term": r.term, "where": r.where, "weight": r.weight}
-            for r in labels.reasons
-        ]
-    if labels.overridden:
-        out["overridden"] = True
-    return out
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _item_json(item: Item, story: Story, names: dict[str, str], explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": item.id,
-        "title": item.title,
-        "url": item.url,
-        "source": names.get(item.source_id, item.source_id),
-        "source_id": item.source_id,
-        "published": _iso(item.published),
-        **_labels_json(item.labels or Labels(), explain),
-        "story": story.id,
-        "story_size": len(story.items),
-        "summary": item.summary,
-        "authors": list(item.authors),
-        "tags": list(item.tags),
-    }
-    if explain:
-        out["score"] = round(story.score, 3)
-        out["score_parts"] = {k: round(v, 3) for k, v in story.score_parts}
-    return out
-
-
 @cli.command()
 @week_option
 @click.option("--all", "all_weeks", is_flag=True, help="Every stored item, not one week.")
@@ -375,21 +284,10 @@ def items(
     rows = c.app.items(chosen, region=region, theme=theme)
     for item, story in rows:
         if as_json:
-            click.echo(_json_line(_item_json(item, story, names, explain)))
+            click.echo(json_line(item_record(item, story, names, explain)))
             continue
-        labels = item.labels or Labels()
-        lead = "*" if story.lead.id == item.id else " "
-        themes = ",".join(labels.themes) or "-"
-        # printable: a store filled before feed text was cleaned at parse time may hold raw text.
-        outlet = printable(names.get(item.source_id, item.source_id))[:18]
-        date = f"{item.published:%Y-%m-%d}"
-        title = printable(item.title)
-        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {title}")
-        if explain:
-            for r in labels.reasons:
-                click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
-            parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)
-            click.echo(f"      story {story.id} score {story.score:.2f}: {parts}")
+        for line in item_lines(item, story, names, explain):
+            click.echo(line)
     if not as_json:
         click.echo(f"{len(rows)} items" + (f" in {chosen}" if chosen else ""), err=True)
 
@@ -404,7 +302,7 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
     """Override an item's region and themes; every build respects it, re-fetches keep it."""
     item = c.app.label(item_id, region=region, themes=themes, clear=clear)
     labels = item.labels or Labels()
-    click.echo(_shown(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}"), err=True)
+    click.echo(shown(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}"), err=True)
 
 
 @cli.command("classify")
@@ -425,7 +323,7 @@ def classify_cmd(c: Context, explain: bool) -> None:
             labels = c.app.classify(
                 row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
             )
-            out = _labels_json(labels, explain)
+            out = labels_record(labels, explain)
         except UnicodeDecodeError:
             bad += 1
             out = {"error": f"line {n}: not UTF-8 text"}
@@ -435,7 +333,7 @@ def classify_cmd(c: Context, explain: bool) -> None:
         except RecursionError:
             bad += 1
             out = {"error": f"line {n}: JSON nested too deeply"}
-        click.echo(_json_line(out))
+        click.echo(json_line(out))
     if bad:
         raise click.ClickException(f"{bad} input line(s) were not JSON objects with a title")
 
@@ -465,17 +363,13 @@ def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
 def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
     """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
     chosen = _resolve_week(c.app, week)
-    styles = _styles(c, style)
+    styles = c.app.styles(style)
     ranked = c.app.ranked_week(chosen)  # once for every style
     for s in styles:
         result = c.app.draft(chosen, s, force=force, ranked=ranked)
         extra = f" (backup: {result.backup})" if result.backup else ""
         added = f", {result.added} new entries" if result.added else ""
         click.echo(f"{result.action} {result.path}{added}{extra}", err=True)
-
-
-def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
-    return [check_style(s) for s in style] or list(c.app.settings().styles or STYLES)
 
 
 @cli.command()
@@ -486,18 +380,43 @@ def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
     "formats",
     multiple=True,
     type=click.Choice([*FORMATS, "all"]),
-    help="Output: md, html, email, txt or all (default); repeat for several.",
+    help=f"Output: {', '.join(FORMATS)} or all (default); repeat for several.",
 )
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
-    """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
+    """Write the week's issue: Markdown, web HTML, email HTML, text and .eml under issues/WEEK/."""
     chosen = _resolve_week(c.app, week)
-    wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
-    for result in c.app.build(chosen, _styles(c, style), wanted):
+    warned: set[str] = set()  # a warning about the settings comes once, not once per style
+    for result in c.app.build(chosen, c.app.styles(style), formats):
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            if warning not in warned:
+                warned.add(warning)
+                click.echo(f"warning: {warning}", err=True)
         for path in result.paths:
             click.echo(str(path))
+
+
+@cli.command()
+@week_option
+@style_option(multiple=False)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Send to this address; repeat for several (default: test_to in [send]).",
+)
+@click.option("--anyway", is_flag=True, help="Send even if the draft still holds placeholder text.")
+@pass_ctx
+def send(c: Context, week: str | None, style: str | None, to: tuple[str, ...], anyway: bool) -> None:
+    """Send a test of the issue over SMTP ([send] in newsletter.toml), rebuilding it if stale.
+
+    For checking in a real inbox; sending to subscribers stays with your email service.
+    """
+    chosen = _resolve_week(c.app, week)
+    sent = c.app.send(chosen, style, to, anyway=anyway)
+    to_whom = ", ".join(sent.recipients)
+    click.echo(f"sent {sent.subject!r} ({sent.size / 1024:.0f} KB) to {to_whom} via {sent.server}", err=True)
 
 
 @cli.command()
@@ -511,7 +430,7 @@ def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[s
 @pass_ctx
 def preview(c: Context, host: str, port: int, week: str | None, style: str | None, no_open: bool) -> None:
     """Serve the issue on http://127.0.0.1:8000, reloading as you edit the draft."""
-    from . import preview as preview_mod
+    from .preview import server as preview_mod
 
     chosen = _resolve_week(c.app, week)
     preview_mod.serve(
@@ -526,9 +445,6 @@ def preview(c: Context, host: str, port: int, week: str | None, style: str | Non
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes become one line on stderr and exit 1 (2 for usage); no tracebacks."""
-    for name in ("SIGTERM", "SIGHUP"):  # kill PID, a closed terminal: stop as cleanly as on Ctrl-C
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _exit_on_signal)
     try:
         cli.main(args=argv, prog_name="newsletter", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -541,10 +457,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("newsletter: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        click.echo(_shown(f"newsletter: {exc.format_message()}"), err=True)
+        click.echo(shown(f"newsletter: {exc.format_message()}"), err=True)
         sys.exit(exc.exit_code)
     except NewsletterError as exc:
-        click.echo(_shown(f"newsletter: {exc}"), err=True)
+        click.echo(shown(f"newsletter: {exc}"), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("newsletter: interrupted", err=True)
@@ -552,12 +468,6 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)
-
-
-def _exit_on_signal(signum: int, frame: object) -> None:
-    # Raised in the main thread wherever it is: transactions roll back, atomic writes remove their
-    # temporary file, fetch aborts its downloads and ends its parse workers; then the usual exit code.
-    raise SystemExit(128 + signum)
 
 
 def _read_file(path: str) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.netguard import is_internal, redirect_refusal
+from newsletter.feeds.netguard import is_internal, redirect_refusal
 
 INTERNAL = [
     "127.0.0.1",

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import render
+from newsletter.errors import PortInUse, PreviewError
 from newsletter.models import Week
-from newsletter.preview import PortInUse, PreviewError, PreviewServer
+from newsletter.preview.server import PreviewServer
+from newsletter.write import render
 
 SECRET = "top-secret-store-bytes"
 
@@ -257,7 +258,7 @@ def test_two_hundred_clients_at_once_all_get_a_connection() -> None:
     # The kernel queues connections the server has not accepted yet, up to the listen backlog;
     # past it new ones are dropped and retried after 1, 3, 7 s. The queue is looked at with the
     # accept loop not running, so each client counts whether or not a thread took it yet.
-    from newsletter import preview
+    from newsletter.preview import server as preview
 
     cap = Path("/proc/sys/net/core/somaxconn")  # the kernel's own ceiling on any backlog
     wanted = min(200, int(cap.read_text())) if cap.exists() else 200
