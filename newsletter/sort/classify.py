@@ -67,6 +67,11 @@ def _match_start(m: re.Match[str]) -> int:
 _LEDE_END_RE = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
 
 
+# A Latin-script proper name in a headline ("RED 的 Hydrogen One"): a company the gazetteer does not know,
+# as likely foreign as local, so the feed's language cannot file the item.
+_FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{2,}")
+
+
 def _lede_length(summary: str) -> int:
     """How long the summary's first sentence is (at most 300 characters): where an item's news is told."""
     end = _LEDE_END_RE.search(summary, 0, 300)
@@ -145,8 +150,14 @@ class Classifier:
             prior = self._add_priors(source_region, source_themes, region_score, theme_score, first)
         regions = self._regions(region_score, first, len(short_t) + 1 + _lede_length(short_s))
         language: tuple[Reason, ...] = ()
-        if language_region and regions[0] == GLOBAL and not region_score.get(GLOBAL):
-            # Written in an Asian language and naming nothing foreign: filed where the language is.
+        if (
+            language_region
+            and regions[0] == GLOBAL
+            and not region_score.get(GLOBAL)
+            and not _FOREIGN_NAME_RE.search(title)
+        ):
+            # Written in an Asian language and naming nothing foreign (no Western name the gazetteer
+            # knows, no unknown Latin-script name in the headline): filed where the language is.
             regions = [language_region]
             language = (Reason(language_region, "region", "feed language", "source", 0.0),)
         themes = self._themes(theme_score, first) if theme_score else []
