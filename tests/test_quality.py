@@ -122,7 +122,7 @@ def test_a_real_week_holds_asia_tech_stories_and_little_else(week) -> None:
         assert linked, style
         shares.append(sum(i in wanted for i in linked) / len(linked))
         placed.append({labels[i]["story"] for i in linked if i in wanted})
-    assert min(shares) >= 0.60, shares  # 0.67 in both styles when set
+    assert min(shares) >= 0.75, shares  # 0.80 (Asia Tech Review) and 0.78 (#techAsia) when set
     assert all(len(p) >= 6 for p in placed) and len(placed[0] | placed[1]) >= 7, (len(stories), placed)
 
 
@@ -145,7 +145,7 @@ def test_a_real_weeks_region_entries_are_sentences_in_the_right_section(week) ->
         if label is not None:
             right += label["region"] == section
             wrong += label["region"] != section
-    assert right + wrong >= 1 and right / (right + wrong) >= 0.75, (right, wrong)  # 0.80 when set
+    assert right + wrong >= 1 and right / (right + wrong) >= 0.8, (right, wrong)  # 5 of 5 when set
 
 
 @needs_corpus
