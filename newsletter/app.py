@@ -10,19 +10,23 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import STYLES, Settings, check_style
 from .errors import ItemNotFound, NewsletterError, SendError
-from .feeds import fetch, intake, opml, outlets
+from .feeds import outlets
 from .feeds import sources as source_list
-from .feeds.intake import RunSummary, SourceOutcome
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week, when
 from .sort import classify, clustering, curate, labels, relevance
 from .store import Store
 from .workspace import FORMATS, Workspace
-from .write import draft, message, render
-from .write import send as send_mod
+
+# Fetching (httpx, feedparser) and writing (jinja2, markdown, email) load in the methods that use them:
+# `newsletter items` or a classify run needs neither.
+if TYPE_CHECKING:
+    from .feeds.intake import RunSummary, SourceOutcome
+    from .write import draft, render
+    from .write import send as send_mod
 
 
 class Newsletter:
@@ -142,6 +146,8 @@ class Newsletter:
 
     def import_opml(self, data: bytes) -> tuple[list[Source], list[str]]:
         """Add every outline not already a source; categories become themes/regions they match."""
+        from .feeds import opml
+
         sources = self.sources()
         taxonomy = self.taxonomy()
         known = self.outlets()
@@ -157,6 +163,8 @@ class Newsletter:
         return added, skipped
 
     def export_opml(self) -> str:
+        from .feeds import opml
+
         return opml.write_opml(self.sources(), self.settings().name)
 
     def source_status(self) -> list[tuple[Source, SourceHealth]]:
@@ -172,6 +180,8 @@ class Newsletter:
         progress: Callable[[SourceOutcome], None] | None = None,
     ) -> RunSummary:
         """Fetch every enabled source (or the named ones), storing each as it arrives."""
+        from .feeds import fetch, intake
+
         settings = self.settings()
         sources = self.sources()
         named = dict.fromkeys(source_ids)  # a source named twice is fetched once
@@ -192,12 +202,14 @@ class Newsletter:
         moves = {o.source.id: o.moved_to for o in outcomes if o.moved_to}
         if moves:
             self.ws.save_sources(source_list.moved(self.sources(), moves))
-        return RunSummary(tuple(outcomes))
+        return intake.RunSummary(tuple(outcomes))
 
     def ingest(
         self, targets: Sequence[str], *, source_name: str | None = None, stdin: bytes | None = None
     ) -> RunSummary:
         """One-off input: files (several), one URL, or stdin ("-"), stored like a source's items."""
+        from .feeds import intake
+
         if not targets:
             raise NewsletterError("nothing to ingest: give files, a URL, or - for stdin")
         settings = self.settings()
@@ -208,17 +220,30 @@ class Newsletter:
             outcomes.append(
                 ingester.ingest(data, target=target, url=url, content_type=ctype, source_name=source_name)
             )
-        return RunSummary(tuple(outcomes))
+        return intake.RunSummary(tuple(outcomes))
 
     # -- classification and items -------------------------------------------------------------
 
     def classify(self, title: str, summary: str = "", source: str | None = None) -> Labels:
         """Labels for free text; `source` (a source id or name) lends its region as a prior."""
+        return self.labeller()(title, summary, source)
+
+    def labeller(self) -> Callable[[str, str, str | None], Labels]:
+        """`classify` for a stream of items: the seeds files are read and checked once, not per item,
+        and a source is found by id or name in a table (the first source listed wins, as in sources.toml).
+        """
         _, classifier = self._classifier()
-        src = None
-        if source:
-            src = next((s for s in self.sources() if source in (s.id, s.name)), None)
-        return classifier.classify(title, summary, src.region if src else None, src.themes if src else ())
+        priors: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+        for src in reversed(self.sources()):
+            priors[src.name] = priors[src.id] = (src.region, src.themes)
+        classify = classifier.classify
+        none: tuple[str | None, tuple[str, ...]] = (None, ())
+
+        def labels(title: str, summary: str = "", source: str | None = None) -> Labels:
+            region, themes = priors.get(source, none) if source else none
+            return classify(title, summary, region, themes)
+
+        return labels
 
     def label_items(self, items: Iterable[Item]) -> list[Item]:
         """Classify stored items and apply the editor's overrides, which always win."""
@@ -345,6 +370,8 @@ class Newsletter:
     def draft(
         self, week: Week, style: str, *, force: bool = False, ranked: tuple[list[Story], int] | None = None
     ) -> draft.DraftResult:
+        from .write import draft
+
         return draft.write_draft(self.ws, self.settings(), self.plan(week, style, ranked), force=force)
 
     def ensure_draft(self, week: Week, style: str) -> Path:
@@ -365,6 +392,8 @@ class Newsletter:
 
         formats: some of workspace.FORMATS, or "all"; none means all.
         """
+        from .write import render
+
         settings = self.settings()
         chosen = self.styles(styles)
         ranked = None  # classify, cluster and rank the week once, however many styles need a draft
@@ -390,6 +419,9 @@ class Newsletter:
 
         style: none means the default style; to: none means test_to; environ holds the password.
         """
+        from .write import message
+        from .write import send as send_mod
+
         settings = self.settings()
         style = check_style(style or settings.default_style)
         config, recipients = send_mod.check_config(settings.send, to)

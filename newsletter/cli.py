@@ -6,7 +6,6 @@ app, so `newsletter --help` stays light.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +16,14 @@ import click
 from . import __version__
 from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
-from .models import Labels, Week
-from .serialize import item_lines, item_record, json_line, labels_record, shown, source_line, source_record
+from .feeds.safetext import shown
 from .workspace import FORMATS, Workspace, atomic_write
 
 if TYPE_CHECKING:
     from . import Newsletter, RunSummary, SourceOutcome
+    from .models import Week
+
+# What a command prints with (serialize, models, json) loads in the command: `--help` needs none of it.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,6 +125,8 @@ def sources() -> None:
 @pass_ctx
 def sources_list(c: Context, as_json: bool) -> None:
     """Each source with its health: ok, not modified, failing since …, gone, moved."""
+    from .serialize import json_line, source_line, source_record
+
     for src, h in c.app.source_status():
         if as_json:
             click.echo(json_line(source_record(src, h)))
@@ -277,6 +280,8 @@ def items(
     explain: bool,
 ) -> None:
     """List stored items with their regions, themes and story."""
+    from .serialize import item_lines, item_record, json_line
+
     if week and all_weeks:
         raise click.UsageError("give --week or --all, not both")
     chosen = None if all_weeks else _resolve_week(c.app, week)
@@ -300,6 +305,8 @@ def items(
 @pass_ctx
 def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...], clear: bool) -> None:
     """Override an item's region and themes; every build respects it, re-fetches keep it."""
+    from .models import Labels
+
     item = c.app.label(item_id, region=region, themes=themes, clear=clear)
     labels = item.labels or Labels()
     click.echo(shown(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}"), err=True)
@@ -310,30 +317,39 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
 @pass_ctx
 def classify_cmd(c: Context, explain: bool) -> None:
     """Read JSON lines (title, summary, source) on stdin; write one JSON line of labels per input."""
-    bad = 0
-    for n, line in enumerate(_lines(sys.stdin.buffer, CLASSIFY_LINE_MAX), 1):
-        if line is not None and not line.strip():
-            continue
-        try:
-            if line is None:
-                raise ValueError(f"longer than {CLASSIFY_LINE_MAX:,} bytes: not read")
-            row = json.loads(line.decode("utf-8-sig"))
-            if not isinstance(row, dict) or not isinstance(row.get("title"), str):
-                raise ValueError("needs a string 'title'")
-            labels = c.app.classify(
-                row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
-            )
-            out = labels_record(labels, explain)
-        except UnicodeDecodeError:
-            bad += 1
-            out = {"error": f"line {n}: not UTF-8 text"}
-        except ValueError as exc:
-            bad += 1
-            out = {"error": f"line {n}: {exc}"}
-        except RecursionError:
-            bad += 1
-            out = {"error": f"line {n}: JSON nested too deeply"}
-        click.echo(json_line(out))
+    import json
+
+    from .serialize import json_line, labels_record
+
+    classify = c.app.labeller()  # the seeds files are read and checked once for the whole stream
+    bad = n = 0
+    for batch in _line_batches(sys.stdin.buffer, CLASSIFY_LINE_MAX):
+        answers = []
+        for line in batch:
+            n += 1
+            if line is not None and not line.strip():
+                continue
+            try:
+                if line is None:
+                    raise ValueError(f"longer than {CLASSIFY_LINE_MAX:,} bytes: not read")
+                row = json.loads(line.decode("utf-8-sig"))
+                if not isinstance(row, dict) or not isinstance(row.get("title"), str):
+                    raise ValueError("needs a string 'title'")
+                src = row.get("source")
+                labels = classify(row["title"], str(row.get("summary") or ""), str(src) if src else None)
+                out = labels_record(labels, explain)
+            except UnicodeDecodeError:
+                bad += 1
+                out = {"error": f"line {n}: not UTF-8 text"}
+            except ValueError as exc:
+                bad += 1
+                out = {"error": f"line {n}: {exc}"}
+            except RecursionError:
+                bad += 1
+                out = {"error": f"line {n}: JSON nested too deeply"}
+            answers.append(json_line(out))
+        if answers:  # one write (and flush) per batch read: answers go out before the next read can wait
+            click.echo("\n".join(answers))
     if bad:
         raise click.ClickException(f"{bad} input line(s) were not JSON objects with a title")
 
@@ -341,15 +357,39 @@ def classify_cmd(c: Context, explain: bool) -> None:
 CLASSIFY_LINE_MAX = 1_000_000  # bytes in one input line: a title and a summary need a few thousand
 
 
-def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
-    """Each line of a byte stream; None for a line over limit bytes, skipped without holding it."""
-    while line := stream.readline(limit + 1):
-        if len(line) > limit and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):
-                line = stream.readline(64 * 1024)
-            yield None
-        else:
-            yield line
+def _line_batches(stream: BinaryIO, limit: int) -> Iterator[list[bytes | None]]:
+    """The lines of a byte stream, in batches of what each read brought; None for a line over limit bytes.
+
+    A read returns what has arrived (read1), so a batch is answered before the next read can wait for
+    more input, as when lines come one by one. A line over the limit is dropped as it comes, never held.
+    """
+    partial: list[bytes] = []  # the start of a line whose end has not arrived
+    size = 0
+    skipping = False  # inside a line over the limit: dropped up to its end
+    read = getattr(stream, "read1", stream.read)  # read1: what has arrived, without waiting for more
+    while chunk := read(1 << 16):
+        batch: list[bytes | None] = []
+        *ended, tail = chunk.split(b"\n")
+        for piece in ended:
+            if skipping:
+                batch.append(None)
+                skipping = False
+                continue
+            if partial:
+                piece = b"".join([*partial, piece])
+                partial, size = [], 0
+            batch.append(piece if len(piece) <= limit else None)
+        if tail and not skipping:
+            partial.append(tail)
+            size += len(tail)
+            if size > limit:
+                partial, size, skipping = [], 0, True
+        if batch:
+            yield batch
+    if skipping:
+        yield [None]
+    elif partial:
+        yield [b"".join(partial)]
 
 
 # -- draft, build, preview ---------------------------------------------------------------------

@@ -8,19 +8,18 @@ before any work starts.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, StyleError
 
+# zoneinfo, tomllib, ipaddress and urllib load where they are used: `newsletter --help` reads the house
+# styles here and nothing else.
 if TYPE_CHECKING:
     from email.headerregistry import Address
+    from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -169,6 +168,8 @@ class Settings:
 
     @property
     def tz(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
         return ZoneInfo(self.timezone)
 
     @property
@@ -188,6 +189,8 @@ class Settings:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error names the file and line."""
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -274,6 +277,8 @@ def load_settings(path: Path) -> Settings:
             raise ConfigError(f"{path}: newsletter.styles names unknown style {name!r}", path)
     if settings.default_style not in STYLES:
         raise ConfigError(f"{path}: newsletter.default_style {settings.default_style!r} is not a style", path)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -344,6 +349,8 @@ def _check_send(send: SendSettings) -> None:
 
 
 def _check_unsubscribe(url: str) -> None:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.netloc:
         raise ValueError("send.unsubscribe_url must be an https:// URL (RFC 8058 one-click unsubscribe)")
@@ -375,6 +382,8 @@ def parse_address(text: str) -> Address:
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:

@@ -7,15 +7,15 @@ path the tool reads or writes in it is built here, so the layout is defined once
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
 from .errors import WorkspaceError
-from .feeds.sources import dump_sources, load_sources
-from .models import WEEK_RE, Source
+
+if TYPE_CHECKING:  # loaded where used: the CLI's help needs FORMATS, not tomlkit
+    from .models import Source
 
 OUTPUTS = {"md": ".paste.md", "html": ".html", "email": ".email.html", "txt": ".txt", "eml": ".eml"}
 """Each output format `build` writes, and the ending of its file beside the draft.
@@ -46,6 +46,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     """Write a file so that readers see the old content or the new, never a half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    import tempfile  # here: `newsletter --help` loads this module for FORMATS alone
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
@@ -97,6 +99,8 @@ class Workspace:
                 if (path / name).exists():
                     raise WorkspaceError(f"{path / name} already exists: nothing was changed", path)
             for name in ("seeds", "templates"):
+                import shutil
+
                 shutil.copytree(defaults / name, path / name)
             (path / "issues").mkdir(exist_ok=True)
             gitignore = path / ".gitignore"
@@ -154,6 +158,8 @@ class Workspace:
 
     def week_folders(self) -> list[Path]:
         """The folders of issues/ named like a week (2026-W48), newest first."""
+        from .models import WEEK_RE
+
         if not self.issues.is_dir():
             return []
         return sorted(
@@ -164,11 +170,15 @@ class Workspace:
         return load_settings(self.settings_path)
 
     def sources(self) -> list[Source]:
+        from .feeds.sources import load_sources
+
         if not self.sources_path.exists():
             return []
         return load_sources(self.sources_path)
 
     def save_sources(self, sources: list[Source]) -> None:
+        from .feeds.sources import dump_sources
+
         existing = self.sources_path.read_text(encoding="utf-8") if self.sources_path.exists() else ""
         atomic_write(self.sources_path, dump_sources(sources, existing))
 

@@ -186,5 +186,28 @@ def test_import_and_help_do_not_load_the_stages() -> None:
         "newsletter.write.render",
     ):
         assert heavy not in loaded, heavy
-    for library in ("httpx", "feedparser", "jinja2", "markdown", "nh3"):
+    for library in ("httpx", "feedparser", "jinja2", "markdown", "nh3", "tomlkit", "zoneinfo"):
+        assert library not in loaded, library
+    assert "newsletter.serialize" not in loaded and "newsletter.feeds.sources" not in loaded
+
+
+def test_items_loads_what_it_uses_and_no_fetching_or_writing(tmp_path: Path) -> None:
+    """`newsletter items` reads the store and sorts: no HTTP client, feed parser, templates or email."""
+    from newsletter import Workspace
+
+    Workspace.init(tmp_path / "ws")
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from newsletter.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main(['--workspace', {str(tmp_path / 'ws')!r}, 'items', '--all'])\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(json.loads(proc.stdout))
+    assert {"newsletter.app", "newsletter.store", "newsletter.sort.clustering"} <= loaded  # it did run
+    for module in ("newsletter.feeds.fetch", "newsletter.feeds.parse", "newsletter.write.render"):
+        assert module not in loaded, module
+    for library in ("httpx", "feedparser", "jinja2", "markdown", "nh3", "tomlkit", "rich", "smtplib"):
         assert library not in loaded, library

@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomlkit
-
 from ..config import from_table, read_toml
 from ..errors import ConfigError, SourceError
 from ..models import Source
@@ -70,6 +68,8 @@ def dump_sources(sources: list[Source], existing: str = "") -> str:
     Tables of sources that stay are updated key by key, new sources are appended and removed
     ones dropped, so `sources add` never wipes what the editor wrote in the file.
     """
+    import tomlkit  # only writing needs it: reading is tomllib (config.read_toml)
+
     doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
     if not existing.strip():
         doc.add(tomlkit.comment(_SOURCES_HEADER))
