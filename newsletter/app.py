@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +18,10 @@ from .config import STYLES, Settings, check_style
 from .errors import ItemNotFound, NewsletterError, SendError
 from .feeds import outlets
 from .feeds import sources as source_list
-from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week, when
+from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Verdict, Week, evolve, when
 from .sort import classify, clustering, curate, labels, relevance
+from .sort.facts import FACTS_VERSION, Facts
+from .sort.forked import Forked
 from .store import Store
 from .workspace import FORMATS, Workspace
 
@@ -27,6 +31,26 @@ if TYPE_CHECKING:
     from .feeds.intake import RunSummary, SourceOutcome
     from .write import draft, render
     from .write import send as send_mod
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a week is loaded and sorted.
+
+    Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
+    the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
+    Reference counting frees them as usual; the collector runs again afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
 
 
 class Newsletter:
@@ -43,6 +67,7 @@ class Newsletter:
         self._now = now
         self._store: Store | None = None
         self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
+        self._facts = Facts()  # what clustering has read of each item, kept while this app lives
 
     # -- seams and shared state ----------------------------------------------------------------
 
@@ -270,15 +295,33 @@ class Newsletter:
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id."""
+        with _cyclic_gc_paused():
+            return self._stories(items, week)
+
+    def _stories(self, items: Sequence[Item], week: Week | None) -> list[Story]:
         settings = self.settings()
         by_id = self.all_sources()
         weights = {sid: s.weight for sid, s in by_id.items()}
-        scoring = self.taxonomy().scoring
-        labelled = relevance.gate_items(self.label_items(items), by_id, settings.focus, scoring)
-        threshold = settings.ranking.cluster_threshold
+        _, classifier = self._classifier()
+        scoring, overrides = classifier.scoring, self.store.overrides()
+        unique = clustering.dedupe(items)
+
+        def verdicts() -> list[tuple[Labels | None, Verdict | None]]:
+            labelled = labels.label_items(classifier, unique, by_id, overrides)
+            gated = relevance.gate_items(labelled, by_id, settings.focus, scoring)
+            return [(it.labels, it.verdict) for it in gated]
+
+        # Labelling and the gate never read what clustering reads, nor the reverse: on a large week the
+        # labels are worked out in a forked process while this one compares texts.
+        judged = Forked(verdicts, parallel=len(unique) >= PARALLEL_LABELS)
+        facts = self._known_facts(unique)
+        groups = clustering.group(unique, threshold=settings.ranking.cluster_threshold, facts=facts)
+        self.store.save_facts(facts.fresh())
+        marks = judged.result()
+        labelled = [evolve(it, labels=lab, verdict=v) for it, (lab, v) in zip(unique, marks, strict=True)]
         grouped = [
             relevance.gate_story(labels.editor_labels_win(story))
-            for story in clustering.cluster(labelled, threshold=threshold, source_weight=weights)
+            for story in clustering.stories(labelled, groups, weights)
         ]
         if week is None:
             latest = max((i.published for i in items if i.published), default=self.now())
@@ -290,6 +333,13 @@ class Newsletter:
             theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
             source_weight=weights,
         )
+
+    def _known_facts(self, items: Sequence[Item]) -> Facts:
+        """The facts cache, given what the store holds of these items that it does not know yet."""
+        unknown = [it.id for it in items if not self._facts.knows(it.id)]
+        if unknown:
+            self._facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
+        return self._facts
 
     def items(
         self, week: Week | None, *, region: str | None = None, theme: str | None = None
@@ -343,7 +393,8 @@ class Newsletter:
     def ranked_week(self, week: Week) -> tuple[list[Story], int]:
         """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
         self.sources(), self.taxonomy()  # a broken seeds file is reported before any work
-        items = self.week_items(week)
+        with _cyclic_gc_paused():
+            items = self.week_items(week)
         if not items:
             if not self.store.count_items():
                 raise NewsletterError("the store holds no items yet: run `newsletter fetch` first")

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,6 +94,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE source_names ADD COLUMN link TEXT NOT NULL DEFAULT '';
     ALTER TABLE source_names ADD COLUMN language TEXT NOT NULL DEFAULT '';
     UPDATE source_names SET feed_title = name, name = ''
+    """,
+    # 3: what clustering reads of each item (sort/facts.py), kept so a build reads each text once. A cache:
+    # rows of another version, or whose text_key no longer matches the item's text, are read again.
+    """
+    CREATE TABLE facts (
+        item_id TEXT PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        text_key INTEGER NOT NULL,
+        counts TEXT NOT NULL,
+        stated TEXT
+    )
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -301,6 +312,38 @@ class Store:
         rows = self._db.execute("SELECT source_id, count(*) FROM items GROUP BY source_id")
         return {r[0]: int(r[1]) for r in rows}
 
+    # -- facts: what clustering reads of each item's text (sort/facts.py); only ever a cache ------------
+
+    def facts(self, item_ids: Iterable[str], version: int) -> dict[str, tuple[int, str, str | None]]:
+        """Stored facts of these items in this version: text key, shingle counts, statements or None."""
+        ids = list(item_ids)
+        found: dict[str, tuple[int, str, str | None]] = {}
+        for chunk in _chunks(ids):
+            rows = self._db.execute(
+                "SELECT item_id, text_key, counts, stated FROM facts"
+                f" WHERE version = ? AND item_id IN ({_marks(chunk)})",
+                [version, *chunk],
+            )
+            for row in rows:
+                found[row[0]] = (row[1], row[2], row[3])
+        return found
+
+    def save_facts(self, rows: Sequence[tuple[str, int, int, str, str | None]]) -> bool:
+        """Keep facts a build read (of stored items only); False when the store is busy or read-only,
+        which loses nothing: the next build reads those texts again."""
+        if not rows:
+            return True
+        try:
+            with self._transaction() as db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO facts (item_id, version, text_key, counts, stated)"
+                    " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM items WHERE id = ?1)",
+                    rows,
+                )
+        except sqlite3.OperationalError:
+            return False
+        return True
+
     # -- overrides -----------------------------------------------------------------------------
 
     def set_override(
@@ -405,9 +448,14 @@ def _item(row: tuple) -> Item:
         title=row[4],
         summary=row[5],
         content_html=row[6],
-        authors=tuple(json.loads(row[7])),
-        tags=tuple(json.loads(row[8])),
+        authors=_strings(row[7]),
+        tags=_strings(row[8]),
         image=row[9],
         published=_dt(row[10]),
         dated=row[11],
     )
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    """A stored JSON list of strings (authors, tags) as a tuple; most are empty, read without a parse."""
+    return () if text == "[]" else tuple(json.loads(text))

@@ -38,7 +38,6 @@ import itertools
 import math
 import multiprocessing as mp
 import os
-import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -46,12 +45,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from ..errors import ConfigError
-from ..models import Item, Story, when
-from .evidence import ALIASES, CJK_NAME_RE, PLACES, Names, events, fold_case, names, tokens, word_token
-from .evidence_figures import Figure, figures, ordinals, quarters, versions
+from ..models import Item, Story, evolve, when
+from .evidence_figures import Figure
 from .evidence_words import WEAK, WEAK_FACTOR
+from .facts import Facts, Stated, stated_of
 
-SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts
 SAME_SOURCE_TEXT = 0.8  # one outlet's two items are one story only when their text cosine is this high
 LINK_FACTOR = 0.7  # a merged story's average score must stay >= threshold * this (stops chaining)
 PARALLEL_MIN = 20_000  # items needing facts before a second process is forked to share the work
@@ -86,18 +84,6 @@ W_ORDINAL_CONFLICT = -1.9  # headlines with different ordinals: the third launch
 BIAS = 1.0
 
 
-_Facts = tuple[
-    Names,
-    tuple[Figure, ...],
-    frozenset[int],
-    frozenset[str],
-    frozenset[int],
-    str,
-    frozenset[str],
-    frozenset[str],
-]
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Doc:
     """An item's comparison form (see the module docstring)."""
@@ -119,20 +105,12 @@ class _Doc:
     all_versions: frozenset[str]  # ... and the summary
 
 
-def _counts(item: Item) -> Counter[str]:
-    """Shingle counts of an item: the headline counted three times, CJK names as their Latin word."""
-    summary = item.summary[:SUMMARY_CHARS]
-    head = tokens(item.title)
-    counts = Counter(tokens(summary) + head + head + head)  # the headline names the event: it counts thrice
-    if not (item.title.isascii() and summary.isascii()):
-        for m in CJK_NAME_RE.finditer(fold_case(item.title + " " + summary)):
-            counts[word_token(ALIASES.get(m.group(0)) or PLACES[m.group(0)])] += 1  # 小米 = xiaom
-    return counts
-
-
-def _vectors(items: Sequence[Item]) -> tuple[list[dict[str, float]], list[list[str]]]:
+def _vectors(
+    items: Sequence[Item], facts: Facts | None = None
+) -> tuple[list[dict[str, float]], list[list[str]]]:
     """Unit IDF-weighted shingle vectors (IDF over this batch, smoothed by PRIOR_DOCS) and blocking keys."""
-    raw = [_counts(it) for it in items]
+    facts = facts or Facts()
+    raw = [facts.counts(it) for it in items]
     df: Counter[str] = Counter()
     for counts in raw:
         df.update(counts.keys())
@@ -152,59 +130,59 @@ def _vectors(items: Sequence[Item]) -> tuple[list[dict[str, float]], list[list[s
     return vecs, keys
 
 
-def _facts_of(it: Item) -> _Facts:
-    """What one item states (the per-item work of the comparison form: the costly part of clustering)."""
-    summary = it.summary[:SUMMARY_CHARS]
-    text = it.title + "\n" + summary
-    return (
-        names(it.title, summary), figures(text), quarters(text), events(it.title, summary),
-        ordinals(it.title), _script(it.title), versions(it.title), versions(text),
-    )  # fmt: skip
-
-
 _FORKED: Sequence[Item] = ()  # the items a forked worker reads (inherited from the parent, never pickled)
 
 
-def _facts_chunk(which: list[int]) -> list[_Facts]:
-    return [_facts_of(_FORKED[i]) for i in which]
+def _stated_chunk(which: list[int]) -> list[Stated]:
+    return [stated_of(_FORKED[i]) for i in which]
 
 
-def _all_facts(items: Sequence[Item], which: Sequence[int], parallel: bool | None = None) -> list[_Facts]:
-    """Facts of the items at these indices; a large batch is split with one forked worker (2 cores).
+def _read_stated(items: list[Item], parallel: bool | None = None) -> list[Stated]:
+    """What these items state; a large batch is split with one forked worker (2 cores).
 
     Only a large batch (PARALLEL_MIN) in a single-threaded process forks: forking a threaded process can
     deadlock, and on a small batch the fork costs more than it saves. Any failure falls back to one process.
     """
     global _FORKED
     if parallel is None:
-        parallel = len(which) >= PARALLEL_MIN and threading.active_count() == 1 and (os.cpu_count() or 1) > 1
+        parallel = len(items) >= PARALLEL_MIN and threading.active_count() == 1 and (os.cpu_count() or 1) > 1
     if not parallel or "fork" not in mp.get_all_start_methods():
-        return [_facts_of(items[i]) for i in which]
-    half = len(which) // 2
+        return [stated_of(it) for it in items]
+    half = len(items) // 2
     _FORKED = items
     try:
         with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-            later = pool.submit(_facts_chunk, list(which[half:]))
-            first = [_facts_of(items[i]) for i in which[:half]]
+            later = pool.submit(_stated_chunk, list(range(half, len(items))))
+            first = [stated_of(it) for it in items[:half]]
             return first + later.result()
     except (OSError, BrokenProcessPool):
-        return [_facts_of(items[i]) for i in which]
+        return [stated_of(it) for it in items]
     finally:
         _FORKED = ()
 
 
 def _build(
-    items: Sequence[Item], vecs: list[dict[str, float]], which: Sequence[int], parallel: bool | None = None
+    items: Sequence[Item],
+    vecs: list[dict[str, float]],
+    which: Sequence[int],
+    parallel: bool | None = None,
+    facts: Facts | None = None,
 ) -> dict[int, _Doc]:
     """Comparison forms of the items at these indices (only items some candidate pair holds need one)."""
-    facts = dict(zip(which, _all_facts(items, which, parallel), strict=True))
-    common: set[str] = set()  # words the batch writes in lower case: a capitalised sentence opener is no name
-    for fact in facts.values():
-        common.update(fact[0].lower)
+    read = facts or Facts()
+    stated = read.stated([items[i] for i in which], lambda todo: _read_stated(todo, parallel))
+    found = dict(zip(which, stated, strict=True))
+    # Words the batch writes in lower case, of those some item writes capitalised at a sentence start (the
+    # only ones settle() asks about): such an opener is a word, not a name.
+    openers = frozenset().union(*(fact[0].initial for fact in found.values()))
+    common: set[str] = set()
+    if openers:
+        for fact in found.values():
+            common.update(openers.intersection(fact[0].lower))
     docs: dict[int, _Doc] = {}
     for i in which:
         it = items[i]
-        nm, figs, quarts, kinds, ords, script, vers, all_vers = facts[i]
+        nm, figs, quarts, kinds, ords, script, vers, all_vers = found[i]
         lead, all_names = nm.settle(common)
         docs[i] = _Doc(
             vecs[i], lead, all_names, nm.places, figs, _by_kind(figs), quarts, kinds, ords,
@@ -216,29 +194,10 @@ def _build(
 
 def _docs(items: Sequence[Item]) -> tuple[list[_Doc], list[list[str]]]:
     """Every item's comparison form, and its blocking keys."""
-    vecs, keys = _vectors(items)
-    docs = _build(items, vecs, range(len(items)))
+    facts = Facts()
+    vecs, keys = _vectors(items, facts)
+    docs = _build(items, vecs, range(len(items)), facts=facts)
     return [docs[i] for i in range(len(items))], keys
-
-
-_KANA_RE = re.compile(r"[\u3040-\u30ff]")
-_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
-# Characters only traditional Chinese writes: its character pairs never meet simplified ones.
-_TRADITIONAL_RE = re.compile(r"[們這為說時會發國對與體後開關業機車電網將於並個還過現際經應價億華]")
-
-
-def _script(text: str) -> str:
-    """The script a headline is written in: "" (Latin), "zh", "zh-hant", "ja" or "ko".
-
-    Items in two scripts share almost no text by construction, so other evidence stands in for it.
-    """
-    if text.isascii() or sum(c > "\u2fff" for c in text) * 3 < len(text.replace(" ", "")):
-        return ""
-    if _KANA_RE.search(text):
-        return "ja"
-    if _HANGUL_RE.search(text):
-        return "ko"
-    return "zh-hant" if len(_TRADITIONAL_RE.findall(text)) >= 2 else "zh"
 
 
 def features(a: _Doc, b: _Doc) -> tuple[float, ...]:
@@ -383,7 +342,7 @@ def _candidates(keys: list[list[str]]) -> list[tuple[int, int]]:
     return [pair for pair, n in shared.items() if n >= MIN_SHARED_KEYS or (few and few.intersection(pair))]
 
 
-def _dedupe(items: Sequence[Item]) -> list[Item]:
+def dedupe(items: Sequence[Item]) -> list[Item]:
     """One item per id (daily snapshots of a feed repeat ids): the earliest published copy wins."""
     best: dict[str, Item] = {}
     for it in items:
@@ -394,9 +353,32 @@ def _dedupe(items: Sequence[Item]) -> list[Item]:
 
 
 def cluster(
-    items: Sequence[Item], *, threshold: float = 0.5, source_weight: Mapping[str, float]
+    items: Sequence[Item],
+    *,
+    threshold: float = 0.5,
+    source_weight: Mapping[str, float],
+    facts: Facts | None = None,
 ) -> list[Story]:
-    """Group items about the same event into stories; see the module docstring for the threshold scale."""
+    """Group items about the same event into stories; see the module docstring for the threshold scale.
+
+    facts: what is known of each item's text (facts.py), kept by the caller between runs; the facts this
+    run reads are added to it (`Facts.fresh()` gives them, to store).
+    """
+    paused = gc.isenabled()
+    gc.disable()  # see group(): making 100,000 stories needs no collector either
+    try:
+        unique = dedupe(items)
+        return stories(unique, group(unique, threshold=threshold, facts=facts), source_weight)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def group(items: Sequence[Item], *, threshold: float = 0.5, facts: Facts | None = None) -> list[list[int]]:
+    """The stories of these items (one per id: see dedupe) as lists of their indices.
+
+    Reads only the items' text, source and date, never their labels: a build labels them meanwhile.
+    """
     if not 0.0 < threshold <= 1.0:
         raise ConfigError(
             f"ranking.cluster_threshold is {threshold}: set it between 0 and 1 (0.5 is the default)"
@@ -406,17 +388,16 @@ def cluster(
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _cluster(items, threshold, source_weight)
+        return _group(items, threshold, facts or Facts())
     finally:
         if paused:
             gc.enable()
 
 
-def _cluster(items: Sequence[Item], threshold: float, source_weight: Mapping[str, float]) -> list[Story]:
-    items = _dedupe(items)
-    vecs, keys = _vectors(items)
+def _group(items: Sequence[Item], threshold: float, facts: Facts) -> list[list[int]]:
+    vecs, keys = _vectors(items, facts)
     pairs = _candidates(keys)
-    docs = _build(items, vecs, sorted({i for pair in pairs for i in pair}))
+    docs = _build(items, vecs, sorted({i for pair in pairs for i in pair}), facts=facts)
     edges = []
     for i, j in pairs:
         sim = similarity(docs[i], docs[j])
@@ -446,30 +427,21 @@ def _cluster(items: Sequence[Item], threshold: float, source_weight: Mapping[str
         for x in b:
             group[x] = gi
         del members[gj]
+    return list(members.values())
 
-    stories = [_story([items[x] for x in m], source_weight) for m in members.values()]
-    stories.sort(key=lambda s: (when(s.lead), s.id))
-    return stories
+
+def stories(
+    items: Sequence[Item], groups: list[list[int]], source_weight: Mapping[str, float]
+) -> list[Story]:
+    """The stories of `group`'s result (items as grouped, labelled or not), earliest first."""
+    found = [_story([items[x] for x in m], source_weight) for m in groups]
+    found.sort(key=lambda s: (when(s.lead), s.id))
+    return found
 
 
 def _story(items: list[Item], source_weight: Mapping[str, float]) -> Story:
     """A story from its items: id of the earliest item, lead from the best-placed source."""
     first = min(items, key=lambda it: (when(it), it.id))
     ordered = sorted(items, key=lambda it: (-source_weight.get(it.source_id, 1.0), when(it), it.id))
-    tagged = tuple(_with_story(it, first.id) for it in ordered)
+    tagged = tuple(evolve(it, story_id=first.id) for it in ordered)
     return Story(id=first.id, lead=tagged[0], also=tagged[1:])
-
-
-def _with_story(item: Item, story_id: str) -> Item:
-    """The item with its story id: dataclasses.replace, without re-running __init__ over every field.
-
-    replace() is a tenth of a 100k-item run; a copy of the instance dict with one key changed is the same
-    frozen Item (models.Item has no __post_init__ and no slots; with slots, replace() is used).
-    """
-    fields = getattr(item, "__dict__", None)
-    if fields is None or type(item) is not Item:
-        return dataclasses.replace(item, story_id=story_id)
-    copy = object.__new__(Item)
-    copy.__dict__.update(fields)
-    copy.__dict__["story_id"] = story_id
-    return copy

@@ -12,7 +12,6 @@ Score (higher first) = the sum of its parts, each shown by `items --explain`:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 import math
@@ -22,7 +21,7 @@ from collections.abc import Mapping, Sequence
 
 from ..config import HouseStyle, StyleSettings, house_style
 from ..errors import ConfigError
-from ..models import GLOBAL, IssuePlan, Section, Story, Week, when
+from ..models import GLOBAL, IssuePlan, Section, Story, Week, evolve, when
 from .taxonomy import Taxonomy
 
 COVERAGE_WEIGHT = 1.5
@@ -119,9 +118,7 @@ def rank(
                 story, start=start, end=end, theme_priority=theme_priority, source_weight=source_weight
             )
             parts = tuple((name, round(value, 4)) for name, value in parts)
-            scored.append(
-                dataclasses.replace(story, score=round(sum(v for _, v in parts), 4), score_parts=parts)
-            )
+            scored.append(evolve(story, score=round(sum(v for _, v in parts), 4), score_parts=parts))
     finally:
         if paused:
             gc.enable()

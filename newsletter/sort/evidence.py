@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from collections.abc import Collection
 
 from .evidence_words import ALIAS_TABLE, EVENT_TABLE, NOT_NAMES, PLACE_TABLE, PREFIX, STOP
 
@@ -135,7 +136,7 @@ class Names:
     title: frozenset[str]  # the names that appear in the headline
     initial: frozenset[str]
     places: frozenset[str]
-    lower: frozenset[str]  # words the item writes in lower case: evidence that a capital is a sentence start
+    lower: Collection[str]  # words the item writes in lower case: evidence that a capital is a sentence start
 
     def settle(self, common: frozenset[str] | set[str]) -> tuple[str, frozenset[str]]:
         """The headline's lead name and all names, once sentence-initial common words are dropped.

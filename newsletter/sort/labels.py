@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NewsletterError
 from ..feeds.outlets import language_region
-from ..models import GLOBAL, Item, Labels, Reason, Source, Story
+from ..models import GLOBAL, Item, Labels, Reason, Source, Story, evolve
 from .classify import Classifier
 from .taxonomy import Taxonomy
 
@@ -62,7 +62,7 @@ def label_items(
         override = overrides.get(item.id)
         if override is not None:
             labels = apply_override(labels, override.region, override.themes)
-        out.append(dataclasses.replace(item, labels=labels))
+        out.append(evolve(item, labels=labels))
     return out
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from ..config import FocusSettings
 from ..feeds.cjk import DATE_LIST_RE
-from ..models import GLOBAL, Item, Labels, Source, Story, Verdict
+from ..models import GLOBAL, Item, Labels, Source, Story, Verdict, evolve
 from .taxonomy import Scoring
 
 # Posts that are no news whatever they mention: sponsored content, deals, date lists.
@@ -80,10 +80,7 @@ def gate_items(
     items: list[Item], sources: Mapping[str, Source], focus: FocusSettings, scoring: Scoring
 ) -> list[Item]:
     """Each item with its verdict."""
-    return [
-        dataclasses.replace(item, verdict=judge(item, sources.get(item.source_id), focus, scoring))
-        for item in items
-    ]
+    return [evolve(item, verdict=judge(item, sources.get(item.source_id), focus, scoring)) for item in items]
 
 
 def gate_story(story: Story) -> Story:
