@@ -239,12 +239,9 @@ class Newsletter:
             raise NewsletterError("nothing to ingest: give files, a URL, or - for stdin")
         settings = self.settings()
         ingester = intake.Intake(self.store, self.now)
-        outcomes = []
-        for target in targets:
-            data, url, ctype = intake.read_target(target, settings.fetch, stdin)
-            outcomes.append(
-                ingester.ingest(data, target=target, url=url, content_type=ctype, source_name=source_name)
-            )
+        outcomes = ingester.ingest_all(
+            targets, lambda target: intake.read_target(target, settings.fetch, stdin), source_name
+        )
         return intake.RunSummary(tuple(outcomes))
 
     # -- classification and items -------------------------------------------------------------

@@ -232,8 +232,8 @@ class Store:
                 target = known.get(item.id)
                 if target is None and len(item.guid) >= _MIN_GLOBAL_GUID:
                     target = by_guid.get(item.guid)
-                authors = json.dumps(list(item.authors), ensure_ascii=False)
-                tags = json.dumps(list(item.tags), ensure_ascii=False)
+                authors = _json_list(item.authors)
+                tags = _json_list(item.tags)
                 if target is None:
                     known[item.id] = item.id
                     if len(item.guid) >= _MIN_GLOBAL_GUID:
@@ -454,6 +454,10 @@ def _item(row: tuple) -> Item:
         published=_dt(row[10]),
         dated=row[11],
     )
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values), ensure_ascii=False) if values else "[]"
 
 
 def _strings(text: str) -> tuple[str, ...]:

@@ -146,6 +146,24 @@ def test_ingest_files_and_stdin(app: Newsletter, tmp_path: Path) -> None:
     assert "Sample Wire" in app.source_names().values()
 
 
+def test_many_files_are_stored_in_order_and_a_bad_one_stops_the_rest(app: Newsletter, tmp_path: Path) -> None:
+    """Fourteen files are parsed by worker processes; what is stored is what one by one would store."""
+    paths = []
+    for n in range(14):
+        path = tmp_path / f"wire-{n:02d}.xml"
+        item = f"<item><title>Story {n}</title><link>https://example.com/{n}</link></item>"
+        body = f'<rss version="2.0"><channel><title>Wire {n}</title>{item}</channel></rss>'
+        path.write_text("this is no feed" if n == 9 else body, encoding="utf-8")
+        paths.append(str(path))
+    with pytest.raises(NewsletterError, match="wire-09.xml"):
+        app.ingest(paths)
+    stored = {item.title for item in app.store.all_items()}
+    assert stored == {f"Story {n}" for n in range(9)}
+    summary = app.ingest(paths[:9] + paths[10:])
+    assert [o.source.name for o in summary.outcomes] == [f"Wire {n}" for n in range(14) if n != 9]
+    assert summary.new == 4
+
+
 def test_second_fetch_while_one_runs_is_refused(app: Newsletter) -> None:
     with fetch_lock(app.db_path), pytest.raises(StoreError, match="another fetch is running"):
         app.fetch()

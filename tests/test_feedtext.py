@@ -249,3 +249,10 @@ def test_feed_text_never_carries_terminal_controls(raw: str) -> None:
     assert not unsafe.search(plain_title(raw))
     assert not unsafe.search(clean_summary(raw))
     assert not unsafe.search(printable(raw))
+
+
+@given(st.text(max_size=60))
+def test_sentence_keys_read_words_as_the_regex_does(text: str) -> None:
+    from newsletter.feeds.feedtext import _norm_key
+
+    assert _norm_key(text) == " ".join(re.findall(r"\w+", text.lower()))

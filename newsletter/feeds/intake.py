@@ -12,16 +12,17 @@ import fcntl
 import hashlib
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from ..config import FetchSettings
-from ..errors import FeedParseError, SourceError, StoreError
+from ..errors import FeedParseError, NewsletterError, SourceError, StoreError
 from ..models import ParsedFeed, Source, SourceHealth
 from ..store import Store
 from . import parse
@@ -146,12 +147,14 @@ class Intake:
                 if isinstance(settled, SourceOutcome):
                     record(settled)
                 else:
-                    parsers.submit(result, settled, self._now())
-                for done in parsers.ready():
-                    record(self._store_parsed(*done))
+                    url = result.final_url or result.source.url
+                    job = (result.data or b"", result.source.id, url, result.content_type, self._now())
+                    parsers.submit((result, settled), job)
+                for (done, held), parsed in parsers.ready():
+                    record(self._store_parsed(done, held, parsed))
             # Downloads are done; store each parsed body as its worker finishes, while the others parse.
-            for done in parsers.drain():
-                record(self._store_parsed(*done))
+            for (done, held), parsed in parsers.drain():
+                record(self._store_parsed(done, held, parsed))
         return outcomes
 
     def ingest(
@@ -159,11 +162,58 @@ class Intake:
     ) -> SourceOutcome:
         """Store one body given on the command line, under source_name or the feed's own title."""
         now = self._now()
-        probe_id = slugify(source_name) if source_name else "ingest"
+        job: _Job = (data, _probe_id(source_name), url, content_type, now)
         try:
-            parsed = parse.parse_feed(data, source_id=probe_id, url=url, content_type=content_type, now=now)
+            parsed: ParsedFeed | str = parse.parse_feed(
+                data, source_id=job[1], url=url, content_type=content_type, now=now
+            )
         except FeedParseError as exc:
-            raise FeedParseError(f"{target}: {exc}", target) from None
+            parsed = str(exc)
+        return self._store_one(target, url, source_name, now, parsed)
+
+    def ingest_all(
+        self,
+        targets: Sequence[str],
+        read: Callable[[str], tuple[bytes, str, str | None]],
+        source_name: str | None,
+    ) -> list[SourceOutcome]:
+        """ingest() for each target in turn, `read` giving its bytes, URL and content type; with many,
+        the bodies are parsed in worker processes while the next are read, and stored in the order given.
+
+        As one by one: the first target that cannot be read or is no feed ends the run with its error,
+        every target before it stored and none after it.
+        """
+        outcomes: list[SourceOutcome] = []
+        parsed: dict[int, ParsedFeed | str] = {}
+        held: dict[int, tuple[str, str, dt.datetime]] = {}
+
+        def store(finished: Iterable[tuple[Any, ParsedFeed | str]]) -> None:
+            for n, body in finished:
+                parsed[n] = body
+            while len(outcomes) in parsed:
+                n = len(outcomes)
+                target, url, now = held.pop(n)
+                outcomes.append(self._store_one(target, url, source_name, now, parsed.pop(n)))
+
+        with _Parsers(len(targets)) as parsers:
+            for n, target in enumerate(targets):
+                try:
+                    data, url, content_type = read(target)
+                except NewsletterError:
+                    store(parsers.drain())  # the targets before this one first, as one by one
+                    raise
+                now = self._now()
+                held[n] = (target, url, now)
+                parsers.submit(n, (data, _probe_id(source_name), url, content_type, now))
+                store(parsers.ready())
+            store(parsers.drain())
+        return outcomes
+
+    def _store_one(
+        self, target: str, url: str, source_name: str | None, now: dt.datetime, parsed: ParsedFeed | str
+    ) -> SourceOutcome:
+        if isinstance(parsed, str):
+            raise FeedParseError(f"{target}: {parsed}", target)
         # The id keeps feeds apart (from the name given or the feed's full title); the name shown
         # in the issue is worked out when read (outlets.py), so a better outlet list renames old items.
         source_id = _one_off_id(source_name or parsed.title or Path(target).stem or "stdin")
@@ -244,6 +294,11 @@ class Intake:
         return SourceOutcome(source, "failed", error=error)
 
 
+def _probe_id(source_name: str | None) -> str:
+    """The source id items are parsed under before the feed's own title names the one-off source."""
+    return slugify(source_name) if source_name else "ingest"
+
+
 def _one_off_id(name: str) -> str:
     """A one-off source's id: its name as a slug, plus a short hash when the slug lost part of the name
     ("Engadget 中文版 RSS Feed" and "Engadget RSS Feed" are two feeds, not one)."""
@@ -258,8 +313,8 @@ def _one_off_id(name: str) -> str:
 _parse_job = parse.parse_or_reason
 
 _Settled = tuple[SourceHealth, SourceHealth, "str | None"]  # old health, health to save, URL moved to
-_Parsed = tuple[FetchResult, _Settled, "ParsedFeed | str"]
-_Job = tuple[bytes, str, str, "str | None", dt.datetime]
+_Job = tuple[bytes, str, str, "str | None", dt.datetime]  # body, source id, URL, content type, now
+_Parsed = tuple[Any, "ParsedFeed | str"]  # the caller's tag for a job, and what parsing gave
 
 
 class _Parsers:
@@ -287,7 +342,7 @@ class _Parsers:
                 initializer=parse.worker_init,
                 initargs=(self._lifeline[0],),
             )
-        self._pending: dict[Future[ParsedFeed | str], tuple[FetchResult, _Settled, _Job]] = {}
+        self._pending: dict[Future[ParsedFeed | str], tuple[Any, _Job]] = {}
         self._done: list[_Parsed] = []
 
     def __enter__(self) -> _Parsers:
@@ -299,27 +354,26 @@ class _Parsers:
         for end in self._lifeline or ():
             end.close()
 
-    def submit(self, result: FetchResult, settled: _Settled, now: dt.datetime) -> None:
-        url = result.final_url or result.source.url
-        job: _Job = (result.data or b"", result.source.id, url, result.content_type, now)
+    def submit(self, tag: Any, job: _Job) -> None:
+        """Parse one body; ready() and drain() give it back with `tag`."""
         if self._pool is None:
-            self._done.append((result, settled, _parse_job(*job)))
+            self._done.append((tag, _parse_job(*job)))
             return
         try:
             future = self._pool.submit(_parse_job, *job)
         except BrokenProcessPool:
             self._pool = None  # a worker was killed (out of memory?): parse the rest here
-            self._done.append((result, settled, _parse_job(*job)))
+            self._done.append((tag, _parse_job(*job)))
         else:
-            self._pending[future] = (result, settled, job)
+            self._pending[future] = (tag, job)
 
     def _collect(self, future: Future[ParsedFeed | str]) -> None:
-        result, settled, job = self._pending.pop(future)
+        tag, job = self._pending.pop(future)
         try:
             parsed = future.result()
         except BrokenProcessPool:
             parsed = _parse_job(*job)
-        self._done.append((result, settled, parsed))
+        self._done.append((tag, parsed))
 
     def ready(self) -> list[_Parsed]:
         """Parsed bodies that are finished now, without waiting for the others."""
