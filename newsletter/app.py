@@ -250,9 +250,10 @@ class Newsletter:
         """Labels for free text; `source` (a source id or name) lends its region as a prior."""
         return self.labeller()(title, summary, source)
 
-    def labeller(self) -> Callable[[str, str, str | None], Labels]:
+    def labeller(self, reasons: bool = True) -> Callable[[str, str, str | None], Labels]:
         """`classify` for a stream of items: the seeds files are read and checked once, not per item,
         and a source is found by id or name in a table (the first source listed wins, as in sources.toml).
+        reasons=False: labels without their reasons (see Classifier.classify), for a caller not showing them.
         """
         _, classifier = self._classifier()
         priors: dict[str, tuple[str | None, tuple[str, ...]]] = {}
@@ -263,7 +264,7 @@ class Newsletter:
 
         def labels(title: str, summary: str = "", source: str | None = None) -> Labels:
             region, themes = priors.get(source, none) if source else none
-            return classify(title, summary, region, themes)
+            return classify(title, summary, region, themes, None, reasons)
 
         return labels
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import select
 import socket
 import subprocess
 import sys
@@ -317,3 +318,48 @@ def test_ctrl_c_while_the_cli_is_loading_is_quiet(ws_dir: Path, module: str) -> 
     proc = subprocess.run([sys.executable, "-c", script], cwd=ws_dir, capture_output=True, text=True)
     assert proc.returncode == 130 and "Traceback" not in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.strip().startswith("newsletter: ")
+
+
+def test_classify_answers_each_line_before_the_next_arrives(ws_dir: Path) -> None:
+    """A script can talk to classify line by line (a coprocess): each answer comes before more input."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "classify"],
+        cwd=ws_dir,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for title in ("Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"):
+            proc.stdin.write(json.dumps({"title": title}).encode() + b"\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no answer while the input stays open"
+            assert "region" in json.loads(proc.stdout.readline())
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+
+
+def test_classify_in_bulk_answers_every_line_in_order(ws_dir: Path) -> None:
+    """Thousands of lines at once go to worker processes; the answers come back one per line, in order."""
+    titles = ["Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"]
+    lines = [json.dumps({"title": titles[n % 2]}) if n % 97 else "not json" for n in range(3000)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsletter", "classify"],
+        cwd=ws_dir,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and "31 input line(s)" in proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == 3000
+    for n, row in enumerate(out):
+        if n % 97:
+            assert row["region"] == ("india" if n % 2 == 0 else "taiwan"), (n, row)
+        else:
+            assert row["error"].startswith(f"line {n + 1}:"), (n, row)

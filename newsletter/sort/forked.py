@@ -1,31 +1,34 @@
-"""One piece of work done in a forked process while the caller goes on with another: the second core.
+"""Work done in forked processes while the caller goes on: the second core of the machine.
 
 A build sorts a week in two independent halves (labelling and the relevance gate; the comparison of texts
-for clustering), each several seconds on a 100,000-item week. The forked process sees the caller's memory
-as it was (nothing is pickled on the way in); only the result comes back pickled, so it should be compact.
-Forking a process that runs threads can deadlock, and forking costs more than it saves on small work: then,
-or when anything about the worker fails, the work runs here when its result is asked for.
+for clustering), each several seconds on a 100,000-item week; `classify` answers a long stream of lines
+batch by batch. A forked process sees the caller's memory as it was (the job itself is never pickled);
+arguments and results are, so they should be compact. Forking a process that runs threads can deadlock
+and forking costs more than it saves on small work: then, or when a worker breaks, the work runs here.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+A = TypeVar("A")
 
-_JOB: Callable[[], Any] | None = None  # the work a forked worker runs (inherited at the fork, never pickled)
+_JOB: Callable[..., Any] | None = None  # the work a forked worker runs (inherited at the fork, never pickled)
 
 
-def _run_job() -> Any:
-    if _JOB is None:  # pragma: no cover - only a worker forked by Forked runs this
+def _run_job(*args: Any) -> Any:
+    if _JOB is None:  # pragma: no cover - only a worker forked here runs this
         raise RuntimeError("no job was set before the fork")
-    return _JOB()
+    return _JOB(*args)
 
 
 def _watch_parent(read_end: int, write_end: int) -> None:
@@ -41,9 +44,50 @@ def _watch_parent(read_end: int, write_end: int) -> None:
 
 
 def can_fork() -> bool:
-    """Whether a worker may be forked now: a second core, fork available, and no other thread running."""
+    """Whether workers may be forked now: a second core, fork available, and no other thread running."""
     cores = os.cpu_count() or 1
     return cores > 1 and threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
+
+
+class _Workers:
+    """Forked processes running `job`, which they inherit at the fork: it is never pickled."""
+
+    def __init__(self, job: Callable[..., Any], count: int) -> None:
+        self._job = job
+        self._pool: ProcessPoolExecutor | None = None
+        self._lifeline: tuple[int, int] | None = None
+        try:
+            self._lifeline = os.pipe()
+            self._pool = ProcessPoolExecutor(
+                count, mp_context=mp.get_context("fork"), initializer=_watch_parent, initargs=self._lifeline
+            )
+        except OSError:
+            self.close()
+
+    def submit(self, *args: Any) -> Future[Any] | None:
+        """The job started on these arguments in a worker; None once the pool is broken (then closed)."""
+        global _JOB
+        if self._pool is None:
+            return None
+        _JOB = self._job  # with the fork start method every worker is forked in the first submit()
+        # What exists now is moved out of the collector's sight: a worker's collections would otherwise
+        # touch every inherited object, copying the parent's memory page by page.
+        gc.freeze()
+        try:
+            return self._pool.submit(_run_job, *args)
+        except (OSError, BrokenProcessPool, RuntimeError):
+            self.close()
+            return None
+        finally:
+            gc.unfreeze()  # in this process the collector sees it all again (the workers keep theirs)
+            _JOB = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        for end in self._lifeline or ():
+            os.close(end)
+        self._pool, self._lifeline = None, None
 
 
 class Forked(Generic[T]):
@@ -53,25 +97,9 @@ class Forked(Generic[T]):
     """
 
     def __init__(self, job: Callable[[], T], parallel: bool = True) -> None:
-        global _JOB
         self._job = job
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future[T] | None = None
-        self._lifeline: tuple[int, int] | None = None
-        if not (parallel and can_fork()):
-            return
-        _JOB = job
-        try:
-            self._lifeline = os.pipe()
-            # With the fork start method the worker is forked inside submit(), before any thread starts.
-            self._pool = ProcessPoolExecutor(
-                1, mp_context=mp.get_context("fork"), initializer=_watch_parent, initargs=self._lifeline
-            )
-            self._future = self._pool.submit(_run_job)
-        except (OSError, BrokenProcessPool):
-            self._close()
-        finally:
-            _JOB = None
+        self._workers = _Workers(job, 1) if parallel and can_fork() else None
+        self._future = self._workers.submit() if self._workers is not None else None
 
     def result(self) -> T:
         """The job's result: from the worker, or computed here if there is none (or it broke)."""
@@ -85,8 +113,51 @@ class Forked(Generic[T]):
         return self._job()
 
     def _close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        for end in self._lifeline or ():
-            os.close(end)
-        self._pool, self._future, self._lifeline = None, None, None
+        if self._workers is not None:
+            self._workers.close()
+        self._workers, self._future = None, None
+
+
+class ForkedMap(Generic[A, T]):
+    """`fn` over a stream of arguments in `count` forked processes, the results in the order given."""
+
+    def __init__(self, fn: Callable[[A], T], count: int = 2) -> None:
+        self._fn = fn
+        self._queue: deque[tuple[Future[T] | None, A]] = deque()
+        self._workers = _Workers(fn, count) if can_fork() else None
+
+    def __enter__(self) -> ForkedMap[A, T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def submit(self, arg: A) -> None:
+        self._queue.append((self._workers.submit(arg) if self._workers is not None else None, arg))
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def ready(self) -> Iterator[T]:
+        """The results at the head of the queue that are finished, in order, without waiting for others."""
+        while self._queue and (self._queue[0][0] is None or self._queue[0][0].done()):
+            yield self._take()
+
+    def drain(self) -> Iterator[T]:
+        """Every result still to come, in order, each as soon as it is there."""
+        while self._queue:
+            yield self._take()
+
+    def _take(self) -> T:
+        future, arg = self._queue.popleft()
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self.close()
+        return self._fn(arg)
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
+        self._workers = None
