@@ -39,7 +39,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
     Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
     the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
-    Reference counting frees them as usual; the collector runs again afterwards.
+    Reference counting frees them as usual. Before the collector runs again, what now exists is moved out
+    of its sight (gc.freeze): else its first pass would walk every object made meanwhile (half a second
+    on such a week), and a cycle it could free is not among them.
     """
     was = gc.isenabled()
     gc.disable()
@@ -47,6 +49,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was:
+            gc.freeze()
             gc.enable()
 
 
@@ -67,7 +70,9 @@ class Newsletter:
         self._now = now
         self._store: Store | None = None
         self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
-        self._facts = Facts()  # what clustering has read of each item, kept while this app lives
+        # What clustering read of each item's text, kept between calls when set (a long-running desk may set
+        # Facts() here); None: each call reads from the store what it needs and lets it go (a build).
+        self.facts_cache: Facts | None = None
 
     # -- seams and shared state ----------------------------------------------------------------
 
@@ -333,11 +338,12 @@ class Newsletter:
         )
 
     def _known_facts(self, items: Sequence[Item]) -> Facts:
-        """The facts cache, given what the store holds of these items that it does not know yet."""
-        unknown = [it.id for it in items if not self._facts.knows(it.id)]
+        """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""
+        facts = self.facts_cache if self.facts_cache is not None else Facts(keep=False)
+        unknown = [it.id for it in items if not facts.knows(it.id)]
         if unknown:
-            self._facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
-        return self._facts
+            facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
+        return facts
 
     def items(
         self, week: Week | None, *, region: str | None = None, theme: str | None = None

@@ -74,6 +74,18 @@ def test_stories_from_stored_facts_equal_stories_from_the_text() -> None:
     assert fresh.fresh() == []  # nothing was read again
 
 
+@pytest.mark.parametrize("keep", [True, False])
+def test_facts_kept_or_let_go_give_the_same_stories(keep: bool) -> None:
+    items = pair_items()
+    fresh = Facts(keep=keep)
+    assert clustering.group(items, facts=fresh) == clustering.group(items)
+    rows = {item_id: (key, counts, stated) for item_id, _v, key, counts, stated in fresh.fresh()}
+    assert rows == _stored(items)  # everything read is given to store, kept or not
+    stored = Facts(rows, keep=keep)
+    assert clustering.group(items, facts=stored) == clustering.group(items)
+    assert stored.fresh() == []
+
+
 def test_a_changed_text_is_read_again() -> None:
     items = pair_items()[:40]
     rows = _stored(items)
@@ -103,9 +115,11 @@ def test_a_build_stores_facts_and_the_next_reads_them(app: Newsletter) -> None:
     assert set(stored) == {it.id for it in items}
     assert app.store.facts([it.id for it in items], FACTS_VERSION + 1) == {}  # another version: none
     later = Newsletter(app.ws, now=app.now)  # a new process: only the store carries the facts
+    later.facts_cache = Facts()  # as a desk would keep them
     try:
         assert [s.items for s in later.stories(later.week_items(week), week)] == [s.items for s in first]
-        assert later._facts.fresh() == []
+        assert later.facts_cache.fresh() == []
+        assert [s.items for s in later.stories(later.week_items(week), week)] == [s.items for s in first]
     finally:
         later.close()
 

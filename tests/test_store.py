@@ -197,3 +197,12 @@ def test_undated_items_are_kept_but_in_no_week(store: Store) -> None:
         item(2).id
     ]
     assert [(i.id, i.published) for i in store.all_items()] == [(item(2).id, NOW), (undated.id, None)]
+
+
+def test_items_read_back_are_whole_items(store: Store) -> None:
+    """Rows become Items without Item.__init__ (for speed): every field is there, equal to the one saved."""
+    saved = dataclasses.replace(item(1), content_html="<p>x</p>", image="https://example.com/i.jpg")
+    store.save_fetch("a", [saved], SourceHealth("a"), NOW)
+    (read,) = store.all_items()
+    assert list(vars(read)) == [f.name for f in dataclasses.fields(Item)]
+    assert read == dataclasses.replace(saved, source_id="a") and hash(read) == hash(saved)

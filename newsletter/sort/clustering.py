@@ -32,6 +32,7 @@ Scale: no all-pairs comparison. Each item is indexed under its few most distinct
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import gc
 import itertools
@@ -111,25 +112,26 @@ def _vectors(
     """Unit IDF-weighted shingle vectors (IDF over this batch, smoothed by PRIOR_DOCS) and blocking keys."""
     facts = facts or Facts()
     raw = [facts.counts(it) for it in items]
-    df: Counter[str] = Counter()
-    for counts in raw:
-        df.update(counts.keys())
+    df: Counter[str] = Counter(itertools.chain.from_iterable(raw))  # in how many items each shingle is
     total = len(items) + PRIOR_DOCS
     idf = {t: math.log(total / (n + 1)) * (WEAK_FACTOR if t in WEAK else 1.0) for t, n in df.items()}
     keyable = {t for t, n in df.items() if 1 < n <= KEY_MAX_ITEMS}
     tf = [0.0, 1.0] + [1.0 + math.log(n) for n in range(2, 64)]  # sublinear term frequency, precomputed
     vecs: list[dict[str, float]] = []
     keys: list[list[str]] = []
-    for counts in raw:
-        vec = {t: tf[n] * idf[t] if n < 64 else (1.0 + math.log(n)) * idf[t] for t, n in counts.items()}
-        norm = math.hypot(*vec.values()) or 1.0
-        vec = {t: w / norm for t, w in vec.items()}
+    for i, counts in enumerate(raw):
+        raw[i] = _DONE  # each item's counts are let go as soon as its vector is made: memory stays flat
+        weights = [tf[n] * idf[t] if n < 64 else (1.0 + math.log(n)) * idf[t] for t, n in counts.items()]
+        norm = math.hypot(*weights) or 1.0
+        vec = dict(zip(counts, [w / norm for w in weights], strict=True))
         vecs.append(vec)
         best = sorted([(-vec[t], t) for t in keyable.intersection(vec)])  # most distinctive first
         keys.append([t for _w, t in best[:KEYS_PER_ITEM]])
     return vecs, keys
 
 
+_DONE: dict[str, int] = {}
+_NO_NAMES: frozenset[str] = frozenset()
 _FORKED: Sequence[Item] = ()  # the items a forked worker reads (inherited from the parent, never pickled)
 
 
@@ -186,8 +188,8 @@ def _build(
         lead, all_names = nm.settle(common)
         docs[i] = _Doc(
             vecs[i], lead, all_names, nm.places, figs, _by_kind(figs), quarts, kinds, ords,
-            nm.title & all_names, it.source_id, when(it).timestamp() if it.published else 0.0, script,
-            vers, all_vers,
+            (nm.title & all_names) or _NO_NAMES, it.source_id,
+            when(it).timestamp() if it.published else 0.0, script, vers, all_vers,
         )  # fmt: skip
     return docs
 
@@ -238,8 +240,13 @@ def _ordinal_conflict(a: frozenset[int], b: frozenset[int]) -> bool:
     return bool(a and b and a.isdisjoint(b) and max(a | b) > 1)
 
 
+_NO_FIGURES: dict[str, tuple[Figure, ...]] = {}  # shared by every item stating none (never written to)
+
+
 def _by_kind(figs: tuple[Figure, ...]) -> dict[str, tuple[Figure, ...]]:
     """Figures by kind; money only from $1m (a share price differs from a deal size in one story)."""
+    if not figs:
+        return _NO_FIGURES
     out: dict[str, tuple[Figure, ...]] = {}
     for f in figs:
         if f.kind != "money" or f.usd >= 1e6:
@@ -329,17 +336,28 @@ def _logistic(f: tuple[float, ...]) -> float:
 
 
 def _candidates(keys: list[list[str]]) -> list[tuple[int, int]]:
-    """Pairs (i < j) sharing two blocking keys (one, for an item with fewer keys): the only pairs compared."""
+    """Pairs (i < j) sharing two blocking keys (one, for an item with fewer keys): the only pairs compared.
+
+    Counted item by item (the later items sharing each of its keys), not pair by pair over the whole
+    week: a 100,000-item week has over a million pairs sharing one key, too many to hold at once.
+    """
     posting: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
-            posting[k].append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for members in posting.values():
-        if len(members) > 1:
-            shared.update(itertools.combinations(members, 2))  # members are in increasing order
+            posting[k].append(i)  # in increasing order
     few = {i for i, ks in enumerate(keys) if len(ks) < MIN_SHARED_KEYS}
-    return [pair for pair, n in shared.items() if n >= MIN_SHARED_KEYS or (few and few.intersection(pair))]
+    pairs: list[tuple[int, int]] = []
+    for i, ks in enumerate(keys):
+        later: Counter[int] = Counter()
+        for k in ks:
+            members = posting[k]
+            if len(members) > 1:
+                later.update(members[bisect.bisect_right(members, i) :])
+        if i in few:
+            pairs.extend((i, j) for j in later)
+        else:
+            pairs.extend((i, j) for j, n in later.items() if n >= MIN_SHARED_KEYS or j in few)
+    return pairs
 
 
 def dedupe(items: Sequence[Item]) -> list[Item]:
@@ -397,7 +415,10 @@ def group(items: Sequence[Item], *, threshold: float = 0.5, facts: Facts | None 
 def _group(items: Sequence[Item], threshold: float, facts: Facts) -> list[list[int]]:
     vecs, keys = _vectors(items, facts)
     pairs = _candidates(keys)
-    docs = _build(items, vecs, sorted({i for pair in pairs for i in pair}), facts=facts)
+    compared = sorted({i for pair in pairs for i in pair})
+    wanted = set(compared)
+    vecs = [vec if i in wanted else {} for i, vec in enumerate(vecs)]  # the rest are done with: memory back
+    docs = _build(items, vecs, compared, facts=facts)
     edges = []
     for i, j in pairs:
         sim = similarity(docs[i], docs[j])

@@ -41,6 +41,7 @@ BIG_NAMES = (
 )  # fmt: skip
 _ASCII_NAMES = frozenset(n for n in BIG_NAMES if n.isascii() and " " not in n)
 _OTHER_NAMES = tuple(n for n in BIG_NAMES if n not in _ASCII_NAMES)
+_OTHER_ASCII_NAMES = tuple(n for n in _OTHER_NAMES if n.isascii())  # all an ASCII title can hold
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9.]*[a-z0-9]|[a-z0-9]")
 _EXCLUSIVE_RE = re.compile(r"\bexclusive\b|\bscoop\b|独家|獨家|独占|단독", re.IGNORECASE)
 _FIGURE_RE = re.compile(
@@ -54,7 +55,7 @@ _FIGURE_RE = re.compile(
 def _has_big_name(low: str) -> bool:
     if not _ASCII_NAMES.isdisjoint(_WORD_RE.findall(low)):
         return True
-    return any(name in low for name in _OTHER_NAMES)
+    return any(name in low for name in (_OTHER_ASCII_NAMES if low.isascii() else _OTHER_NAMES))
 
 
 def title_signals(title: str) -> tuple[tuple[str, float], ...]:
@@ -76,14 +77,15 @@ def score_parts(
     source_weight: Mapping[str, float],
 ) -> tuple[tuple[str, float], ...]:
     """The named parts of one story's score, in a fixed order (see the module docstring)."""
-    sources = {it.source_id for it in story.items}
+    items = story.items
+    sources = {it.source_id for it in items}
     themes = story.labels.themes
-    latest = story.latest
+    latest = max(when(it) for it in items)  # Story.latest
     span = (end - start).total_seconds() or 1.0
     into_week = min(max((latest - start).total_seconds() / span, 0.0), 1.0)
     # Any item's title may carry the signal: the lead outlet's headline is not always the telling one.
     signals: dict[str, float] = {}
-    for it in story.items:
+    for it in items:
         for name, value in title_signals(it.title):
             signals[name] = max(signals.get(name, 0.0), value)
     return (

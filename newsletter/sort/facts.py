@@ -17,7 +17,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..models import Item
 from .evidence import ALIASES, CJK_NAME_RE, PLACES, Names, events, fold_case, names, tokens, word_token
@@ -122,16 +122,23 @@ def decode_stated(text: str) -> Stated:
     intern = sys.intern
     nm = Names(
         tuple(map(intern, found)),
-        frozenset(map(intern, title)),
-        frozenset(map(intern, initial)),
-        frozenset(map(intern, places)),
+        _set(list(map(intern, title))),
+        _set(list(map(intern, initial))),
+        _set(list(map(intern, places))),
         tuple(map(intern, lower.split())),
     )
     return (
         nm,
-        tuple(Figure(k, float(v), c, float(r), bool(val), bool(rev)) for k, v, c, r, val, rev in figs),
-        frozenset(quarts), frozenset(kinds), frozenset(ords), str(scr), frozenset(vers), frozenset(all_vers),
+        tuple([Figure(k, float(v), c, float(r), bool(val), bool(rev)) for k, v, c, r, val, rev in figs]),
+        _set(quarts), _set(kinds), _set(ords), str(scr), _set(vers), _set(all_vers),
     )  # fmt: skip
+
+
+_NONE: frozenset[Any] = frozenset()
+
+
+def _set(values: list[Any]) -> frozenset[Any]:
+    return frozenset(values) if values else _NONE  # most items state no quarter, event, ordinal, version
 
 
 T = TypeVar("T")
@@ -141,12 +148,14 @@ Row = tuple[str, int, int, str, "str | None"]
 
 class Facts:
     """Per-item facts for clustering: the stored ones while their text is unchanged, the rest computed on
-    first need. Holds them for as long as it lives (a build, or a desk serving many requests); `fresh()`
-    gives the rows computed since the last call, to store. Not thread-safe: one per thread of work.
+    first need; `fresh()` gives the rows computed since the last call, to store. With keep (a desk serving
+    many requests) it holds what it decoded for the next call; without (one build), what it decoded from
+    the store is dropped once used, and only what it computed is held until stored. One per thread of work.
     """
 
-    def __init__(self, stored: Mapping[str, tuple[int, str, str | None]] | None = None) -> None:
-        # item id -> (text key, counts, statements) as stored; each part is dropped once decoded
+    def __init__(self, stored: Mapping[str, tuple[int, str, str | None]] | None = None, keep: bool = True):
+        self._keep = keep
+        # item id -> (text key, counts, statements) as stored; a part is dropped once decoded and kept
         self._stored: dict[str, tuple[int, str | None, str | None]] = dict(stored or {})
         self._counts: dict[str, tuple[int, Counts]] = {}
         self._stated: dict[str, tuple[int, Stated]] = {}
@@ -168,14 +177,17 @@ class Facts:
         if known is not None and known[0] == key:
             return known[1]
         row = self._stored.get(item.id)
-        counts = None
         if row is not None and row[0] == key and row[1] is not None:
             counts = _decoded(decode_counts, row[1])
-            self._stored[item.id] = (key, None, row[2])
-        if counts is None:
-            counts = counts_of(item)
-            self._fresh.add(item.id)
-            self._stated.pop(item.id, None)
+            if counts is not None:
+                if self._keep:
+                    self._counts[item.id] = (key, counts)
+                if self._keep or row[2] is not None:  # the stored counts are needed no more
+                    self._stored[item.id] = (key, None, row[2])
+                return counts
+        counts = counts_of(item)
+        self._fresh.add(item.id)
+        self._stated.pop(item.id, None)
         self._counts[item.id] = (key, counts)
         return counts
 
@@ -189,11 +201,17 @@ class Facts:
             known = self._stated.get(item.id)
             if known is None or known[0] != key:
                 known = None
-                row = self._stored.pop(item.id, None)
+                row = self._stored.get(item.id)
                 if row is not None and row[0] == key and row[2] is not None:
                     decoded = _decoded(decode_stated, row[2])
                     if decoded is not None:
-                        known = self._stated[item.id] = (key, decoded)
+                        known = (key, decoded)
+                        if self._keep:
+                            self._stated[item.id] = known
+                    if row[1] is None:
+                        del self._stored[item.id]
+                    else:
+                        self._stored[item.id] = (key, row[1], None)
             if known is None:
                 missing.append((len(out), item))
                 out.append(None)
@@ -211,12 +229,19 @@ class Facts:
         rows: list[Row] = []
         for item_id in sorted(self._fresh):
             counted = self._counts.get(item_id)
+            if counted is not None:
+                key, counts = counted[0], encode_counts(counted[1])
+            else:  # counts as stored (not kept), statements computed now
+                row = self._stored.get(item_id)
+                if row is None or row[1] is None:
+                    continue
+                key, counts = row[0], row[1]
             stated = self._stated.get(item_id)
-            if counted is None:
-                continue
-            key, counts = counted
             text = encode_stated(stated[1]) if stated is not None and stated[0] == key else None
-            rows.append((item_id, FACTS_VERSION, key, encode_counts(counts), text))
+            rows.append((item_id, FACTS_VERSION, key, counts, text))
+            if not self._keep:
+                self._counts.pop(item_id, None)
+                self._stated.pop(item_id, None)
         self._fresh.clear()
         return rows
 
