@@ -104,3 +104,18 @@ def test_week_bounds_follow_the_newsletter_time_zone() -> None:
     assert (
         Week.parse("2026-W53").bounds(ZoneInfo("UTC"))[1] == Week.parse("2027-W01").bounds(ZoneInfo("UTC"))[0]
     )
+
+
+@pytest.mark.parametrize("far", ["9999-W52", "9999-W01", "0001-W01", "0999-W52"])
+def test_weeks_the_tool_cannot_date_are_refused(far: str) -> None:
+    with pytest.raises(WeekError, match="outside the weeks newsletter can date"):
+        Week.parse(far)
+
+
+@pytest.mark.parametrize("edge", ["1000-W01", "9998-W52"])
+def test_the_first_and_last_datable_weeks_work_in_every_time_zone(edge: str) -> None:
+    week = Week.parse(edge)
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Singapore"):
+        start, end = week.bounds(ZoneInfo(zone))
+        assert end - start == dt.timedelta(days=7)
+        assert len(start.isoformat()) == len(end.isoformat()) == 25, "four-digit years sort as text"
