@@ -126,17 +126,32 @@ def check_style(style: str) -> str:
     return style
 
 
+BOM = "\ufeff"
+
+
+def read_text_file(path: Path) -> str:
+    """A seeds file's text: UTF-8, a leading byte-order mark kept (editors on Windows write one)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found", path) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 text: save the file as UTF-8 in your editor", path
+        ) from None
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error names the file and line."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found", path) from None
+        return tomllib.loads(read_text_file(path).removeprefix(BOM))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}", path) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
 
 
 def _default(f: dataclasses.Field) -> Any:
@@ -392,8 +407,9 @@ class Workspace:
         return load_sources(self.sources_path)
 
     def save_sources(self, sources: list[Source]) -> None:
-        existing = self.sources_path.read_text(encoding="utf-8") if self.sources_path.exists() else ""
-        atomic_write(self.sources_path, dump_sources(sources, existing))
+        existing = read_text_file(self.sources_path) if self.sources_path.exists() else ""
+        bom = BOM if existing.startswith(BOM) else ""
+        atomic_write(self.sources_path, bom + dump_sources(sources, existing.removeprefix(BOM)))
 
     def resolve_local(self, url: str) -> Path:
         """A local source path, relative to the workspace; never outside it unless absolute in config."""

@@ -95,6 +95,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def editor_files_changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """Files outside the store's folder that were added, changed or removed."""
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    return {k for k in changed if not k.startswith(".newsletter/")}
+
+
 def test_missing_workspace(tmp_path: Path) -> None:
     assert_one_line_error(run("--workspace", str(tmp_path / "nope"), "build"), "newsletter init")
     assert_one_line_error(run("build", cwd=tmp_path), "newsletter init")
@@ -124,9 +130,7 @@ def test_user_mistakes_are_one_line(ws_dir: Path, args: tuple[str, ...], needle:
     before = snapshot(ws_dir)
     proc = run(*args, cwd=ws_dir)
     assert_one_line_error(proc, needle)
-    after = snapshot(ws_dir)
-    written = {k for k in after if k not in before or after[k] != before[k]}
-    assert not {k for k in written if not k.startswith(".newsletter/")}, written
+    assert not editor_files_changed(before, snapshot(ws_dir))
 
 
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
@@ -177,3 +181,33 @@ def test_sources_disable_and_enable(ws_dir: Path) -> None:
     assert run("sources", "enable", "asia-tech-wire", cwd=ws_dir).returncode == 0
     assert {s.id: s for s in load_sources(ws_dir / "seeds" / "sources.toml")}["asia-tech-wire"].enabled
     assert_one_line_error(run("sources", "enable", "nope", cwd=ws_dir), "no source with id 'nope'")
+
+
+@pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
+def test_seeds_file_with_a_bom_is_read_and_kept(ws_dir: Path, name: str) -> None:
+    path = ws_dir / "seeds" / name
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    proc = run("items", "--all", "--region", "taiwan", cwd=ws_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "taiwan" in proc.stdout
+
+
+def test_sources_command_keeps_a_bom_and_the_file_valid(ws_dir: Path) -> None:
+    path = ws_dir / "seeds" / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert run("sources", "disable", "asia-tech-wire", cwd=ws_dir).returncode == 0
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf# ")
+    assert run("sources", "list", cwd=ws_dir).returncode == 0
+
+
+@pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
+def test_seeds_file_that_is_not_utf8_is_one_line(ws_dir: Path, name: str) -> None:
+    path = ws_dir / "seeds" / name
+    path.write_bytes(path.read_bytes() + b'\n# caf\xe9 \xff\n')
+    before = snapshot(ws_dir)
+    for args in (("build",), ("items", "--all")):
+        proc = run(*args, cwd=ws_dir)
+        assert_one_line_error(proc, name)
+        assert "UTF-8" in proc.stderr
+    assert not editor_files_changed(before, snapshot(ws_dir))
