@@ -14,7 +14,7 @@ from typing import Any
 
 from . import classify, cluster, curate, draft, fetch, opml, render
 from .config import STYLES, Settings, Workspace, check_style, slugify
-from .errors import ItemNotFound, NewsletterError, SourceError
+from .errors import ConfigError, ItemNotFound, NewsletterError, SourceError
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
 from .models import (
     GLOBAL,
@@ -84,7 +84,27 @@ class Newsletter:
         return self._read(self.ws.settings_path, self.ws.settings)
 
     def sources(self) -> list[Source]:
-        return list(self._read(self.ws.sources_path, self.ws.sources))
+        sources = list(self._read(self.ws.sources_path, self.ws.sources))
+        self._check_priors(sources)
+        return sources
+
+    def _check_priors(self, sources: Sequence[Source]) -> None:
+        """A source's region and themes must be ones taxonomy.toml knows; the message names the key."""
+        taxonomy = self.taxonomy()
+        path = self.ws.sources_path
+        for n, src in enumerate(sources, 1):
+            where = f"{path}: source #{n} ({src.id})"
+            if src.region is not None and src.region != GLOBAL and src.region not in taxonomy.regions:
+                known = ", ".join([*taxonomy.regions, GLOBAL])
+                raise ConfigError(
+                    f"{where}: region {src.region!r} is not in taxonomy.toml (known: {known})", path
+                )
+            for theme in src.themes:
+                if theme not in taxonomy.themes:
+                    known = ", ".join(taxonomy.themes)
+                    raise ConfigError(
+                        f"{where}: theme {theme!r} is not in taxonomy.toml (known: {known})", path
+                    )
 
     def taxonomy(self) -> classify.Taxonomy:
         return self._classifier()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import shutil
@@ -184,6 +185,8 @@ def _build(cls: type, data: Any, where: str, path: Path) -> Any:
         elif isinstance(default, (int, float)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{path}: {where}.{key} must be a number", path)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{path}: {where}.{key} must be a finite number, not {value}", path)
             if isinstance(default, int) and not isinstance(value, int):
                 raise ConfigError(f"{path}: {where}.{key} must be a whole number", path)
         elif isinstance(default, str):
@@ -258,11 +261,34 @@ def load_sources(path: Path) -> list[Source]:
         row.setdefault("name", row["url"])
         row.setdefault("id", slugify(str(row["name"])))
         src: Source = _build(Source, row, where, path)
+        _check_source(src, where, path)
         if src.id in seen:
             raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
         seen.add(src.id)
         sources.append(src)
     return sources
+
+
+SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+
+
+def _check_source(src: Source, where: str, path: Path) -> None:
+    """Values a source's keys must hold beyond their types; the message names the key."""
+    if not SOURCE_ID_RE.fullmatch(src.id):
+        raise ConfigError(
+            f"{path}: {where}: id {src.id!r} must be letters, digits, '-' and '_' (like nikkei-asia)", path
+        )
+    where = f"{where} ({src.id})"
+    if not src.url.strip():
+        raise ConfigError(f"{path}: {where}: url is empty: give an http(s) feed URL or a file path", path)
+    if not src.name.strip():
+        raise ConfigError(f"{path}: {where}: name is empty: give the name readers know the outlet by", path)
+    if not math.isfinite(src.weight) or src.weight < 0:
+        raise ConfigError(
+            f"{path}: {where}: weight must be a finite number of 0 or more (1.0 is ordinary), "
+            f"not {src.weight}",
+            path,
+        )
 
 
 _SOURCES_HEADER = "Feeds this newsletter reads. Edit freely: `newsletter sources ...` keeps your comments."

@@ -204,10 +204,34 @@ def test_sources_command_keeps_a_bom_and_the_file_valid(ws_dir: Path) -> None:
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
 def test_seeds_file_that_is_not_utf8_is_one_line(ws_dir: Path, name: str) -> None:
     path = ws_dir / "seeds" / name
-    path.write_bytes(path.read_bytes() + b'\n# caf\xe9 \xff\n')
+    path.write_bytes(path.read_bytes() + b"\n# caf\xe9 \xff\n")
     before = snapshot(ws_dir)
     for args in (("build",), ("items", "--all")):
         proc = run(*args, cwd=ws_dir)
         assert_one_line_error(proc, name)
         assert "UTF-8" in proc.stderr
+    assert not editor_files_changed(before, snapshot(ws_dir))
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ('region = "mars"', "region 'mars'"),
+        ('themes = ["ai", "warp-drives"]', "theme 'warp-drives'"),
+        ("weight = nan", "weight"),
+        ('id = "../../x"', "id '../../x'"),
+    ],
+)
+def test_bad_source_values_stop_every_command_in_one_line(ws_dir: Path, row: str, needle: str) -> None:
+    path = ws_dir / "seeds" / "sources.toml"
+    fields = {"id": '"odd"', "name": '"Odd"', "url": '"https://odd.example/feed"'}
+    key, value = row.split(" = ", 1)
+    fields[key] = value
+    table = "".join(f"{k} = {v}\n" for k, v in fields.items())
+    path.write_text(path.read_text(encoding="utf-8") + f"\n[[source]]\n{table}", encoding="utf-8")
+    before = snapshot(ws_dir)
+    for args in (("sources", "list"), ("fetch",), ("sources", "add", "https://new.example/feed")):
+        proc = run(*args, cwd=ws_dir)
+        assert_one_line_error(proc, needle)
+        assert "sources.toml" in proc.stderr
     assert not editor_files_changed(before, snapshot(ws_dir))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -119,3 +120,39 @@ def test_the_first_and_last_datable_weeks_work_in_every_time_zone(edge: str) -> 
         start, end = week.bounds(ZoneInfo(zone))
         assert end - start == dt.timedelta(days=7)
         assert len(start.isoformat()) == len(end.isoformat()) == 25, "four-digit years sort as text"
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ("weight = nan", "weight"),
+        ("weight = inf", "weight"),
+        ("weight = -inf", "weight"),
+        ("weight = -1.0", "weight"),
+        ('id = ""', "id"),
+        ('id = "../../x"', "id"),
+        ('id = "a/b"', "id"),
+        ('id = "nikkei asia"', "id"),
+        ('url = ""', "url"),
+        ('name = " "', "name"),
+    ],
+)
+def test_source_values_are_checked_naming_the_key(tmp_path: Path, row: str, needle: str) -> None:
+    path = tmp_path / "sources.toml"
+    fields = {"id": '"a"', "name": '"A"', "url": '"https://a.example/feed"'}
+    key, value = row.split(" = ", 1)
+    fields[key] = value
+    path.write_text("[[source]]\n" + "".join(f"{k} = {v}\n" for k, v in fields.items()))
+    with pytest.raises(ConfigError) as err:
+        load_sources(path)
+    message = str(err.value)
+    assert re.search(rf"source #1\b[^:]*(: |\.){needle} ", message), message
+    assert str(path) in message and "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_settings_numbers_must_be_finite(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "newsletter.toml"
+    path.write_text(f"[fetch]\ntimeout = {value}\n")
+    with pytest.raises(ConfigError, match="fetch.timeout must be a finite number"):
+        load_settings(path)
