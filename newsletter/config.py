@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
+import tomlkit.exceptions
+import tomlkit.items
 
 from .errors import ConfigError, StyleError, WorkspaceError
 from .models import Source
@@ -245,7 +247,11 @@ def slugify(text: str) -> str:
 
 
 def load_sources(path: Path) -> list[Source]:
-    data = read_toml(path)
+    return sources_from_toml(read_toml(path), path)
+
+
+def sources_from_toml(data: dict[str, Any], path: Path) -> list[Source]:
+    """The sources of a parsed sources.toml, every value checked; ConfigError names the key."""
     rows = data.pop("source", [])
     if data:
         raise ConfigError(f"{path}: unknown key {sorted(data)[0]!r} (sources are [[source]] tables)", path)
@@ -302,26 +308,32 @@ def dump_sources(sources: list[Source], existing: str = "") -> str:
     """sources.toml text for these sources, keeping the editor's comments, order and layout.
 
     Tables of sources that stay are updated key by key, new sources are appended and removed
-    ones dropped, so `sources add` never wipes what the editor wrote in the file.
+    ones dropped, so `sources add` never wipes what the editor wrote in the file. Sources the
+    editor wrote as an inline array (`source = [{ id = ... }]`) stay one, and get inline tables.
     """
+    if existing and not existing.endswith("\n"):
+        existing += "\n"  # else tomlkit glues an appended table onto the last line
     doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
     if not existing.strip():
         doc.add(tomlkit.comment(_SOURCES_HEADER))
         doc.add(tomlkit.nl())
-    tables = doc.get("source")
-    if tables is None:
-        tables = tomlkit.aot()
-        doc.append("source", tables)
+    rows: Any = doc.get("source")
+    if rows is not None and not isinstance(rows, (tomlkit.items.AoT, tomlkit.items.Array)):
+        raise ConfigError("sources are [[source]] tables")
+    if isinstance(rows, tomlkit.items.Array) and not len(rows):
+        del doc["source"]  # `source = []`: the new sources become [[source]] tables
+        rows = None
+    inline = isinstance(rows, tomlkit.items.Array)
     wanted = {src.id: src for src in sources}
     default = Source(id="", name="", url="")
     present: set[str] = set()
-    for index in reversed(range(len(tables))):
-        table = tables[index]
+    for index in reversed(range(len(rows) if rows is not None else 0)):
+        table = rows[index]
         name = str(table.get("name", table.get("url", "")))
         sid = str(table.get("id", slugify(name)))
         src = wanted.get(sid)
         if src is None:
-            del tables[index]
+            del rows[index]
             continue
         present.add(sid)
         for f in dataclasses.fields(Source):
@@ -334,15 +346,25 @@ def dump_sources(sources: list[Source], existing: str = "") -> str:
                 continue
             if table.get(f.name) != _toml_value(value):
                 table[f.name] = _toml_value(value)
+    added = []
     for src in sources:
         if src.id in present:
             continue
-        table = tomlkit.table()
+        table = tomlkit.inline_table() if inline else tomlkit.table()
         for f in dataclasses.fields(Source):
             value = getattr(src, f.name)
             if value is not None and (f.name in ("id", "name", "url") or value != getattr(default, f.name)):
                 table[f.name] = _toml_value(value)
-        tables.append(table)
+        added.append(table)
+    if not sources:
+        # An empty array of tables would be written as `source = []`, which tables cannot follow.
+        if "source" in doc:
+            del doc["source"]
+    elif rows is None:
+        doc.append("source", tomlkit.aot())
+        rows = doc["source"]
+    for table in added:
+        rows.append(table)
     text = tomlkit.dumps(doc)
     return text if text.endswith("\n") else text + "\n"
 
@@ -433,9 +455,20 @@ class Workspace:
         return load_sources(self.sources_path)
 
     def save_sources(self, sources: list[Source]) -> None:
-        existing = read_text_file(self.sources_path) if self.sources_path.exists() else ""
+        """Write sources.toml, only once the new text is checked to read back as exactly these sources."""
+        path = self.sources_path
+        existing = read_text_file(path) if path.exists() else ""
         bom = BOM if existing.startswith(BOM) else ""
-        atomic_write(self.sources_path, bom + dump_sources(sources, existing.removeprefix(BOM)))
+        try:
+            text = dump_sources(sources, existing.removeprefix(BOM))
+            again = sources_from_toml(tomllib.loads(text), path)
+        except (ConfigError, tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
+            why = " ".join(str(exc).split())
+            message = f"{path}: cannot be updated safely ({why}); nothing was changed"
+            raise ConfigError(message, path) from None
+        if again != sources:
+            raise ConfigError(f"{path}: cannot be updated safely; nothing was changed: edit it by hand", path)
+        atomic_write(path, bom + text)
 
     def resolve_local(self, url: str) -> Path:
         """A local source path, relative to the workspace; never outside it unless absolute in config."""
