@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import classify, cluster, curate, draft, fetch, opml, render
-from .config import STYLES, Settings, Workspace, check_style, slugify
-from .errors import ConfigError, ItemNotFound, NewsletterError, SourceError
+from .config import STYLES, Settings, Workspace, atomic_write, check_style, slugify
+from .errors import ConfigError, ItemNotFound, NewsletterError, SourceError, WorkspaceError
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
 from .models import (
     GLOBAL,
@@ -196,8 +196,17 @@ class Newsletter:
             self.ws.save_sources([*sources, *added])
         return added, skipped
 
-    def export_opml(self) -> str:
-        return opml.write_opml(self.sources(), self.settings().name)
+    def export_opml(self, path: Path | None = None) -> str:
+        """The sources as OPML; written to path (whose folder must exist) when one is given."""
+        text = opml.write_opml(self.sources(), self.settings().name)
+        if path is not None:
+            if not path.parent.is_dir():
+                raise WorkspaceError(
+                    f"{path.parent} does not exist: create the folder first, or write the OPML elsewhere",
+                    path,
+                )
+            atomic_write(path, text)
+        return text
 
     def source_status(self) -> list[tuple[Source, SourceHealth]]:
         health = self.store.health()

@@ -13,7 +13,7 @@ import click
 
 from . import __version__
 from .app import Newsletter
-from .config import STYLES, Workspace, atomic_write, check_style
+from .config import STYLES, Workspace, check_style
 from .errors import NewsletterError
 from .intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
@@ -213,11 +213,10 @@ def sources_import_opml(c: Context, file: str) -> None:
 @pass_ctx
 def sources_export_opml(c: Context, file: Path | None) -> None:
     """Write the sources as OPML to FILE (default: stdout)."""
-    text = c.app.export_opml()
+    text = c.app.export_opml(file)
     if file is None:
         click.echo(text, nl=False)
     else:
-        atomic_write(file, text)
         click.echo(f"wrote {file}", err=True)
 
 

@@ -40,10 +40,16 @@ os.umask(_UMASK)
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a file so that readers see the old content or the new, never a half.
+
+    A folder or disk that refuses the write (read-only, full) is a WorkspaceError naming the file.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
         os.fchmod(fd, 0o666 & ~_UMASK)
@@ -52,9 +58,17 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> WorkspaceError:
+    why = exc.strerror or str(exc)
+    return WorkspaceError(f"cannot write {path}: {why} (the file was left as it was)", path)
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,15 @@ class RunSummary:
 def fetch_lock(db_path: Path) -> Iterator[None]:
     """One fetch at a time per store: a second one says so instead of racing the first."""
     lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StoreError(
+            f"cannot lock the store: {lock_path}: {exc.strerror}: "
+            "make its folder writable or point --db elsewhere"
+        ) from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -251,10 +251,7 @@ def build_outputs(
     paths = []
     for fmt, body in rendered.items():
         path = output_path(ws, week, style, fmt)
-        try:
-            atomic_write(path, body)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot write {path}: {exc.strerror}", path) from None
+        atomic_write(path, body)  # a refused write is a WorkspaceError naming the file
         paths.append(path)
     return BuildResult(tuple(paths), tuple(warnings))
 

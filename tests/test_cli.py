@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -13,6 +15,7 @@ import pytest
 
 from newsletter.cli import cli
 from newsletter.config import Workspace
+from newsletter.store import Store
 
 
 def run(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None):
@@ -235,3 +238,128 @@ def test_bad_source_values_stop_every_command_in_one_line(ws_dir: Path, row: str
         assert_one_line_error(proc, needle)
         assert "sources.toml" in proc.stderr
     assert not editor_files_changed(before, snapshot(ws_dir))
+
+
+def test_export_opml_to_a_missing_folder_is_an_error(ws_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "x.opml"
+    assert_one_line_error(run("sources", "export-opml", str(target), cwd=ws_dir), "does not exist")
+    assert not (tmp_path / "no").exists()
+    good = run("sources", "export-opml", str(tmp_path / "x.opml"), cwd=ws_dir)
+    assert good.returncode == 0 and "<opml" in (tmp_path / "x.opml").read_text(encoding="utf-8")
+
+
+# -- a damaged or read-only workspace ------------------------------------------------------------
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def editor_ws():
+    """A fetched and drafted demo workspace owned by an ordinary user, and a way to run as that user.
+
+    Permissions do not bind root, so as root the commands run as nobody; otherwise as ourselves.
+    """
+    root = Path(tempfile.mkdtemp(prefix="newsletter-ro-", dir="/tmp"))
+    root.chmod(0o755)
+    ws = Workspace.init(root / "ws").root
+    as_root = os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): cannot test as an ordinary user")
+    if as_root:
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+
+    def as_editor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "NO_COLOR": "1", "HOME": str(root)}
+        for key in ("NEWSLETTER_WORKSPACE", "NEWSLETTER_DB"):
+            env.pop(key, None)
+        drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] if as_root else []
+        return subprocess.run(
+            [*drop, sys.executable, "-m", "newsletter", *args],
+            cwd=ws,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    assert as_editor("fetch").returncode == 0
+    assert as_editor("draft", "--week", "2026-W47").returncode == 0
+    yield ws, as_editor
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    shutil.rmtree(root)
+
+
+def _an_item(ws: Path) -> str:
+    with Store(ws / ".newsletter" / "store.sqlite3") as store:
+        return store.all_items()[0].id
+
+
+def test_read_only_store_is_one_line_and_leaves_nothing_behind(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    item_id = _an_item(ws)
+    db = ws / ".newsletter" / "store.sqlite3"
+    db.chmod(0o444)
+    for args in (("fetch",), ("label", item_id, "--region", "japan"), ("items", "--all")):
+        assert_one_line_error(as_editor(*args), "read-only")
+    assert not (ws / ".newsletter" / "store.sqlite3-shm").exists(), "no read-only -shm left behind"
+    db.chmod(0o644)
+    proc = as_editor("label", item_id, "--region", "japan")
+    assert proc.returncode == 0, proc.stderr
+    assert as_editor("fetch").returncode == 0
+
+
+def test_left_over_read_only_wal_files_are_mended(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    db = ws / ".newsletter" / "store.sqlite3"
+    for side in ("-wal", "-shm"):
+        path = Path(f"{db}{side}")
+        path.write_bytes(b"")
+        if os.geteuid() == 0:
+            os.chown(path, NOBODY, NOBODY)
+        path.chmod(0o444)
+    proc = as_editor("label", _an_item(ws), "--region", "japan")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_read_only_issue_folders_are_one_line(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    week = ws / "issues" / "2026-W47"
+    draft_before = (week / "atr.md").read_bytes()
+    week.chmod(0o555)
+    assert_one_line_error(as_editor("draft", "--week", "2026-W47", "--force"), "cannot write")
+    assert (week / "atr.md").read_bytes() == draft_before
+    assert_one_line_error(as_editor("build", "--week", "2026-W47"), "cannot write")
+    week.chmod(0o755)
+    (ws / "issues").chmod(0o555)
+    assert_one_line_error(as_editor("build", "--week", "2026-W47"), "index.html")
+    (ws / "issues").chmod(0o755)
+    assert as_editor("build", "--week", "2026-W47").returncode == 0
+
+
+def test_damaged_store_is_one_line_for_every_command(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    item_id = _an_item(ws)
+    db = ws / ".newsletter" / "store.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[4096 : len(data) - 4096] = b"\xa5" * (len(data) - 8192)
+    db.write_bytes(bytes(data))
+    for args in (
+        ("fetch",),
+        ("draft", "--week", "2026-W47"),
+        ("items", "--all"),
+        ("label", item_id, "--region", "japan"),
+        ("sources", "list"),
+    ):
+        assert_one_line_error(as_editor(*args), "damaged")
+
+
+def test_zero_byte_store_is_named_not_silently_replaced(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    db = ws / ".newsletter" / "store.sqlite3"
+    db.write_bytes(b"")
+    assert_one_line_error(as_editor("items", "--all"), "is empty (0 bytes)")
+    assert db.read_bytes() == b""
