@@ -224,6 +224,11 @@ class Newsletter:
         settings = self.settings()
         sources = self.sources()
         chosen = [_find(sources, i) for i in source_ids] if source_ids else [s for s in sources if s.enabled]
+        if not chosen:
+            raise SourceError(
+                "no source is enabled: `newsletter sources list` shows them, "
+                "`newsletter sources enable ID` turns one on, `newsletter sources add URL` adds one"
+            )
         fetch_settings = settings.fetch
         if concurrency is not None:
             if concurrency < 1:

@@ -95,10 +95,23 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
-    """Make a new workspace in DIRECTORY from the packaged seeds and templates."""
-    ws = Workspace.init(directory)
-    click.echo(f"new workspace in {ws.root}: edit seeds/newsletter.toml, then `newsletter fetch`", err=True)
+@click.option("--sample", is_flag=True, help="The demo: fictional sample feeds enabled, no network needed.")
+def init(directory: Path, sample: bool) -> None:
+    """Make a new workspace in DIRECTORY for real work: outlets listed, none enabled yet."""
+    ws = Workspace.init(directory, sample=sample)
+    if sample:
+        click.echo(
+            f"new demo workspace in {ws.root} with the sample feeds enabled: "
+            f"cd {ws.root} && newsletter fetch && newsletter build",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"new workspace in {ws.root}: edit seeds/newsletter.toml, pick outlets with "
+            "`newsletter sources list` and `newsletter sources enable ID` (or `sources add URL`), "
+            "then `newsletter fetch`",
+            err=True,
+        )
 
 
 # -- sources -----------------------------------------------------------------------------------

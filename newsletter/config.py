@@ -406,8 +406,13 @@ class Workspace:
         return ws
 
     @classmethod
-    def init(cls, root: Path | str) -> Workspace:
-        """A new workspace from the packaged seeds and templates; refuses to overwrite one."""
+    def init(cls, root: Path | str, *, sample: bool = False) -> Workspace:
+        """A new workspace from the packaged seeds and templates; refuses to overwrite one.
+
+        It is for real work: every source is listed but disabled, the fictional sample outlets
+        included, so a first fetch stores no invented news. With sample=True it is the demo, the
+        sample feeds enabled as in the repository's own workspace.
+        """
         path = Path(root).expanduser()
         if (path / "seeds" / SETTINGS_FILE).exists():
             raise WorkspaceError(f"{path} is already a workspace: nothing was changed", path)
@@ -427,7 +432,10 @@ class Workspace:
                 atomic_write(gitignore, ".newsletter/\n")
         except OSError as exc:
             raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
-        return cls(path.resolve())
+        ws = cls(path.resolve())
+        if not sample:
+            ws.save_sources([dataclasses.replace(s, enabled=False) for s in ws.sources()])
+        return ws
 
     @property
     def seeds(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,8 +15,9 @@ from pathlib import Path
 import click
 import pytest
 
-from newsletter.cli import cli
+from newsletter.cli import cli, main
 from newsletter.config import Workspace
+from newsletter.models import Week
 from newsletter.store import Store
 
 
@@ -97,6 +99,26 @@ def ws_dir(workspace: Workspace) -> Path:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def here(capsys, monkeypatch):
+    """The command line run in this process (as `run` does, without starting Python each time)."""
+    for key in ("NEWSLETTER_WORKSPACE", "NEWSLETTER_DB"):
+        monkeypatch.delenv(key, raising=False)
+
+    def call(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+    return call
 
 
 def editor_files_changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
@@ -188,30 +210,30 @@ def test_sources_disable_and_enable(ws_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
-def test_seeds_file_with_a_bom_is_read_and_kept(ws_dir: Path, name: str) -> None:
+def test_seeds_file_with_a_bom_is_read_and_kept(here, ws_dir: Path, name: str) -> None:
     path = ws_dir / "seeds" / name
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
-    proc = run("items", "--all", "--region", "taiwan", cwd=ws_dir)
+    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    proc = here("items", "--all", "--region", "taiwan", cwd=ws_dir)
     assert proc.returncode == 0, proc.stderr
     assert "taiwan" in proc.stdout
 
 
-def test_sources_command_keeps_a_bom_and_the_file_valid(ws_dir: Path) -> None:
+def test_sources_command_keeps_a_bom_and_the_file_valid(here, ws_dir: Path) -> None:
     path = ws_dir / "seeds" / "sources.toml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert run("sources", "disable", "asia-tech-wire", cwd=ws_dir).returncode == 0
+    assert here("sources", "disable", "asia-tech-wire", cwd=ws_dir).returncode == 0
     assert path.read_bytes().startswith(b"\xef\xbb\xbf# ")
-    assert run("sources", "list", cwd=ws_dir).returncode == 0
+    assert here("sources", "list", cwd=ws_dir).returncode == 0
 
 
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
-def test_seeds_file_that_is_not_utf8_is_one_line(ws_dir: Path, name: str) -> None:
+def test_seeds_file_that_is_not_utf8_is_one_line(here, ws_dir: Path, name: str) -> None:
     path = ws_dir / "seeds" / name
     path.write_bytes(path.read_bytes() + b"\n# caf\xe9 \xff\n")
     before = snapshot(ws_dir)
     for args in (("build",), ("items", "--all")):
-        proc = run(*args, cwd=ws_dir)
+        proc = here(*args, cwd=ws_dir)
         assert_one_line_error(proc, name)
         assert "UTF-8" in proc.stderr
     assert not editor_files_changed(before, snapshot(ws_dir))
@@ -226,7 +248,7 @@ def test_seeds_file_that_is_not_utf8_is_one_line(ws_dir: Path, name: str) -> Non
         ('id = "../../x"', "id '../../x'"),
     ],
 )
-def test_bad_source_values_stop_every_command_in_one_line(ws_dir: Path, row: str, needle: str) -> None:
+def test_bad_source_values_stop_every_command_in_one_line(here, ws_dir: Path, row: str, needle: str) -> None:
     path = ws_dir / "seeds" / "sources.toml"
     fields = {"id": '"odd"', "name": '"Odd"', "url": '"https://odd.example/feed"'}
     key, value = row.split(" = ", 1)
@@ -235,17 +257,17 @@ def test_bad_source_values_stop_every_command_in_one_line(ws_dir: Path, row: str
     path.write_text(path.read_text(encoding="utf-8") + f"\n[[source]]\n{table}", encoding="utf-8")
     before = snapshot(ws_dir)
     for args in (("sources", "list"), ("fetch",), ("sources", "add", "https://new.example/feed")):
-        proc = run(*args, cwd=ws_dir)
+        proc = here(*args, cwd=ws_dir)
         assert_one_line_error(proc, needle)
         assert "sources.toml" in proc.stderr
     assert not editor_files_changed(before, snapshot(ws_dir))
 
 
-def test_export_opml_to_a_missing_folder_is_an_error(ws_dir: Path, tmp_path: Path) -> None:
+def test_export_opml_to_a_missing_folder_is_an_error(here, ws_dir: Path, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "x.opml"
-    assert_one_line_error(run("sources", "export-opml", str(target), cwd=ws_dir), "does not exist")
+    assert_one_line_error(here("sources", "export-opml", str(target), cwd=ws_dir), "does not exist")
     assert not (tmp_path / "no").exists()
-    good = run("sources", "export-opml", str(tmp_path / "x.opml"), cwd=ws_dir)
+    good = here("sources", "export-opml", str(tmp_path / "x.opml"), cwd=ws_dir)
     assert good.returncode == 0 and "<opml" in (tmp_path / "x.opml").read_text(encoding="utf-8")
 
 
@@ -262,13 +284,10 @@ def editor_ws():
     """
     root = Path(tempfile.mkdtemp(prefix="newsletter-ro-", dir="/tmp"))
     root.chmod(0o755)
-    ws = Workspace.init(root / "ws").root
+    ws = Workspace.init(root / "ws", sample=True).root
     as_root = os.geteuid() == 0
     if as_root and not shutil.which("setpriv"):
         pytest.skip("running as root without setpriv (util-linux): cannot test as an ordinary user")
-    if as_root:
-        for path in [root, *root.rglob("*")]:
-            os.chown(path, NOBODY, NOBODY)
 
     def as_editor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
         env = {**os.environ, "NO_COLOR": "1", "HOME": str(root)}
@@ -285,8 +304,14 @@ def editor_ws():
             timeout=120,
         )
 
-    assert as_editor("fetch").returncode == 0
-    assert as_editor("draft", "--week", "2026-W47").returncode == 0
+    from newsletter.app import Newsletter
+
+    with contextlib.closing(Newsletter(Workspace.open(ws))) as app:  # set up in this process: faster
+        assert not app.fetch().failed
+        app.draft(Week.parse("2026-W47"), "atr")
+    if as_root:
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
     yield ws, as_editor
     for path in [root, *root.rglob("*")]:
         if not path.is_symlink():
@@ -358,7 +383,6 @@ def test_damaged_store_is_one_line_for_every_command(editor_ws) -> None:
         ("draft", "--week", "2026-W47"),
         ("items", "--all"),
         ("label", item_id, "--region", "japan"),
-        ("sources", "list"),
     ):
         assert_one_line_error(as_editor(*args), "damaged")
 
@@ -369,3 +393,24 @@ def test_zero_byte_store_is_named_not_silently_replaced(editor_ws) -> None:
     db.write_bytes(b"")
     assert_one_line_error(as_editor("items", "--all"), "is empty (0 bytes)")
     assert db.read_bytes() == b""
+
+
+def test_init_says_what_to_do_next_and_fetch_says_nothing_is_enabled(here, tmp_path: Path) -> None:
+    proc = here("init", str(tmp_path / "real"), cwd=tmp_path)
+    assert proc.returncode == 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sources enable" in lines[0] and "fetch" in lines[0]
+    fetch = here("fetch", cwd=tmp_path / "real")
+    assert_one_line_error(fetch, "no source is enabled")
+    listed = here("sources", "list", cwd=tmp_path / "real")
+    assert "nikkei-asia" in listed.stdout and "disabled" in listed.stdout
+    assert here("sources", "enable", "asia-tech-wire", cwd=tmp_path / "real").returncode == 0
+    fetched = here("fetch", cwd=tmp_path / "real")
+    assert fetched.returncode == 0 and "1 source: 1 ok" in fetched.stderr
+
+
+def test_init_sample_is_the_demo(here, tmp_path: Path) -> None:
+    proc = here("init", str(tmp_path / "demo"), "--sample", cwd=tmp_path)
+    assert proc.returncode == 0 and "sample" in proc.stderr
+    fetched = here("fetch", cwd=tmp_path / "demo")
+    assert fetched.returncode == 0 and "6 sources: 6 ok" in fetched.stderr

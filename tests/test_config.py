@@ -156,3 +156,24 @@ def test_settings_numbers_must_be_finite(tmp_path: Path, value: str) -> None:
     path.write_text(f"[fetch]\ntimeout = {value}\n")
     with pytest.raises(ConfigError, match="fetch.timeout must be a finite number"):
         load_settings(path)
+
+
+def test_init_makes_a_workspace_for_real_work(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "real")
+    sources = ws.sources()
+    samples = [s for s in sources if s.url.startswith("seeds/feeds/")]
+    real = [s for s in sources if s.is_remote]
+    assert samples and real, "the sample outlets and the real ones are both listed"
+    assert not any(s.enabled for s in sources), "nothing fictional (or unasked) is fetched"
+    text = ws.sources_path.read_text(encoding="utf-8")
+    assert "# Keys of a [[source]] table:" in text, "the explanations stay"
+    demo = Workspace.init(tmp_path / "demo", sample=True)
+    assert {s.id for s in demo.sources() if s.enabled} == {s.id for s in samples}
+    assert [(s.id, s.url) for s in demo.sources()] == [(s.id, s.url) for s in sources]
+
+
+def test_the_repository_itself_stays_the_demo() -> None:
+    from conftest import REPO
+
+    enabled = [s for s in load_sources(REPO / "seeds" / "sources.toml") if s.enabled]
+    assert enabled and all(s.url.startswith("seeds/feeds/") for s in enabled)

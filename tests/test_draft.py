@@ -22,7 +22,7 @@ MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})? -->")
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
+    return Workspace.init(tmp_path / "ws", sample=True)
 
 
 def with_new(plan: IssuePlan, section: str, *stories: Story) -> IssuePlan:

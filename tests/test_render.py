@@ -35,7 +35,7 @@ ENTRY_RE = re.compile(r"(?<!\\)\[link(?: 🔒)?\]\(https?://")
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
+    return Workspace.init(tmp_path / "ws", sample=True)
 
 
 def plan_for(style: str, **kw: object) -> IssuePlan:
@@ -223,7 +223,7 @@ def _shape(md: str) -> tuple[list[str], int, int]:
 
 @pytest.mark.parametrize("style", ["atr", "techasia"])
 def test_hostile_text_never_changes_structure_or_reaches_html_as_markup(tmp_path: Path, style: str) -> None:
-    ws = Workspace.init(tmp_path / "ws")
+    ws = Workspace.init(tmp_path / "ws", sample=True)
     env = filters.environment(ws)
     path = draft.draft_path(ws, WEEK, style)
     base_plan = plan_for(style, hostile=False)

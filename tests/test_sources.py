@@ -92,7 +92,7 @@ def test_import_500_outlines_maps_categories(app: Newsletter) -> None:
 def test_export_round_trips_through_import(app: Newsletter, tmp_path: Path) -> None:
     text = app.export_opml()
     urls = {s.url for s in app.sources() if s.is_remote}
-    other = Newsletter(type(app.ws).init(tmp_path / "other"))
+    other = Newsletter(type(app.ws).init(tmp_path / "other", sample=True))
     other.ws.save_sources([])
     added, _ = other.import_opml(text.encode())
     assert {s.url for s in added} == urls
