@@ -255,20 +255,31 @@ class Newsletter:
         intake = Intake(self.store, self.now)
         outcomes = []
         for target in targets:
-            if target == "-":
-                data, url, ctype = (stdin or b""), "", None
-            elif _looks_like_url(target):
-                result = fetch.fetch_url(target, settings.fetch)  # fetch_url refuses non-http(s) itself
-                if result.status != "ok":
-                    raise SourceError(f"{target}: {result.error or result.status}", target)
-                data, url, ctype = result.data or b"", result.final_url or target, result.content_type
-            else:
-                path = Path(target).expanduser().resolve()
-                data, url, ctype = fetch.read_local(path, settings.fetch.max_bytes), path.as_uri(), None
-            outcomes.append(
-                intake.ingest(data, target=target, url=url, content_type=ctype, source_name=source_name)
-            )
+            # Every target is tried: a bad file is named in the summary and never stops the ones after it.
+            try:
+                outcome = self._ingest_one(intake, target, settings, source_name, stdin)
+            except NewsletterError as exc:
+                if len(targets) == 1:
+                    raise
+                outcome = SourceOutcome(Source(id=target, name=target, url=target), "failed", error=str(exc))
+            outcomes.append(outcome)
         return RunSummary(tuple(outcomes))
+
+    def _ingest_one(
+        self, intake: Intake, target: str, settings: Settings, source_name: str | None, stdin: bytes | None
+    ) -> SourceOutcome:
+        if target == "-":
+            data, url, ctype = (stdin or b""), "", None
+        elif _looks_like_url(target):
+            result = fetch.fetch_url(target, settings.fetch)  # fetch_url refuses non-http(s) itself
+            if result.status != "ok":
+                raise SourceError(f"{target}: {result.error or result.status}", target)
+            data, url, ctype = result.data or b"", result.final_url or target, result.content_type
+        else:
+            # Read as typed, so a message names the file the way the editor wrote it.
+            data = fetch.read_local(Path(target).expanduser(), settings.fetch.max_bytes, configured=False)
+            url, ctype = Path(target).expanduser().resolve().as_uri(), None
+        return intake.ingest(data, target=target, url=url, content_type=ctype, source_name=source_name)
 
     # -- classification and items -------------------------------------------------------------
 

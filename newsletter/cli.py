@@ -238,7 +238,9 @@ def sources_export_opml(c: Context, file: Path | None) -> None:
 
 def _report(summary: RunSummary) -> None:
     for o in summary.outcomes:
-        if o.status in ("failed", "gone"):
+        if o.status in ("failed", "gone") and (o.error or "").startswith(o.source.url):
+            click.echo(f"  {o.status}: {o.error}", err=True)  # a file or URL given by hand, named already
+        elif o.status in ("failed", "gone"):
             click.echo(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}", err=True)
         elif o.moved_to:
             click.echo(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)", err=True)
@@ -293,10 +295,15 @@ class _progress:
 @click.option("--source-name", metavar="N", help="Attribute the items to this outlet name.")
 @pass_ctx
 def ingest(c: Context, targets: tuple[str, ...], source_name: str | None) -> None:
-    """Read one-off feeds: files (several at once), a URL, or - for stdin."""
+    """Read one-off feeds: files (several at once), a URL, or - for stdin.
+
+    Every file is tried; each failure is named, and the exit status is 1 when any failed.
+    """
     stdin = sys.stdin.buffer.read() if "-" in targets else None
     summary = c.app.ingest(targets, source_name=source_name, stdin=stdin)
     _report(summary)
+    if summary.failed:
+        sys.exit(1)
 
 
 # -- items, labels, classify -------------------------------------------------------------------

@@ -139,7 +139,7 @@ class Intake:
         try:
             parsed = parse.parse_feed(data, source_id=probe_id, url=url, content_type=content_type, now=now)
         except FeedParseError as exc:
-            raise FeedParseError(f"{target}: {exc}", target) from None
+            raise FeedParseError(f"{target}: {str(exc).removeprefix(f'{url}: ')}", target) from None
         name = source_name or parsed.title or Path(target).stem or "stdin"
         source_id = slugify(name)
         items = [dataclasses.replace(i, source_id=source_id) for i in parsed.items]

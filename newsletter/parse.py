@@ -277,16 +277,24 @@ def _entry_item(entry: Mapping[str, Any], source_id: str, base: str, now: dt.dat
     )
 
 
+def check_hint(url: str) -> str:
+    """What to check when bytes are no feed: the URL of a remote feed, else the file or input given."""
+    if url.startswith(("http://", "https://")):
+        return "check the feed URL"
+    return "check the file" if url else "check the input"
+
+
 def _not_a_feed(data: bytes, url: str) -> FeedParseError:
     head = data[:2048].lstrip().lower()
     where = f"{url}: " if url else ""
     if not head:
-        return FeedParseError(f"{where}the body is empty: check the feed URL", url)
+        what = "the body" if url.startswith(("http://", "https://")) else "it"
+        return FeedParseError(f"{where}{what} is empty: {check_hint(url)}", url)
     if b"<html" in head or b"<!doctype html" in head:
         return FeedParseError(
             f"{where}this is an HTML page, not a feed: use the page's RSS/Atom link instead", url
         )
-    return FeedParseError(f"{where}not an RSS, Atom or JSON feed: check the feed URL", url)
+    return FeedParseError(f"{where}not an RSS, Atom or JSON feed: {check_hint(url)}", url)
 
 
 def parse_feed(

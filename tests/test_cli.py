@@ -21,7 +21,13 @@ from newsletter.models import Week
 from newsletter.store import Store
 
 
-def run(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict | None = None):
+def run(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    env: dict | None = None,
+    timeout: float = 120,
+):
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     full_env.pop("NEWSLETTER_WORKSPACE", None)
     full_env.pop("NEWSLETTER_DB", None)
@@ -32,7 +38,7 @@ def run(*args: str, cwd: Path | None = None, stdin: str | None = None, env: dict
         capture_output=True,
         text=True,
         env=full_env,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -414,3 +420,60 @@ def test_init_sample_is_the_demo(here, tmp_path: Path) -> None:
     assert proc.returncode == 0 and "sample" in proc.stderr
     fetched = here("fetch", cwd=tmp_path / "demo")
     assert fetched.returncode == 0 and "6 sources: 6 ok" in fetched.stderr
+
+
+def test_ingest_tries_every_file_and_names_every_failure(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    (tmp_path / "page.html").write_text("<html><body>not a feed</body></html>")
+    (tmp_path / "empty.xml").write_bytes(b"")
+    targets = [
+        "seeds/feeds/chip-street.xml",
+        str(tmp_path / "missing.xml"),
+        str(fifo),
+        str(tmp_path / "page.html"),
+        str(tmp_path / "empty.xml"),
+        str(tmp_path),
+        "seeds/feeds/seoul-bytes.xml",
+    ]
+    proc = run("ingest", *targets, cwd=ws_dir, timeout=30)  # a FIFO once hung here for ever
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("7 sources: 2 ok, 0 not modified, 5 failed; ") and "new items" in lines[-1]
+    failures = [line for line in lines if line.lstrip().startswith("failed:")]
+    assert len(failures) == 5
+    for target, why in (
+        ("missing.xml", "file not found"),
+        ("pipe.xml", "not a regular file"),
+        ("page.html", "HTML page"),
+        ("empty.xml", "empty"),
+        (f"{tmp_path} is", "folder"),
+    ):
+        assert any(target in line and why in line for line in failures), (target, failures)
+    for line in failures:
+        assert "feed URL" not in line and "remove the source" not in line, line
+    with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
+        assert set(store.item_counts()) == {"chip-street", "seoul-bytes"}, (
+            "the files after a bad one are read"
+        )
+
+
+def test_ingest_of_one_bad_file_is_one_line(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    assert_one_line_error(run("ingest", str(fifo), cwd=ws_dir, timeout=30), "not a regular file")
+
+
+def test_fetch_of_a_source_that_is_a_fifo_fails_that_source_only(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    path = ws_dir / "seeds" / "sources.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + f'\n[[source]]\nid = "pipe"\nname = "Pipe"\nurl = "{fifo}"\n',
+        encoding="utf-8",
+    )
+    proc = run("fetch", cwd=ws_dir, timeout=30)
+    assert proc.returncode == 1
+    assert "7 sources: 6 ok, 0 not modified, 1 failed" in proc.stderr
+    assert "pipe" in proc.stderr and "not a regular file" in proc.stderr
