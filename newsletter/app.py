@@ -209,8 +209,22 @@ class Newsletter:
         return text
 
     def source_status(self) -> list[tuple[Source, SourceHealth]]:
+        """Each configured source with its health, then those the store holds items of that sources.toml
+        does not list: status "one-off" (ingested by hand) or "removed" (taken out of sources.toml)."""
         health = self.store.health()
-        return [(s, health.get(s.id, SourceHealth(s.id))) for s in self.sources()]
+        sources = self.sources()
+        rows = [(s, health.get(s.id, SourceHealth(s.id))) for s in sources]
+        listed = {s.id for s in sources}
+        ingested = self.store.source_names()
+        for source_id in sorted(set(health) - listed):
+            h = health[source_id]
+            if not h.item_count and source_id not in ingested:
+                continue  # health left from a removed source that never stored anything
+            status = "one-off" if source_id in ingested else "removed"
+            name = ingested.get(source_id, source_id)
+            src = Source(id=source_id, name=name, url="", enabled=False)
+            rows.append((src, dataclasses.replace(h, status=status)))
+        return rows
 
     # -- fetch and ingest: see intake.py --------------------------------------------------------
     def fetch(

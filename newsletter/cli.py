@@ -129,14 +129,26 @@ def _health_text(h: SourceHealth) -> str:
         return f"moved to {h.moved_to} (seen {h.redirect_streak}x)"
     if h.status == "gone":
         return f"gone: {h.last_error}"
+    if h.status == "one-off":
+        return f"one-off (ingest){_last(h)}"
+    if h.status == "removed":
+        return f"not in sources.toml (items kept){_last(h)}"
     return h.status.replace("_", " ")
+
+
+def _last(h: SourceHealth) -> str:
+    return f", last {h.last_success:%Y-%m-%d}" if h.last_success else ""
 
 
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_ctx
 def sources_list(c: Context, as_json: bool) -> None:
-    """Each source with its health: ok, not modified, failing since …, gone, moved."""
+    """Each source with its health: ok, not modified, failing since …, gone, moved.
+
+    Sources the store holds items of but sources.toml does not list come last: one-off ingests
+    and removed sources, with their item counts.
+    """
     for src, h in c.app.source_status():
         if as_json:
             click.echo(
@@ -166,7 +178,7 @@ def sources_list(c: Context, as_json: bool) -> None:
                 )
             )
         else:
-            state = _health_text(h) if src.enabled else "disabled"
+            state = _health_text(h) if src.enabled or h.status in ("one-off", "removed") else "disabled"
             click.echo(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
 
 

@@ -38,7 +38,7 @@ class SourceHealth:
     """What the store knows about a source's last fetches."""
 
     source_id: str
-    status: str = "never"  # never | ok | not_modified | failing | gone | moved
+    status: str = "never"  # never | ok | not_modified | failing | gone | moved; one-off | removed (unlisted)
     last_attempt: dt.datetime | None = None
     last_success: dt.datetime | None = None
     failing_since: dt.datetime | None = None

@@ -477,3 +477,27 @@ def test_fetch_of_a_source_that_is_a_fifo_fails_that_source_only(ws_dir: Path, t
     assert proc.returncode == 1
     assert "7 sources: 6 ok, 0 not modified, 1 failed" in proc.stderr
     assert "pipe" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_sources_list_shows_one_off_sources_with_their_counts(here, ws_dir: Path) -> None:
+    assert (
+        here("ingest", "seeds/feeds/chip-street.xml", "--source-name", "Wire Copy", cwd=ws_dir).returncode
+        == 0
+    )
+    assert here("fetch", "--source", "seoul-bytes", cwd=ws_dir).returncode == 0
+    assert here("sources", "remove", "seoul-bytes", cwd=ws_dir).returncode == 0
+    with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
+        counts = store.item_counts()
+    proc = here("sources", "list", cwd=ws_dir)
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines()}
+    assert "one-off" in rows["wire-copy"] and f" {counts['wire-copy']} items" in rows["wire-copy"]
+    assert (
+        "not in sources.toml" in rows["seoul-bytes"]
+        and f" {counts['seoul-bytes']} items" in rows["seoul-bytes"]
+    )
+    js = [json.loads(line) for line in here("sources", "list", "--json", cwd=ws_dir).stdout.splitlines()]
+    by_id = {r["id"]: r for r in js}
+    assert by_id["wire-copy"]["status"] == "one-off" and by_id["wire-copy"]["name"] == "Wire Copy"
+    assert by_id["wire-copy"]["items"] == counts["wire-copy"] and by_id["wire-copy"]["enabled"] is False
+    assert by_id["seoul-bytes"]["status"] == "removed"
+    assert by_id["asia-tech-wire"]["status"] == "never", "configured sources are listed as before"
