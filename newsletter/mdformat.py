@@ -114,10 +114,25 @@ def split_front_matter(text: str) -> tuple[str, str]:
     raise FrontMatterError("the front matter has no closing '---' line", 1)
 
 
+class _FrontLoader(yaml.SafeLoader):
+    """YAML without aliases to lists or mappings: a draft needs none, and nested ones (the
+    "billion laughs") expand to gigabytes once anything turns the value into text."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and not isinstance(target, yaml.ScalarNode):
+                raise yaml.composer.ComposerError(
+                    None, None, f"an alias (*{event.anchor}) to a list or mapping", event.start_mark
+                )
+        return super().compose_node(parent, index)
+
+
 def parse_front_matter(yaml_text: str) -> dict[str, Any]:
     """The front matter as a dict; YAML errors carry their line within the file (front matter at line 2)."""
     try:
-        data = yaml.safe_load(yaml_text)
+        data = yaml.load(yaml_text, Loader=_FrontLoader)  # noqa: S506 - a SafeLoader, aliases bounded
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
