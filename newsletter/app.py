@@ -5,6 +5,7 @@ The CLI uses nothing else, so a script importing `newsletter` can do all the CLI
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -14,7 +15,7 @@ from typing import Any
 
 from . import classify, cluster, curate, draft, fetch, opml, render
 from .config import STYLES, Settings, Workspace, atomic_write, check_style, slugify
-from .errors import ConfigError, ItemNotFound, NewsletterError, SourceError, WorkspaceError
+from .errors import ConfigError, DraftConflict, ItemNotFound, NewsletterError, SourceError, WorkspaceError
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
 from .models import (
     GLOBAL,
@@ -463,9 +464,33 @@ class Newsletter:
         )
 
     def draft(
-        self, week: Week, style: str, *, force: bool = False, ranked: tuple[list[Story], int] | None = None
+        self,
+        week: Week,
+        style: str,
+        *,
+        force: bool = False,
+        ranked: tuple[list[Story], int] | None = None,
+        labels_only: bool = False,
     ) -> draft.DraftResult:
-        return draft.write_draft(self.ws, self.settings(), self.plan(week, style, ranked), force=force)
+        """Write (or merge into) the style's draft; the editor's labels move entries they never touched.
+
+        labels_only: what `build` does to an existing draft: apply labels, add nothing else.
+        """
+        ranked = ranked or self.ranked_week(week)
+        labelled = [s for s in ranked[0] if s.labels.overridden]
+        return draft.write_draft(
+            self.ws,
+            self.settings(),
+            self.plan(week, style, ranked),
+            force=force,
+            labelled=labelled,
+            labels_only=labels_only,
+        )
+
+    def _labels_in(self, week: Week) -> bool:
+        """Whether the editor labelled any item of the week: only then can a label move a drafted entry."""
+        overrides = self.store.overrides()
+        return bool(overrides) and any(item.id in overrides for item in self.week_items(week))
 
     def ensure_draft(self, week: Week, style: str) -> Path:
         """The draft's path, drafting first when there is none yet."""
@@ -481,12 +506,22 @@ class Newsletter:
         settings = self.settings()
         chosen = [check_style(s) for s in styles] or list(settings.styles or STYLES)
         ranked = None  # classify, cluster and rank the week once, however many styles need a draft
+        labels = None
         results = []
         for style in chosen:
+            notes: tuple[str, ...] = ()
             if not draft.draft_path(self.ws, week, style).exists():
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
-            results.append(render.build_outputs(self.ws, settings, week, style, formats))
+            else:
+                labels = self._labels_in(week) if labels is None else labels
+                if labels:
+                    # The editor's labels reach a draft that exists: entries they never touched move.
+                    ranked = ranked or self.ranked_week(week)
+                    with contextlib.suppress(DraftConflict):  # rendering then names what is wrong with it
+                        notes = self.draft(week, style, ranked=ranked, labels_only=True).notes
+            result = render.build_outputs(self.ws, settings, week, style, formats)
+            results.append(dataclasses.replace(result, notes=notes))
         render.build_archive(self.ws, settings)
         return results
 

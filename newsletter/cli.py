@@ -460,6 +460,8 @@ def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool)
         extra = f" (backup: {result.backup})" if result.backup else ""
         added = f", {result.added} new entries" if result.added else ""
         click.echo(f"{result.action} {result.path}{added}{extra}", err=True)
+        for note in result.notes:
+            click.echo(f"  {note}", err=True)
 
 
 def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
@@ -482,6 +484,8 @@ def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[s
     chosen = _resolve_week(c.app, week)
     wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
     for result in c.app.build(chosen, _styles(c, style), wanted):
+        for note in result.notes:
+            click.echo(f"label: {note}", err=True)
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
         for path in result.paths:

@@ -29,7 +29,10 @@ _WS_RE = re.compile(r"\s+")
 # can never close the link early (")", " ") or smuggle markup ("<", '"', "`").
 _URL_SAFE = ":/?#@!$&*+,;=%~-._"
 
-ITEM_MARK_RE = re.compile(r"[ \t]*<!--\s*item:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?\s*-->")
+ITEM_MARK_RE = re.compile(
+    r"[ \t]*<!--\s*item:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?(?:\s+fp:([0-9a-f]+))?\s*-->"
+)
+DROPPED_MARK_RE = re.compile(r"[ \t]*<!--\s*dropped:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?\s*-->")
 SECTION_MARK_RE = re.compile(r"^<!--\s*section:([0-9A-Za-z_-]+)\s*-->[ \t]*$")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -72,11 +75,18 @@ def link(text: object, url: object) -> str:
     return f"[{label}]({target})" if target else label
 
 
-def item_marker(item_id: str, story_id: str) -> str:
-    """The comment that ties an entry to its item (and story, when they differ); renderers drop it."""
-    if story_id and story_id != item_id:
-        return f"<!-- item:{item_id} story:{story_id} -->"
-    return f"<!-- item:{item_id} -->"
+def item_marker(item_id: str, story_id: str, fp: str = "") -> str:
+    """The comment that ties an entry to its item (and story, when they differ) and, once the draft
+    stage has stamped it, the fingerprint of the entry as generated; renderers drop it."""
+    story = f" story:{story_id}" if story_id and story_id != item_id else ""
+    stamp = f" fp:{fp}" if fp else ""
+    return f"<!-- item:{item_id}{story}{stamp} -->"
+
+
+def dropped_marker(item_id: str, story_id: str = "") -> str:
+    """The comment left for an entry the editor dropped, so a redraft never brings it back."""
+    story = f" story:{story_id}" if story_id and story_id != item_id else ""
+    return f"<!-- dropped:{item_id}{story} -->"
 
 
 def section_marker(key: str) -> str:

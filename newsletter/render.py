@@ -65,6 +65,7 @@ _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "
 class BuildResult:
     paths: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the editor's labels moved in the draft first, or why not
 
 
 def output_path(ws: Workspace, week: Week, style: str, fmt: str) -> Path:
