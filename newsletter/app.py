@@ -144,6 +144,8 @@ class Newsletter:
 
     def _source_location(self, url: str) -> str:
         """An http(s) URL, or a feed file that exists (kept relative when inside the workspace)."""
+        if not url.strip():
+            raise SourceError("give a feed URL (https://...) or the path of a feed file", url)
         if _looks_like_url(url):
             return fetch.check_remote_url(url)
         path = Path(url).expanduser().resolve()
@@ -201,6 +203,8 @@ class Newsletter:
         """The sources as OPML; written to path (whose folder must exist) when one is given."""
         text = opml.write_opml(self.sources(), self.settings().name)
         if path is not None:
+            if path.is_dir():
+                raise WorkspaceError(f"{path} is a folder: give the OPML file's name", path)
             if not path.parent.is_dir():
                 raise WorkspaceError(
                     f"{path.parent} does not exist: create the folder first, or write the OPML elsewhere",
@@ -388,9 +392,9 @@ class Newsletter:
         self, week: Week | None, *, region: str | None = None, theme: str | None = None
     ) -> list[tuple[Item, Story]]:
         """Items of a week (or all when week is None), each with its story, filtered by labels."""
+        region_id = self._region_id(region) if region is not None else None
+        theme_id = self._theme_id(theme) if theme is not None else None
         raw = self.week_items(week) if week else self.store.all_items()
-        region_id = self._region_id(region) if region else None
-        theme_id = self._theme_id(theme) if theme else None
         rows = []
         for story in self.stories(raw, week):
             for item in story.items:
@@ -415,10 +419,10 @@ class Newsletter:
         item_id = self._full_id(item_id)
         if clear:
             self.store.clear_override(item_id)
-        if region or themes:
+        if region is not None or themes:
             self.store.set_override(
                 item_id,
-                self._region_id(region) if region else None,
+                self._region_id(region) if region is not None else None,
                 tuple(self._theme_id(t) for t in themes) if themes else None,
                 self.now(),
             )

@@ -15,11 +15,13 @@ from . import __version__
 from .app import Newsletter
 from .config import STYLES, Workspace, check_style
 from .errors import NewsletterError
+from .fetch import read_local
 from .intake import RunSummary, SourceOutcome
 from .models import Item, Labels, SourceHealth, Story, Week
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("md", "html", "email", "txt")
+OPML_MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
 
 
 class Context:
@@ -94,11 +96,13 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory")
 @click.option("--sample", is_flag=True, help="The demo: fictional sample feeds enabled, no network needed.")
-def init(directory: Path, sample: bool) -> None:
+def init(directory: str, sample: bool) -> None:
     """Make a new workspace in DIRECTORY for real work: outlets listed, none enabled yet."""
-    ws = Workspace.init(directory, sample=sample)
+    if not directory.strip():
+        raise click.UsageError("give the folder for the new workspace, such as `newsletter init my-letter`")
+    ws = Workspace.init(Path(directory), sample=sample)
     if sample:
         click.echo(
             f"new demo workspace in {ws.root} with the sample feeds enabled: "
@@ -452,8 +456,8 @@ def classify_cmd(c: Context, explain: bool) -> None:
 @pass_ctx
 def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
     """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
+    styles = _styles(c, style)  # a wrong style is the only line, before any note about the week
     chosen = _resolve_week(c.app, week)
-    styles = _styles(c, style)
     ranked = c.app.ranked_week(chosen)  # once for every style
     for s in styles:
         result = c.app.draft(chosen, s, force=force, ranked=ranked)
@@ -465,7 +469,7 @@ def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool)
 
 
 def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
-    return [check_style(s) for s in style] or list(c.app.settings().styles or STYLES)
+    return list(dict.fromkeys(check_style(s) for s in style)) or list(c.app.settings().styles or STYLES)
 
 
 @cli.command()
@@ -481,9 +485,10 @@ def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
     """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
+    styles = _styles(c, style)
     chosen = _resolve_week(c.app, week)
     wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
-    for result in c.app.build(chosen, _styles(c, style), wanted):
+    for result in c.app.build(chosen, styles, wanted):
         for note in result.notes:
             click.echo(f"label: {note}", err=True)
         for warning in result.warnings:
@@ -544,7 +549,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise NewsletterError(f"cannot read {path}: {exc.strerror}") from None
+    """A file named on the command line: a regular file only (a pipe would never end), capped."""
+    return read_local(Path(path).expanduser(), OPML_MAX_BYTES, configured=False)

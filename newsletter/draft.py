@@ -255,6 +255,7 @@ class Draft:
 
 def read_draft(path: Path) -> Draft:
     """Parse a draft file; FrontMatterError (with a line) when its front matter cannot be read."""
+    _regular(path)
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -263,6 +264,12 @@ def read_draft(path: Path) -> Draft:
         raise WorkspaceError(f"cannot read the draft {path}: {exc}", path) from None
     fm_text, body = mdformat.split_front_matter(raw)
     return Draft(path, mdformat.parse_front_matter(fm_text), body)
+
+
+def _regular(path: Path) -> None:
+    """Refuse a draft path that is a pipe or device: reading one would block or never end."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise WorkspaceError(f"{path} is not a regular file (a pipe or device): move it away", path)
 
 
 # -- writing and merging -----------------------------------------------------------------------
@@ -349,6 +356,7 @@ def write_draft(
         atomic_write(path, fresh)
         _save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced", backup, 0)
+    _regular(path)
     try:
         current = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -82,7 +82,10 @@ def check_remote_url(url: str) -> str:
     text = url.strip()
     if any(ord(c) < 33 or ord(c) == 127 for c in text):
         raise SourceError(f"{url!r} is not a URL: it holds spaces or control characters", url)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[::1/": an IPv6 host that never closes
+        raise SourceError(f"{text[:200]} is not a valid URL: check its host and port", url) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = f"{scheme}:" if scheme else "no scheme"

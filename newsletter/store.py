@@ -159,7 +159,9 @@ class Store:
         path = self.path
         if not path.exists():
             return
-        if path.is_file() and path.stat().st_size == 0:
+        if not path.is_file():
+            raise StoreError(f"the store {path} is not a file: point --db at a store file (or a new name)")
+        if path.stat().st_size == 0:
             raise StoreError(
                 f"the store {path} is empty (0 bytes), cut short by a full disk or a failed copy: restore "
                 "it from a backup, or delete it to start a new store (your label overrides were in it)"

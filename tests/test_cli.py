@@ -501,3 +501,55 @@ def test_sources_list_shows_one_off_sources_with_their_counts(here, ws_dir: Path
     assert by_id["wire-copy"]["items"] == counts["wire-copy"] and by_id["wire-copy"]["enabled"] is False
     assert by_id["seoul-bytes"]["status"] == "removed"
     assert by_id["asia-tech-wire"]["status"] == "never", "configured sources are listed as before"
+
+
+# -- found by trying every command wrong -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("sources", "add", "https://[::1/feed"), "not a valid URL"),
+        (("ingest", "http://[::1/feed"), "not a valid URL"),
+        (("sources", "add", ""), "give a feed URL"),
+        (("sources", "export-opml", "."), "is a directory"),
+        (("sources", "export-opml", ""), "is a folder"),
+        (("items", "--all", "--region", ""), "unknown region ''"),
+        (("items", "--all", "--theme", ""), "unknown theme ''"),
+        (("init", ""), "give the folder"),
+        (("--db", "/dev/null", "items", "--all"), "not a file"),
+    ],
+)
+def test_more_mistakes_are_one_line(here, ws_dir: Path, args: tuple[str, ...], needle: str) -> None:
+    before = snapshot(ws_dir)
+    assert_one_line_error(here(*args, cwd=ws_dir), needle)
+    assert not editor_files_changed(before, snapshot(ws_dir))
+
+
+def test_a_bad_style_is_the_only_line_even_when_the_week_is_guessed(here, ws_dir: Path) -> None:
+    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0  # so a week is guessed
+    for command in ("draft", "build"):
+        assert_one_line_error(here(command, "--style", "zine", cwd=ws_dir), "unknown style 'zine'")
+
+
+def test_label_with_an_empty_region_is_refused(here, ws_dir: Path) -> None:
+    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
+        item_id = store.all_items()[0].id
+    assert_one_line_error(here("label", item_id, "--region", "", cwd=ws_dir), "unknown region ''")
+
+
+def test_pipes_where_files_belong_never_hang(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert_one_line_error(
+        run("sources", "import-opml", str(fifo), cwd=ws_dir, timeout=30), "not a regular file"
+    )
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", "--style", "atr", cwd=ws_dir).returncode == 0
+    draft = ws_dir / "issues" / "2026-W47" / "atr.md"
+    draft.unlink()
+    os.mkfifo(draft)
+    for command in ("build", "draft"):
+        proc = run(command, "--week", "2026-W47", "--style", "atr", cwd=ws_dir, timeout=30)
+        assert_one_line_error(proc, "not a regular file")
