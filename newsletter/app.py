@@ -15,7 +15,15 @@ from typing import Any
 
 from . import classify, cluster, curate, draft, fetch, opml, render
 from .config import STYLES, Settings, Workspace, atomic_write, check_style, slugify
-from .errors import ConfigError, DraftConflict, ItemNotFound, NewsletterError, SourceError, WorkspaceError
+from .errors import (
+    ConfigError,
+    DraftConflict,
+    ItemNotFound,
+    NewsletterError,
+    SourceError,
+    StoreError,
+    WorkspaceError,
+)
 from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
 from .models import (
     GLOBAL,
@@ -373,7 +381,9 @@ class Newsletter:
             for story in cluster.cluster(labelled, threshold=threshold, source_weight=weights)
         ]
         if week is None:
-            latest = max((i.published for i in items), default=self.now())
+            # A feed may date an item in 9999: the week to rank against is never later than now.
+            now = self.now()
+            latest = max((i.published for i in items if i.published <= now), default=now)
             week = Week.of(latest, settings.tz)
         return curate.rank(
             grouped,
@@ -493,6 +503,8 @@ class Newsletter:
 
     def _labels_in(self, week: Week) -> bool:
         """Whether the editor labelled any item of the week: only then can a label move a drafted entry."""
+        if self._store is None and not self.db_path.exists():
+            return False  # no store, no labels: and building a draft needs none
         overrides = self.store.overrides()
         return bool(overrides) and any(item.id in overrides for item in self.week_items(week))
 
@@ -518,7 +530,11 @@ class Newsletter:
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
             else:
-                labels = self._labels_in(week) if labels is None else labels
+                if labels is None:
+                    try:
+                        labels = self._labels_in(week)
+                    except StoreError as exc:  # the draft alone is enough to build from
+                        labels, notes = False, (f"labels not applied: {exc}",)
                 if labels:
                     # The editor's labels reach a draft that exists: entries they never touched move.
                     ranked = ranked or self.ranked_week(week)

@@ -230,3 +230,14 @@ def test_a_label_reaches_an_existing_draft_on_draft_and_on_build(fetched: Newsle
     assert "moved from South Korea to Japan" in built.notes[0]
     assert _section_of(path.read_text(encoding="utf-8"), story.lead.id) == "japan"
     assert "My own words:" in path.read_text(encoding="utf-8")
+
+
+def test_an_item_dated_year_9999_does_not_break_listing_every_item(app: Newsletter) -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Future</title><link>https://f.example/</link>'
+        b"<item><title>Samsung ships 2nm chips in Seoul</title><link>https://f.example/a</link>"
+        b"<pubDate>Fri, 31 Dec 9999 23:00:00 GMT</pubDate></item></channel></rss>"
+    )
+    assert not app.ingest(["-"], stdin=feed).failed
+    rows = app.items(None)
+    assert [item.title for item, _ in rows] == ["Samsung ships 2nm chips in Seoul"]

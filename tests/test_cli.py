@@ -553,3 +553,15 @@ def test_pipes_where_files_belong_never_hang(ws_dir: Path, tmp_path: Path) -> No
     for command in ("build", "draft"):
         proc = run(command, "--week", "2026-W47", "--style", "atr", cwd=ws_dir, timeout=30)
         assert_one_line_error(proc, "not a regular file")
+
+
+def test_build_of_existing_drafts_needs_no_store(here, ws_dir: Path) -> None:
+    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    assert here("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    db = ws_dir / ".newsletter" / "store.sqlite3"
+    db.write_bytes(b"not a store at all" * 300)
+    proc = here("build", "--week", "2026-W47", cwd=ws_dir)
+    assert proc.returncode == 0 and "labels not applied" in proc.stderr, proc.stderr
+    shutil.rmtree(ws_dir / ".newsletter")
+    assert here("build", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    assert not (ws_dir / ".newsletter").exists(), "building from drafts makes no store"
