@@ -54,6 +54,7 @@ class Newsletter:
         self._now = now
         self._store: Store | None = None
         self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
+        self._compiled: tuple[classify.Taxonomy, classify.Classifier] | None = None
 
     # -- seams and shared state ----------------------------------------------------------------
 
@@ -116,14 +117,15 @@ class Newsletter:
                     )
 
     def taxonomy(self) -> classify.Taxonomy:
-        return self._classifier()[0]
+        return self._read(self.ws.taxonomy_path, lambda: classify.load_taxonomy(self.ws.taxonomy_path))
 
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
-        def load() -> tuple[classify.Taxonomy, classify.Classifier]:
-            taxonomy = classify.load_taxonomy(self.ws.taxonomy_path)
-            return taxonomy, classify.Classifier(taxonomy)
-
-        return self._read(self.ws.taxonomy_path, load)
+        """The taxonomy and its compiled matcher, compiled only when something classifies (a fifth
+        of a second): checking sources.toml against the taxonomy needs only its ids."""
+        taxonomy = self.taxonomy()
+        if self._compiled is None or self._compiled[0] is not taxonomy:
+            self._compiled = (taxonomy, classify.Classifier(taxonomy))
+        return self._compiled
 
     def source_names(self) -> dict[str, str]:
         names = self.store.source_names()
