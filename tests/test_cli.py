@@ -374,10 +374,16 @@ def test_read_only_issue_folders_are_one_line(editor_ws) -> None:
     assert as_editor("build", "--week", "2026-W47").returncode == 0
 
 
-def test_damaged_store_is_one_line_for_every_command(editor_ws) -> None:
-    ws, as_editor = editor_ws
-    item_id = _an_item(ws)
-    db = ws / ".newsletter" / "store.sqlite3"
+@pytest.fixture
+def drafted_ws(here, ws_dir: Path) -> Path:
+    assert here("fetch", cwd=ws_dir).returncode == 0
+    assert here("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    return ws_dir
+
+
+def test_damaged_store_is_one_line_for_every_command(here, drafted_ws: Path) -> None:
+    item_id = _an_item(drafted_ws)
+    db = drafted_ws / ".newsletter" / "store.sqlite3"
     data = bytearray(db.read_bytes())
     data[4096 : len(data) - 4096] = b"\xa5" * (len(data) - 8192)
     db.write_bytes(bytes(data))
@@ -387,14 +393,13 @@ def test_damaged_store_is_one_line_for_every_command(editor_ws) -> None:
         ("items", "--all"),
         ("label", item_id, "--region", "japan"),
     ):
-        assert_one_line_error(as_editor(*args), "damaged")
+        assert_one_line_error(here(*args, cwd=drafted_ws), "damaged")
 
 
-def test_zero_byte_store_is_named_not_silently_replaced(editor_ws) -> None:
-    ws, as_editor = editor_ws
-    db = ws / ".newsletter" / "store.sqlite3"
+def test_zero_byte_store_is_named_not_silently_replaced(here, drafted_ws: Path) -> None:
+    db = drafted_ws / ".newsletter" / "store.sqlite3"
     db.write_bytes(b"")
-    assert_one_line_error(as_editor("items", "--all"), "is empty (0 bytes)")
+    assert_one_line_error(here("items", "--all", cwd=drafted_ws), "is empty (0 bytes)")
     assert db.read_bytes() == b""
 
 
