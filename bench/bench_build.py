@@ -43,12 +43,12 @@ CHILD = [sys.executable, str(Path(__file__).resolve()), "--child"]
 STAGES = [
     ("newsletter.app", "Newsletter.week_items", "store: items of the week"),
     ("newsletter.app", "Newsletter.label_items", "classify"),
-    ("newsletter.cluster", "cluster", "cluster"),
-    ("newsletter.curate", "rank", "rank"),
-    ("newsletter.curate", "plan_issue", "plan issue"),
-    ("newsletter.draft", "write_draft", "write draft"),
-    ("newsletter.render", "build_outputs", "render"),
-    ("newsletter.render", "build_archive", "archive"),
+    ("newsletter.sort.clustering", "cluster", "cluster"),
+    ("newsletter.sort.curate", "rank", "rank"),
+    ("newsletter.sort.curate", "plan_issue", "plan issue"),
+    ("newsletter.write.draft", "write_draft", "write draft"),
+    ("newsletter.write.render", "build_outputs", "render"),
+    ("newsletter.write.render", "build_archive", "archive"),
 ]
 
 

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter.classify import Classifier, classify_many, load_taxonomy  # noqa: E402
-from newsletter.config import load_sources  # noqa: E402
-from newsletter.taxonomy import Taxonomy  # noqa: E402
+from newsletter.feeds.sources import load_sources  # noqa: E402
+from newsletter.sort.classify import Classifier, classify_many, load_taxonomy  # noqa: E402
+from newsletter.sort.taxonomy import Taxonomy  # noqa: E402
 
 TAXONOMY = ROOT / "seeds" / "taxonomy.toml"
 SOURCES = ROOT / "seeds" / "sources.toml"

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter import cluster as cl  # noqa: E402
-from newsletter.curate import rank  # noqa: E402
 from newsletter.models import UTC, Item, Labels, Week  # noqa: E402
+from newsletter.sort import clustering as cl  # noqa: E402
+from newsletter.sort.curate import rank  # noqa: E402
 
 WEEK = Week(2026, 10)
 SOURCES = [f"src{i:02d}" for i in range(40)]
@@ -197,9 +197,9 @@ def fit(rows: list[dict], l2: float = 0.3) -> tuple[list[float], float]:
                     hess[i][j] += p * (1 - p) * x[i] * x[j]
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]
-    # cluster.py defines its W_ constants in the order of WEIGHTS (and of features()).
+    # sort/clustering.py defines its W_ constants in the order of WEIGHTS (and of features()).
     names = [name for name in vars(cl) if name.startswith("W_")]
-    assert len(names) == len(cl.WEIGHTS) == k - 1, "cluster.py's W_ constants and WEIGHTS disagree"
+    assert len(names) == len(cl.WEIGHTS) == k - 1, "clustering.py's W_ constants and WEIGHTS disagree"
     for name, wi in zip(names, w, strict=False):
         print(f"{name} = {wi:.1f}")
     print(f"BIAS = {w[-1]:.1f}")
@@ -223,7 +223,7 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def fitted_scores(rows: list[dict], w: list[float], b: float, label: str) -> None:
-    """Precision and recall of fitted weights (before they are copied into cluster.py) at score 0.5."""
+    """Precision and recall of fitted weights (before they go into sort/clustering.py) at score 0.5."""
     tp = fp = fn = 0
     for n, row in enumerate(rows):
         docs, _ = cl._docs(pair_items(row, n))

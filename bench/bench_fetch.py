@@ -31,10 +31,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from httpserver import HTTPServer, Reply  # noqa: E402
 
-from newsletter.config import FetchSettings, Workspace  # noqa: E402
-from newsletter.fetch import FetchResult, fetch_sources  # noqa: E402
+from newsletter.config import FetchSettings  # noqa: E402
+from newsletter.feeds.fetch import FetchResult, fetch_sources  # noqa: E402
+from newsletter.feeds.parse import parse_feed  # noqa: E402
 from newsletter.models import Source, SourceHealth  # noqa: E402
-from newsletter.parse import parse_feed  # noqa: E402
+from newsletter.workspace import Workspace  # noqa: E402
 
 COMPANIES = [
     "TSMC", "Samsung Electronics", "SK Hynix", "Alibaba", "Tencent", "ByteDance", "Grab", "Sea",

@@ -15,7 +15,7 @@ from pathlib import Path
 import feedparser
 
 from newsletter.errors import FeedParseError
-from newsletter.parse import parse_feed
+from newsletter.feeds.parse import parse_feed
 
 DEFAULT = Path(
     os.environ.get("NEWSLETTER_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"

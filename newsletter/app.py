@@ -9,35 +9,32 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import classify, cluster, curate, draft, fetch, opml, render
-from .config import STYLES, Settings, Workspace, atomic_write, check_style, slugify
+from .config import STYLES, Settings, check_style
 from .errors import (
     ConfigError,
     DraftConflict,
     ItemNotFound,
     NewsletterError,
+    SendError,
     SourceError,
     StoreError,
     WorkspaceError,
 )
-from .intake import Intake, RunSummary, SourceOutcome, fetch_lock
-from .models import (
-    GLOBAL,
-    UTC,
-    IssuePlan,
-    Item,
-    Labels,
-    Reason,
-    Source,
-    SourceHealth,
-    Story,
-    Week,
-)
+from .feeds import fetch, intake, opml, outlets
+from .feeds import sources as source_list
+from .feeds.intake import RunSummary, SourceOutcome
+from .models import GLOBAL, UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week, when
+from .sort import classify, clustering, curate, labels, relevance
 from .store import Store
+from .workspace import FORMATS, Workspace, atomic_write
+from .write import draft, message, render
+from .write import send as send_mod
+
+OPML_MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
 
 
 class Newsletter:
@@ -127,84 +124,73 @@ class Newsletter:
             self._compiled = (taxonomy, classify.Classifier(taxonomy))
         return self._compiled
 
-    def source_names(self) -> dict[str, str]:
-        names = self.store.source_names()
-        names.update({s.id: s.name for s in self.sources()})
-        return names
+    def outlets(self) -> outlets.Outlets:
+        path = self.ws.outlets_path
+        return self._read(path, lambda: outlets.load_outlets(path))
 
-    # -- sources -------------------------------------------------------------------------------
+    def all_sources(self) -> dict[str, Source]:
+        """Every source items can come from: sources.toml's, then one-off ingests, by id.
+
+        Names, paywalls and the technology prior are settled here, once: configuration first,
+        then the known outlet at the feed's address, then the feed's own title (feeds/outlets.py).
+        """
+        known = self.outlets()
+        found = {r.source_id: outlets.one_off_source(r, known) for r in self.store.one_off_sources()}
+        for src in self.sources():
+            found[src.id] = outlets.with_outlet(src, known)
+        return found
+
+    def source_names(self) -> dict[str, str]:
+        return {sid: s.name for sid, s in self.all_sources().items()}
+
+    # -- sources: see feeds/sources.py -----------------------------------------------------------
 
     def add_source(
         self, url: str, *, name: str | None = None, region: str | None = None, themes: Sequence[str] = ()
     ) -> Source:
         """Add a feed to sources.toml; refuses a bad URL, an unknown region/theme or a duplicate."""
-        url = self._source_location(url)
+        url = source_list.location(url, self.ws.root)
         sources = self.sources()
-        for src in sources:
-            if src.url == url:
-                raise SourceError(f"{url} is already a source ({src.id})", url)
-        region_id = self._region_id(region) if region else None
-        theme_ids = tuple(self._theme_id(t) for t in themes)
-        source_id = _free_id(slugify(name or _name_from_url(url)), {s.id for s in sources})
-        source = Source(
-            id=source_id, name=name or _name_from_url(url), url=url, region=region_id, themes=theme_ids
-        )
+        source_list.check_new(sources, url)
+        region_id = labels.region_id(self.taxonomy(), region) if region else None
+        theme_ids = tuple(labels.theme_id(self.taxonomy(), t) for t in themes)
+        name = name or outlets.name_for(url, "", self.outlets())
+        source = source_list.new_source(sources, url, name=name, region=region_id, themes=theme_ids)
         self.ws.save_sources([*sources, source])
         return source
 
-    def _source_location(self, url: str) -> str:
-        """An http(s) URL, or a feed file that exists (kept relative when inside the workspace)."""
-        if not url.strip():
-            raise SourceError("give a feed URL (https://...) or the path of a feed file", url)
-        if _looks_like_url(url):
-            return fetch.check_remote_url(url)
-        path = Path(url).expanduser().resolve()
-        if not path.is_file():
-            raise SourceError(f"{url}: no such feed file (sources are http(s) URLs or local feed files)", url)
-        try:
-            return str(path.relative_to(self.ws.root))
-        except ValueError:
-            return str(path)
-
     def remove_source(self, source_id: str) -> Source:
         sources = self.sources()
-        found = _find(sources, source_id)
+        found = source_list.find_source(sources, source_id)
         self.ws.save_sources([s for s in sources if s.id != source_id])
         return found
 
     def set_enabled(self, source_id: str, enabled: bool) -> Source:
         """Enable or disable a source; enabling one marked gone clears that, so the next fetch tries it."""
         sources = self.sources()
-        changed = dataclasses.replace(_find(sources, source_id), enabled=enabled)
+        changed = dataclasses.replace(source_list.find_source(sources, source_id), enabled=enabled)
         self.ws.save_sources([changed if s.id == source_id else s for s in sources])
         if enabled:
             self.store.forget_health(source_id)
         return changed
 
-    def import_opml(self, data: bytes) -> tuple[list[Source], list[str]]:
-        """Add every outline not already a source; categories become themes/regions they match."""
+    def import_opml(self, data: bytes | Path) -> tuple[list[Source], list[str]]:
+        """Add every outline not already a source; categories become themes/regions they match.
+
+        data: the OPML, or the path of its file (a regular file only: a pipe would never end).
+        """
+        if isinstance(data, Path):
+            data = fetch.read_local(data.expanduser(), OPML_MAX_BYTES, configured=False)
         sources = self.sources()
-        known_urls = {s.url for s in sources}
-        ids = {s.id for s in sources}
         taxonomy = self.taxonomy()
-        added: list[Source] = []
-        skipped: list[str] = []
-        for outline in opml.read_opml(data):
-            try:
-                url = fetch.check_remote_url(outline.url)
-            except SourceError as exc:
-                skipped.append(f"{outline.url}: {exc}")
-                continue
-            if url in known_urls:
-                skipped.append(f"{url}: already a source")
-                continue
-            region = next((r for c in outline.categories if (r := taxonomy.find_region(c))), None)
-            themes = tuple(dict.fromkeys(t for c in outline.categories if (t := taxonomy.find_theme(c))))
-            name = outline.title or _name_from_url(url)
-            source_id = _free_id(slugify(name), ids)
-            ids.add(source_id)
-            known_urls.add(url)
-            added.append(Source(id=source_id, name=name, url=url, region=region, themes=themes))
+        known = self.outlets()
+        added, skipped = source_list.from_opml(
+            sources,
+            opml.read_opml(data),
+            taxonomy.find_region,
+            taxonomy.find_theme,
+            lambda url, title: outlets.name_for(url, title, known),
+        )
         if added:
             self.ws.save_sources([*sources, *added])
         return added, skipped
@@ -230,14 +216,15 @@ class Newsletter:
         sources = self.sources()
         rows = [(s, health.get(s.id, SourceHealth(s.id))) for s in sources]
         listed = {s.id for s in sources}
-        ingested = self.store.source_names()
+        every = self.all_sources()
+        ingested = {r.source_id for r in self.store.one_off_sources()}
         for source_id in sorted(set(health) - listed):
             h = health[source_id]
             if not h.item_count and source_id not in ingested:
                 continue  # health left from a removed source that never stored anything
             status = "one-off" if source_id in ingested else "removed"
-            name = ingested.get(source_id, source_id)
-            src = Source(id=source_id, name=name, url="", enabled=False)
+            known = every.get(source_id)
+            src = Source(id=source_id, name=known.name if known else source_id, url="", enabled=False)
             rows.append((src, dataclasses.replace(h, status=status)))
         return rows
 
@@ -252,7 +239,11 @@ class Newsletter:
         """Fetch every enabled source (or the named ones), storing each as it arrives."""
         settings = self.settings()
         sources = self.sources()
-        chosen = [_find(sources, i) for i in source_ids] if source_ids else [s for s in sources if s.enabled]
+        chosen = (
+            [source_list.find_source(sources, i) for i in source_ids]
+            if source_ids
+            else [s for s in sources if s.enabled]
+        )
         if not chosen:
             raise SourceError(
                 "no source is enabled: `newsletter sources list` shows them, "
@@ -263,15 +254,13 @@ class Newsletter:
             if concurrency < 1:
                 raise NewsletterError("--concurrency must be at least 1")
             fetch_settings = dataclasses.replace(fetch_settings, concurrency=concurrency)
-        with fetch_lock(self.db_path):
+        with intake.fetch_lock(self.db_path):
             health = self.store.health()
             results = fetch.fetch_sources(chosen, health, root=self.ws.root, settings=fetch_settings)
-            outcomes = Intake(self.store, self.now).run(results, health, len(chosen), progress)
+            outcomes = intake.Intake(self.store, self.now).run(results, health, len(chosen), progress)
         moves = {o.source.id: o.moved_to for o in outcomes if o.moved_to}
         if moves:
-            self.ws.save_sources(
-                [dataclasses.replace(s, url=moves[s.id]) if s.id in moves else s for s in self.sources()]
-            )
+            self.ws.save_sources(source_list.moved(self.sources(), moves))
         return RunSummary(tuple(outcomes))
 
     def ingest(
@@ -281,12 +270,15 @@ class Newsletter:
         if not targets:
             raise NewsletterError("nothing to ingest: give files, a URL, or - for stdin")
         settings = self.settings()
-        intake = Intake(self.store, self.now)
+        ingester = intake.Intake(self.store, self.now)
         outcomes = []
         for target in targets:
             # Every target is tried: a bad file is named in the summary and never stops the ones after it.
             try:
-                outcome = self._ingest_one(intake, target, settings, source_name, stdin)
+                data, url, ctype = intake.read_target(target, settings.fetch, stdin)
+                outcome = ingester.ingest(
+                    data, target=target, url=url, content_type=ctype, source_name=source_name
+                )
             except NewsletterError as exc:
                 if len(targets) == 1:
                     raise
@@ -294,39 +286,7 @@ class Newsletter:
             outcomes.append(outcome)
         return RunSummary(tuple(outcomes))
 
-    def _ingest_one(
-        self, intake: Intake, target: str, settings: Settings, source_name: str | None, stdin: bytes | None
-    ) -> SourceOutcome:
-        if target == "-":
-            data, url, ctype = (stdin or b""), "", None
-        elif _looks_like_url(target):
-            result = fetch.fetch_url(target, settings.fetch)  # fetch_url refuses non-http(s) itself
-            if result.status != "ok":
-                raise SourceError(f"{target}: {result.error or result.status}", target)
-            data, url, ctype = result.data or b"", result.final_url or target, result.content_type
-        else:
-            # Read as typed, so a message names the file the way the editor wrote it.
-            data = fetch.read_local(Path(target).expanduser(), settings.fetch.max_bytes, configured=False)
-            url, ctype = Path(target).expanduser().resolve().as_uri(), None
-        return intake.ingest(data, target=target, url=url, content_type=ctype, source_name=source_name)
-
     # -- classification and items -------------------------------------------------------------
-
-    def _region_id(self, text: str) -> str:
-        if text.strip().lower() == GLOBAL:
-            return GLOBAL
-        found = self.taxonomy().find_region(text)
-        if not found:
-            names = ", ".join(r.name for r in self.taxonomy().regions.values())
-            raise NewsletterError(f"unknown region {text!r}: choose one of {names}, Global")
-        return found
-
-    def _theme_id(self, text: str) -> str:
-        found = self.taxonomy().find_theme(text)
-        if not found:
-            ids = ", ".join(self.taxonomy().themes)
-            raise NewsletterError(f"unknown theme {text!r}: choose one of {ids}")
-        return found
 
     def classify(self, title: str, summary: str = "", source: str | None = None) -> Labels:
         """Labels for free text; `source` (a source id or name) lends its region as a prior."""
@@ -339,19 +299,7 @@ class Newsletter:
     def label_items(self, items: Iterable[Item]) -> list[Item]:
         """Classify stored items and apply the editor's overrides, which always win."""
         _, classifier = self._classifier()
-        by_id = {s.id: s for s in self.sources()}
-        overrides = self.store.overrides()
-        out = []
-        for item in items:
-            src = by_id.get(item.source_id)
-            labels = classifier.classify(
-                item.title, item.summary, src.region if src else None, src.themes if src else ()
-            )
-            override = overrides.get(item.id)
-            if override is not None:
-                labels = _apply_override(labels, override.region, override.themes)
-            out.append(dataclasses.replace(item, labels=labels))
-        return out
+        return labels.label_items(classifier, items, self.all_sources(), self.store.overrides())
 
     def resolve_week(self, text: str | None) -> tuple[Week, str | None]:
         """The asked week; else this week, or the latest week with items when this one has none."""
@@ -374,49 +322,42 @@ class Newsletter:
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id."""
         settings = self.settings()
-        by_id = {s.id: s for s in self.sources()}
+        by_id = self.all_sources()
         weights = {sid: s.weight for sid, s in by_id.items()}
-        labelled = self.label_items(items)
+        scoring = self.taxonomy().scoring
+        labelled = relevance.gate_items(self.label_items(items), by_id, settings.focus, scoring)
         threshold = settings.ranking.cluster_threshold
         grouped = [
-            _editor_labels_win(story)
-            for story in cluster.cluster(labelled, threshold=threshold, source_weight=weights)
+            relevance.gate_story(labels.editor_labels_win(story))
+            for story in clustering.cluster(labelled, threshold=threshold, source_weight=weights)
         ]
         if week is None:
             # A feed may date an item in 9999: the week to rank against is never later than now.
             now = self.now()
-            latest = max((i.published for i in items if i.published <= now), default=now)
+            latest = max((i.published for i in items if i.published and i.published <= now), default=now)
             week = Week.of(latest, settings.tz)
         return curate.rank(
             grouped,
             week=week,
             tz=settings.tz,
-            theme_priority=self._theme_priority(settings),
+            theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
             source_weight=weights,
         )
-
-    def _theme_priority(self, settings: Settings) -> dict[str, float]:
-        priority = {tid: t.priority for tid, t in self.taxonomy().themes.items()}
-        priority.update(settings.ranking.theme_priority)
-        return priority
 
     def items(
         self, week: Week | None, *, region: str | None = None, theme: str | None = None
     ) -> list[tuple[Item, Story]]:
         """Items of a week (or all when week is None), each with its story, filtered by labels."""
-        region_id = self._region_id(region) if region is not None else None
-        theme_id = self._theme_id(theme) if theme is not None else None
+        region_id = labels.region_id(self.taxonomy(), region) if region is not None else None
+        theme_id = labels.theme_id(self.taxonomy(), theme) if theme is not None else None
         raw = self.week_items(week) if week else self.store.all_items()
-        rows = []
-        for story in self.stories(raw, week):
-            for item in story.items:
-                labels = item.labels or Labels()
-                if region_id and region_id not in (labels.regions or (labels.region,)):
-                    continue
-                if theme_id and theme_id not in labels.themes:
-                    continue
-                rows.append((item, story))
-        rows.sort(key=lambda r: (r[0].published, r[0].id), reverse=True)
+        rows = [
+            (item, story)
+            for story in self.stories(raw, week)
+            for item in story.items
+            if labels.has_labels(item, region_id, theme_id)
+        ]
+        rows.sort(key=lambda r: (when(r[0]), r[0].id), reverse=True)
         return rows
 
     def label(
@@ -434,8 +375,8 @@ class Newsletter:
         if region is not None or themes:
             self.store.set_override(
                 item_id,
-                self._region_id(region) if region is not None else None,
-                tuple(self._theme_id(t) for t in themes) if themes else None,
+                labels.region_id(self.taxonomy(), region) if region is not None else None,
+                tuple(labels.theme_id(self.taxonomy(), t) for t in themes) if themes else None,
                 self.now(),
             )
         elif not clear:
@@ -467,14 +408,14 @@ class Newsletter:
         check_style(style)
         settings = self.settings()
         stories, item_count = ranked or self.ranked_week(week)
-        by_id = {s.id: s for s in self.sources()}
+        by_id = self.all_sources()
         return curate.plan_issue(
             stories,
             week=week,
             style=style,
             style_settings=settings.style_settings(style),
             taxonomy=self.taxonomy(),
-            source_names=self.source_names(),
+            source_names={sid: s.name for sid, s in by_id.items()},
             paywalled=frozenset(sid for sid, s in by_id.items() if s.paywalled),
             item_count=item_count,
         )
@@ -512,85 +453,72 @@ class Newsletter:
 
     def ensure_draft(self, week: Week, style: str) -> Path:
         """The draft's path, drafting first when there is none yet."""
-        path = draft.draft_path(self.ws, week, check_style(style))
+        path = self.ws.draft_path(week, check_style(style))
         if not path.exists():
             self.draft(week, style)
         return path
 
+    def styles(self, chosen: Sequence[str] = ()) -> list[str]:
+        """The styles asked for, checked; none asked: every style newsletter.toml lists."""
+        return list(dict.fromkeys(check_style(s) for s in chosen)) or list(self.settings().styles or STYLES)
+
     def build(
-        self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ("md", "html", "email", "txt")
+        self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ()
     ) -> list[render.BuildResult]:
-        """Render each style's draft (drafting it first if missing) and refresh the archive."""
+        """Render each style's draft (drafting it first if missing) and refresh the archive.
+
+        formats: some of workspace.FORMATS, or "all"; none means all.
+        """
         settings = self.settings()
-        chosen = [check_style(s) for s in styles] or list(settings.styles or STYLES)
+        chosen = self.styles(styles)
         ranked = None  # classify, cluster and rank the week once, however many styles need a draft
-        labels = None
+        labelled = None
         results = []
         for style in chosen:
             notes: tuple[str, ...] = ()
-            if not draft.draft_path(self.ws, week, style).exists():
+            if not self.ws.draft_path(week, style).exists():
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
             else:
-                if labels is None:
+                if labelled is None:
                     try:
-                        labels = self._labels_in(week)
+                        labelled = self._labels_in(week)
                     except StoreError as exc:  # the draft alone is enough to build from
-                        labels, notes = False, (f"labels not applied: {exc}",)
-                if labels:
+                        labelled, notes = False, (f"labels not applied: {exc}",)
+                if labelled:
                     # The editor's labels reach a draft that exists: entries they never touched move.
                     ranked = ranked or self.ranked_week(week)
                     with contextlib.suppress(DraftConflict):  # rendering then names what is wrong with it
                         notes = self.draft(week, style, ranked=ranked, labels_only=True).notes
-            result = render.build_outputs(self.ws, settings, week, style, formats)
+            result = render.build_outputs(self.ws, settings, week, style, formats, self.now())
             results.append(dataclasses.replace(result, notes=notes))
         render.build_archive(self.ws, settings)
         return results
 
+    def send(
+        self,
+        week: Week,
+        style: str | None = None,
+        to: Sequence[str] = (),
+        *,
+        anyway: bool = False,
+        environ: Mapping[str, str] | None = None,
+    ) -> send_mod.Sent:
+        """A test send of one issue over SMTP ([send] in newsletter.toml), rebuilding it first if stale.
 
-def _editor_labels_win(story: Story) -> Story:
-    """A story is placed by its lead's labels; an editor's label on any of its items moves the story."""
-    if story.lead.labels and story.lead.labels.overridden:
-        return story
-    labelled = next((i for i in story.also if i.labels and i.labels.overridden), None)
-    if labelled is None:
-        return story
-    return dataclasses.replace(story, lead=dataclasses.replace(story.lead, labels=labelled.labels))
-
-
-def _apply_override(labels: Labels, region: str | None, themes: tuple[str, ...] | None) -> Labels:
-    reasons = list(labels.reasons)
-    if region is not None:
-        rest = tuple(r for r in labels.regions if r != region)
-        labels = dataclasses.replace(labels, region=region, regions=(region, *rest))
-        reasons.append(Reason(region, "region", "label", "editor", 1000.0))
-    if themes is not None:
-        labels = dataclasses.replace(labels, themes=themes)
-        reasons.extend(Reason(t, "theme", "label", "editor", 1000.0) for t in themes)
-    return dataclasses.replace(labels, reasons=tuple(reasons), overridden=True)
-
-
-def _find(sources: Sequence[Source], source_id: str) -> Source:
-    found = next((s for s in sources if s.id == source_id), None)
-    if found is None:
-        raise SourceError(f"no source with id {source_id!r}: `newsletter sources list` shows them")
-    return found
-
-
-def _free_id(base: str, taken: set[str]) -> str:
-    """base, or base-2, base-3, ... : the first id no other source has."""
-    source_id, n = base, 2
-    while source_id in taken:
-        source_id, n = f"{base}-{n}", n + 1
-    return source_id
-
-
-def _looks_like_url(text: str) -> bool:
-    """A URL of any scheme (to be checked, and refused unless http(s)) rather than a file path."""
-    return "://" in text or text.split(":", 1)[0].lower() in ("data", "javascript", "mailto", "file", "ftp")
-
-
-def _name_from_url(url: str) -> str:
-    host = url.split("://", 1)[-1].split("/", 1)[0]
-    host = host.removeprefix("www.")
-    return host or os.path.basename(url) or "source"
+        style: none means the default style; to: none means test_to; environ holds the password.
+        """
+        settings = self.settings()
+        style = check_style(style or settings.default_style)
+        config, recipients = send_mod.check_config(settings.send, to)
+        path = self.ws.draft_path(week, style)
+        if not path.exists():
+            raise SendError(f"no draft at {path}: run `newsletter build --week {week}` and write it")
+        if not anyway:
+            send_mod.check_finished(path)
+        outputs = [self.ws.output_path(week, style, fmt) for fmt in FORMATS]
+        if send_mod.stale([path, self.ws.settings_path, *send_mod.template_files(self.ws)], outputs):
+            self.build(week, [style], FORMATS)
+        msg = send_mod.load_message(self.ws.output_path(week, style, "eml"))
+        message.stamp(msg, self.now(), settings.tz, recipients)
+        return send_mod.deliver(config, msg, recipients, os.environ if environ is None else environ)

@@ -1,27 +1,30 @@
-"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here."""
+"""The `newsletter` command: parses options, calls `Newsletter`, prints. No work happens here.
+
+It uses only what `newsletter` offers any script. The stages load when a command first needs the
+app, so `newsletter --help` stays light.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .app import Newsletter
-from .config import STYLES, Workspace, check_style
+from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
-from .fetch import read_local
-from .intake import RunSummary, SourceOutcome
-from .models import Item, Labels, SourceHealth, Story, Week
+from .models import Labels, Week
+from .serialize import item_lines, item_record, labels_record, source_line, source_record
+from .workspace import FORMATS, Workspace
+
+if TYPE_CHECKING:
+    from . import Newsletter, RunSummary, SourceOutcome
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("md", "html", "email", "txt")
-OPML_MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
 
 
 class Context:
@@ -35,6 +38,8 @@ class Context:
     @property
     def app(self) -> Newsletter:
         if self._app is None:
+            from .app import Newsletter
+
             self._app = Newsletter(Workspace.open(self.workspace), db=self.db)
         return self._app
 
@@ -52,7 +57,9 @@ def week_option(f: F) -> F:
 
 
 def style_option(multiple: bool) -> Callable[[F], F]:
-    help_text = "House style: atr (Asia Tech Review) or techasia (#techAsia)."
+    styles = [f"{s.key} ({s.label})" for s in HOUSE_STYLES]
+    listed = " or ".join([", ".join(styles[:-1]), styles[-1]] if len(styles) > 1 else styles)
+    help_text = f"House style: {listed}."
     if multiple:
         help_text += " Repeat for several; default: every style in newsletter.toml."
     return click.option("--style", "style", multiple=multiple, metavar="STYLE", help=help_text)
@@ -90,6 +97,7 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
       newsletter fetch              feed in new items from every source
       newsletter build              write this week's issue (Markdown, HTML, email, text)
       newsletter preview            see it in a browser, live as you edit the draft
+      newsletter send               a test of it to your own inbox ([send] in newsletter.toml)
     """
     ctx.obj = Context(workspace, db)
     ctx.call_on_close(lambda: ctx.obj._app.close() if ctx.obj._app else None)
@@ -126,24 +134,6 @@ def sources() -> None:
     """List, add, remove, enable and disable feeds; import and export OPML."""
 
 
-def _health_text(h: SourceHealth) -> str:
-    if h.status == "failing" and h.failing_since:
-        return f"failing since {h.failing_since:%Y-%m-%d %H:%M} ({h.consecutive_failures}x): {h.last_error}"
-    if h.status == "moved":
-        return f"moved to {h.moved_to} (seen {h.redirect_streak}x)"
-    if h.status == "gone":
-        return f"gone: {h.last_error}"
-    if h.status == "one-off":
-        return f"one-off (ingest){_last(h)}"
-    if h.status == "removed":
-        return f"not in sources.toml (items kept){_last(h)}"
-    return h.status.replace("_", " ")
-
-
-def _last(h: SourceHealth) -> str:
-    return f", last {h.last_success:%Y-%m-%d}" if h.last_success else ""
-
-
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_ctx
@@ -155,35 +145,9 @@ def sources_list(c: Context, as_json: bool) -> None:
     """
     for src, h in c.app.source_status():
         if as_json:
-            click.echo(
-                json.dumps(
-                    {
-                        "id": src.id,
-                        "name": src.name,
-                        "url": src.url,
-                        "enabled": src.enabled,
-                        "region": src.region,
-                        "themes": list(src.themes),
-                        "weight": src.weight,
-                        "paywalled": src.paywalled,
-                        "status": h.status,
-                        "health": _health_text(h),
-                        "last_attempt": _iso(h.last_attempt),
-                        "last_success": _iso(h.last_success),
-                        "failing_since": _iso(h.failing_since),
-                        "consecutive_failures": h.consecutive_failures,
-                        "last_error": h.last_error,
-                        "http_status": h.http_status,
-                        "moved_to": h.moved_to,
-                        "items": h.item_count,
-                        "last_new": h.last_new,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            click.echo(json.dumps(source_record(src, h), ensure_ascii=False))
         else:
-            state = _health_text(h) if src.enabled or h.status in ("one-off", "removed") else "disabled"
-            click.echo(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
+            click.echo(source_line(src, h))
 
 
 @sources.command("add")
@@ -230,7 +194,7 @@ _toggle(False, "Disable a source: `fetch` skips it until it is enabled again.")
 @pass_ctx
 def sources_import_opml(c: Context, file: str) -> None:
     """Add every feed in an OPML FILE (- for stdin); categories become regions and themes."""
-    data = sys.stdin.buffer.read() if file == "-" else _read_file(file)
+    data = sys.stdin.buffer.read() if file == "-" else Path(file)
     added, skipped = c.app.import_opml(data)
     for line in skipped:
         click.echo(f"skipped {line}", err=True)
@@ -253,15 +217,8 @@ def sources_export_opml(c: Context, file: Path | None) -> None:
 
 
 def _report(summary: RunSummary) -> None:
-    for o in summary.outcomes:
-        if o.status in ("failed", "gone") and (o.error or "").startswith(o.source.url):
-            click.echo(f"  {o.status}: {o.error}", err=True)  # a file or URL given by hand, named already
-        elif o.status in ("failed", "gone"):
-            click.echo(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}", err=True)
-        elif o.moved_to:
-            click.echo(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)", err=True)
-        elif o.status == "ok" and o.error:
-            click.echo(f"  warning: {o.source.id}: {o.error}", err=True)
+    for line in summary.notes():
+        click.echo(line, err=True)
     click.echo(summary.line(), err=True)
 
 
@@ -325,47 +282,6 @@ def ingest(c: Context, targets: tuple[str, ...], source_name: str | None) -> Non
 # -- items, labels, classify -------------------------------------------------------------------
 
 
-def _labels_json(labels: Labels, explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "region": labels.region,
-        "regions": list(labels.regions),
-        "themes": list(labels.themes),
-    }
-    if explain:
-        out["reasons"] = [
-            {"label": r.label, "kind": r.kind, "term": r.term, "where": r.where, "weight": r.weight}
-            for r in labels.reasons
-        ]
-    if labels.overridden:
-        out["overridden"] = True
-    return out
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def _item_json(item: Item, story: Story, names: dict[str, str], explain: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": item.id,
-        "title": item.title,
-        "url": item.url,
-        "source": names.get(item.source_id, item.source_id),
-        "source_id": item.source_id,
-        "published": _iso(item.published),
-        **_labels_json(item.labels or Labels(), explain),
-        "story": story.id,
-        "story_size": len(story.items),
-        "summary": item.summary,
-        "authors": list(item.authors),
-        "tags": list(item.tags),
-    }
-    if explain:
-        out["score"] = round(story.score, 3)
-        out["score_parts"] = {k: round(v, 3) for k, v in story.score_parts}
-    return out
-
-
 @cli.command()
 @week_option
 @click.option("--all", "all_weeks", is_flag=True, help="Every stored item, not one week.")
@@ -391,19 +307,10 @@ def items(
     rows = c.app.items(chosen, region=region, theme=theme)
     for item, story in rows:
         if as_json:
-            click.echo(json.dumps(_item_json(item, story, names, explain), ensure_ascii=False))
+            click.echo(json.dumps(item_record(item, story, names, explain), ensure_ascii=False))
             continue
-        labels = item.labels or Labels()
-        lead = "*" if story.lead.id == item.id else " "
-        themes = ",".join(labels.themes) or "-"
-        outlet = names.get(item.source_id, item.source_id)[:18]
-        date = f"{item.published:%Y-%m-%d}"
-        click.echo(f"{item.id}{lead} {date} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}")
-        if explain:
-            for r in labels.reasons:
-                click.echo(f"      {r.kind} {r.label}: {r.term!r} in {r.where} (+{r.weight:g})")
-            parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)
-            click.echo(f"      story {story.id} score {story.score:.2f}: {parts}")
+        for line in item_lines(item, story, names, explain):
+            click.echo(line)
     if not as_json:
         click.echo(f"{len(rows)} items" + (f" in {chosen}" if chosen else ""), err=True)
 
@@ -437,7 +344,7 @@ def classify_cmd(c: Context, explain: bool) -> None:
             labels = c.app.classify(
                 row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
             )
-            out = _labels_json(labels, explain)
+            out = labels_record(labels, explain)
         except ValueError as exc:
             bad += 1
             out = {"error": f"line {n}: {exc}"}
@@ -456,7 +363,7 @@ def classify_cmd(c: Context, explain: bool) -> None:
 @pass_ctx
 def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
     """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
-    styles = _styles(c, style)  # a wrong style is the only line, before any note about the week
+    styles = c.app.styles(style)  # a wrong style is the only line, before any note about the week
     chosen = _resolve_week(c.app, week)
     ranked = c.app.ranked_week(chosen)  # once for every style
     for s in styles:
@@ -468,10 +375,6 @@ def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool)
             click.echo(f"  {note}", err=True)
 
 
-def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
-    return list(dict.fromkeys(check_style(s) for s in style)) or list(c.app.settings().styles or STYLES)
-
-
 @cli.command()
 @week_option
 @style_option(multiple=True)
@@ -480,21 +383,46 @@ def _styles(c: Context, style: tuple[str, ...]) -> list[str]:
     "formats",
     multiple=True,
     type=click.Choice([*FORMATS, "all"]),
-    help="Output: md, html, email, txt or all (default); repeat for several.",
+    help=f"Output: {', '.join(FORMATS)} or all (default); repeat for several.",
 )
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
-    """Write the week's issue: Markdown, web HTML, email HTML and text under issues/WEEK/."""
-    styles = _styles(c, style)
+    """Write the week's issue: Markdown, web HTML, email HTML, text and .eml under issues/WEEK/."""
+    styles = c.app.styles(style)
     chosen = _resolve_week(c.app, week)
-    wanted = FORMATS if not formats or "all" in formats else tuple(dict.fromkeys(formats))
-    for result in c.app.build(chosen, styles, wanted):
+    warned: set[str] = set()  # a warning about the settings comes once, not once per style
+    for result in c.app.build(chosen, styles, formats):
         for note in result.notes:
             click.echo(f"label: {note}", err=True)
         for warning in result.warnings:
-            click.echo(f"warning: {warning}", err=True)
+            if warning not in warned:
+                warned.add(warning)
+                click.echo(f"warning: {warning}", err=True)
         for path in result.paths:
             click.echo(str(path))
+
+
+@cli.command()
+@week_option
+@style_option(multiple=False)
+@click.option(
+    "--to",
+    "to",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Send to this address; repeat for several (default: test_to in [send]).",
+)
+@click.option("--anyway", is_flag=True, help="Send even if the draft still holds placeholder text.")
+@pass_ctx
+def send(c: Context, week: str | None, style: str | None, to: tuple[str, ...], anyway: bool) -> None:
+    """Send a test of the issue over SMTP ([send] in newsletter.toml), rebuilding it if stale.
+
+    For checking in a real inbox; sending to subscribers stays with your email service.
+    """
+    chosen = _resolve_week(c.app, week)
+    sent = c.app.send(chosen, style, to, anyway=anyway)
+    to_whom = ", ".join(sent.recipients)
+    click.echo(f"sent {sent.subject!r} ({sent.size / 1024:.0f} KB) to {to_whom} via {sent.server}", err=True)
 
 
 @cli.command()
@@ -508,7 +436,7 @@ def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[s
 @pass_ctx
 def preview(c: Context, host: str, port: int, week: str | None, style: str | None, no_open: bool) -> None:
     """Serve the issue on http://127.0.0.1:8000, reloading as you edit the draft."""
-    from . import preview as preview_mod
+    from .preview import server as preview_mod
 
     chosen = _resolve_week(c.app, week)
     preview_mod.serve(
@@ -546,8 +474,3 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)
-
-
-def _read_file(path: str) -> bytes:
-    """A file named on the command line: a regular file only (a pipe would never end), capped."""
-    return read_local(Path(path).expanduser(), OPML_MAX_BYTES, configured=False)

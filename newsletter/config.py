@@ -1,74 +1,84 @@
-"""The workspace on disk and its settings: newsletter.toml and sources.toml, validated."""
+"""The house styles, declared once, and the settings of seeds/newsletter.toml, read and validated.
+
+Unknown keys in newsletter.toml are errors that name the key. Every table is checked on load,
+[send] included (its addresses, security and unsubscribe URL), so a bad setting is one line
+before any work starts.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
-import os
 import re
-import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import tomlkit
-import tomlkit.exceptions
-import tomlkit.items
+from .errors import ConfigError, StyleError
 
-from .errors import ConfigError, StyleError, WorkspaceError
-from .models import Source
-
-STYLES = ("atr", "techasia")
-SOURCES_FILE = "sources.toml"
-SETTINGS_FILE = "newsletter.toml"
-TAXONOMY_FILE = "taxonomy.toml"
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 
-def packaged_defaults() -> Path:
-    """Where the default seeds/ and templates/ live: inside the wheel, or the source checkout."""
-    inside = Path(__file__).parent / "_defaults"
-    if (inside / "seeds").is_dir():
-        return inside
-    return Path(__file__).resolve().parent.parent
+@dataclass(frozen=True)
+class HouseStyle:
+    """One house style, declared once: a new style is one more entry in HOUSE_STYLES plus its templates.
 
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a half.
-
-    A folder or disk that refuses the write (read-only, full) is a WorkspaceError naming the file.
+    Its templates are templates/KEY/draft.md.j2, intro.md.j2 and issue.md.j2; newsletter.toml may
+    tune it under [style.KEY] (see StyleSettings).
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
-    try:
-        # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
-        os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise _write_error(path, exc) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    key: str  # on the command line, in [style.KEY] and as the templates/KEY/ folder
+    label: str  # what editors call it, in help text
+    planner: str  # how curate lays out the week: "regions" or "themes" (see sort/curate.py PLANNERS)
+    letter: bool  # a letter: greeting, sign-off, signature and PS; titled by its top story
+    own_name: bool  # the issue goes out under [newsletter] name, not the label
+    sections: tuple[
+        str, ...
+    ] = ()  # section keys when [style.KEY] sections is empty (planner default if none)
+    ps: str = ""  # the PS of a new letter when [style.KEY] ps is empty
+    footer: str = ""  # footer Markdown when [style.KEY] footer is empty: {name}, {editor}, {where}
+
+    def template(self, name: str) -> str:
+        return f"{self.key}/{name}"
 
 
-def _write_error(path: Path, exc: OSError) -> WorkspaceError:
-    why = exc.strerror or str(exc)
-    return WorkspaceError(f"cannot write {path}: {why} (the file was left as it was)", path)
+HOUSE_STYLES = (
+    HouseStyle(
+        key="atr",
+        label="Asia Tech Review",
+        planner="regions",
+        letter=True,
+        own_name=True,
+        sections=("china", "india", "southeast-asia", "south-korea", "japan", "taiwan", "rest-of-asia"),
+        ps="Know someone who follows tech in Asia? Forward them this letter.",
+    ),
+    HouseStyle(
+        key="techasia",
+        label="#techAsia",
+        planner="themes",
+        letter=False,
+        own_name=False,
+        footer="{name} is co-ordinated by {editor}{where}.",
+    ),
+)
+STYLES = tuple(s.key for s in HOUSE_STYLES)
+
+
+def house_style(key: str) -> HouseStyle:
+    """The style declared under this key; StyleError naming the choices for any other."""
+    for style in HOUSE_STYLES:
+        if style.key == key:
+            return style
+    raise StyleError(f"unknown style {key!r}: choose one of {', '.join(STYLES)}")
+
+
+def check_style(style: str) -> str:
+    return house_style(style).key
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,15 @@ class StyleSettings:
     footer: str = ""
     signup: str = ""
     contact: str = ""
+    images: bool = False  # show the publishers' lead images (hotlinked from their servers)
+
+
+@dataclass(frozen=True)
+class FocusSettings:
+    """[focus]: what the relevance gate lets into an issue."""
+
+    technology: bool = True  # only items whose subject is technology or its business
+    asia: bool = True  # only items with an Asian region (false: a global tech newsletter)
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,29 @@ class FetchSettings:
     max_redirects: int = 5
 
 
+SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    """[send]: the From of the .eml and a test send's server. `sender` is the TOML key `from`."""
+
+    sender: str = field(default="", metadata={"key": "from"})  # required: send_settings insists
+    host: str = ""
+    port: int = field(default=0, metadata={"range": (1, 65535)})  # 0: the usual port (587, 465, 25)
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = ""  # the name of the environment variable holding the password
+    reply_to: str = ""
+    test_to: tuple[str, ...] = ()
+    unsubscribe_url: str = ""
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port or DEFAULT_PORTS[self.security]
+
+
 @dataclass(frozen=True)
 class Settings:
     """seeds/newsletter.toml."""
@@ -123,6 +165,8 @@ class Settings:
     style: dict[str, StyleSettings] = field(default_factory=dict)
     ranking: RankingSettings = field(default_factory=RankingSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    focus: FocusSettings = field(default_factory=FocusSettings)
+    send: SendSettings | None = None  # [send]: the .eml and test sends; None when the table is absent
 
     @property
     def tz(self) -> ZoneInfo:
@@ -136,11 +180,11 @@ class Settings:
         check_style(style)
         return self.style.get(style, StyleSettings())
 
-
-def check_style(style: str) -> str:
-    if style not in STYLES:
-        raise StyleError(f"unknown style {style!r}: choose one of {', '.join(STYLES)}")
-    return style
+    def style_name(self, style: str) -> str:
+        """The name an issue in this style goes out under: [style.KEY] name, else the style's own."""
+        declared = house_style(style)
+        ss = self.style_settings(style)
+        return ss.name or (self.name if declared.own_name else declared.label)
 
 
 BOM = "\ufeff"
@@ -180,18 +224,24 @@ def _default(f: dataclasses.Field) -> Any:
     return ""
 
 
-def _build(cls: type, data: Any, where: str, path: Path) -> Any:
+def from_table(cls: type, data: Any, where: str, path: Path) -> Any:
     """Make a settings dataclass from a TOML table, refusing keys it does not know."""
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [{where}] must be a table", path)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    # A field's TOML key is its name, or metadata["key"] where the name cannot be (`from`).
+    fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key not in fields:
             known = ", ".join(sorted(fields))
             raise ConfigError(f"{path}: unknown key {key!r} in [{where}] (known: {known})", path)
         default = _default(fields[key])
-        if isinstance(default, tuple):
+        bounds = fields[key].metadata.get("range")
+        if bounds is not None:
+            low, high = bounds
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"{path}: {where}.{key} must be a whole number from {low} to {high}", path)
+        elif isinstance(default, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: {where}.{key} must be a list of strings", path)
             value = tuple(value)
@@ -210,7 +260,7 @@ def _build(cls: type, data: Any, where: str, path: Path) -> Any:
                 raise ConfigError(f"{path}: {where}.{key} must be a string", path)
         elif isinstance(default, dict) and not isinstance(value, dict):
             raise ConfigError(f"{path}: {where}.{key} must be a table", path)
-        kwargs[key] = value
+        kwargs[fields[key].name] = value
     return cls(**kwargs)
 
 
@@ -220,19 +270,23 @@ def load_settings(path: Path) -> Settings:
     styles = data.pop("style", {})
     ranking = data.pop("ranking", {})
     fetch = data.pop("fetch", {})
+    focus = data.pop("focus", {})
+    send = data.pop("send", None)
     if data:
         key = sorted(data)[0]
-        raise ConfigError(f"{path}: unknown table [{key}] (known: newsletter, style, ranking, fetch)", path)
-    settings: Settings = _build(
+        known = "newsletter, style, focus, ranking, fetch, send"
+        raise ConfigError(f"{path}: unknown table [{key}] (known: {known})", path)
+    settings: Settings = from_table(
         Settings, {k: v for k, v in top.items() if k not in ("style",)}, "newsletter", path
     )
     if not isinstance(styles, dict):
-        raise ConfigError(f"{path}: [style] must hold [style.atr] and [style.techasia]", path)
+        tables = " and ".join(f"[style.{key}]" for key in STYLES)
+        raise ConfigError(f"{path}: [style] must hold {tables}", path)
     style_map = {}
     for name, table in styles.items():
         if name not in STYLES:
             raise ConfigError(f"{path}: unknown style [style.{name}] (known: {', '.join(STYLES)})", path)
-        style_map[name] = _build(StyleSettings, table, f"style.{name}", path)
+        style_map[name] = from_table(StyleSettings, table, f"style.{name}", path)
     for name in settings.styles:
         if name not in STYLES:
             raise ConfigError(f"{path}: newsletter.styles names unknown style {name!r}", path)
@@ -247,252 +301,99 @@ def load_settings(path: Path) -> Settings:
     return dataclasses.replace(
         settings,
         style=style_map,
-        ranking=_build(RankingSettings, ranking, "ranking", path),
-        fetch=_build(FetchSettings, fetch, "fetch", path),
+        ranking=from_table(RankingSettings, ranking, "ranking", path),
+        fetch=from_table(FetchSettings, fetch, "fetch", path),
+        focus=from_table(FocusSettings, focus, "focus", path),
+        send=None if send is None else send_settings(send, path),
     )
 
 
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
+# -- [send] ----------------------------------------------------------------------------------------
+
+_DOMAIN_RE = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9-]{1,63}|\[[0-9A-Fa-f:.]+\]"
+)
+_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def slugify(text: str) -> str:
-    slug = _SLUG_RE.sub("-", text.lower()).strip("-")
-    return slug[:60] or "source"
-
-
-def load_sources(path: Path) -> list[Source]:
-    return sources_from_toml(read_toml(path), path)
-
-
-def sources_from_toml(data: dict[str, Any], path: Path) -> list[Source]:
-    """The sources of a parsed sources.toml, every value checked; ConfigError names the key."""
-    rows = data.pop("source", [])
-    if data:
-        raise ConfigError(f"{path}: unknown key {sorted(data)[0]!r} (sources are [[source]] tables)", path)
-    if not isinstance(rows, list):
-        raise ConfigError(f"{path}: sources are [[source]] tables", path)
-    sources: list[Source] = []
-    seen: set[str] = set()
-    for n, row in enumerate(rows, 1):
-        where = f"source #{n}"
-        if not isinstance(row, dict) or "url" not in row:
-            raise ConfigError(f"{path}: {where} needs a url", path)
-        row = dict(row)
-        row.setdefault("name", row["url"])
-        row.setdefault("id", slugify(str(row["name"])))
-        src: Source = _build(Source, row, where, path)
-        _check_source(src, where, path)
-        if src.id in seen:
-            raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
-        seen.add(src.id)
-        sources.append(src)
-    return sources
-
-
-SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
-
-
-def _check_source(src: Source, where: str, path: Path) -> None:
-    """Values a source's keys must hold beyond their types; the message names the key."""
-    if not SOURCE_ID_RE.fullmatch(src.id):
+def send_settings(table: Any, path: Path) -> SendSettings:
+    """[send] from newsletter.toml: typed like every table, then its addresses, server and URL checked."""
+    send: SendSettings = from_table(SendSettings, table, "send", path)
+    if "from" not in table:
         raise ConfigError(
-            f"{path}: {where}: id {src.id!r} must be letters, digits, '-' and '_' (like nikkei-asia)", path
+            f'{path}: [send] needs from = "Name <you@example.com>": the From of the issue', path
         )
-    where = f"{where} ({src.id})"
-    if not src.url.strip():
-        raise ConfigError(f"{path}: {where}: url is empty: give an http(s) feed URL or a file path", path)
-    if not src.name.strip():
-        raise ConfigError(f"{path}: {where}: name is empty: give the name readers know the outlet by", path)
-    if not math.isfinite(src.weight) or src.weight < 0:
-        raise ConfigError(
-            f"{path}: {where}: weight must be a finite number of 0 or more (1.0 is ordinary), "
-            f"not {src.weight}",
-            path,
+    try:
+        _check_send(send)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}", path) from None
+    return send
+
+
+def _check_send(send: SendSettings) -> None:
+    named = [("from", send.sender), *(("test_to", t) for t in send.test_to)]
+    named += [("reply_to", send.reply_to)] if send.reply_to else []
+    for key, text in named:
+        try:
+            parse_address(text)
+        except ValueError as exc:
+            raise ValueError(f"send.{key} {exc}") from None
+    if send.security not in SECURITY:
+        raise ValueError(f"send.security must be one of {', '.join(SECURITY)}, not {send.security!r}")
+    if send.security == "none" and send.host and not is_loopback(send.host):
+        raise ValueError(
+            'send.security = "none" sends the password and the issue in clear: it is allowed only for '
+            f"a server on 127.0.0.1 (or ::1), not {send.host!r}; use starttls or ssl"
         )
+    if send.host and not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", send.host):
+        raise ValueError(f"send.host {send.host!r} is not a host name or address")
+    if send.user and not send.password_env:
+        raise ValueError(
+            "send.user is set but send.password_env is not: name the environment variable "
+            "that holds the password (never the password itself)"
+        )
+    if send.password_env and not _ENV_RE.fullmatch(send.password_env):
+        raise ValueError(
+            "send.password_env must be the name of an environment variable, like SMTP_PASSWORD "
+            "(never the password itself)"
+        )
+    if send.unsubscribe_url:
+        _check_unsubscribe(send.unsubscribe_url)
 
 
-_SOURCES_HEADER = "Feeds this newsletter reads. Edit freely: `newsletter sources ...` keeps your comments."
+def _check_unsubscribe(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("send.unsubscribe_url must be an https:// URL (RFC 8058 one-click unsubscribe)")
+    if not url.isascii() or re.search(r"[\s<>\"]", url) or len(url) > 900:
+        raise ValueError("send.unsubscribe_url must be one ASCII URL without spaces, quotes or < >")
 
 
-def _toml_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+def parse_address(text: str) -> Address:
+    """One address, `Name <user@example.com>` or `user@example.com`; ValueError saying why not."""
+    from email.policy import default as policy  # here, so `newsletter --help` does not load email
+
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("is empty")
+    if "\r" in text or "\n" in text:
+        raise ValueError("holds a line break")
+    try:
+        header: Any = policy.header_factory("to", text)
+    except (ValueError, IndexError, TypeError):
+        raise ValueError(f"{text!r} is not an email address") from None
+    addresses = header.addresses
+    if len(addresses) != 1:
+        raise ValueError(f"{text!r} is not one email address")
+    found: Address = addresses[0]
+    if not found.addr_spec.isascii():
+        raise ValueError(f"{text!r}: only ASCII addresses are supported (the name may be in any script)")
+    if header.defects or not found.username or not found.domain or not _DOMAIN_RE.fullmatch(found.domain):
+        raise ValueError(f"{text!r} is not an email address like name@example.com")
+    return found
 
 
-def dump_sources(sources: list[Source], existing: str = "") -> str:
-    """sources.toml text for these sources, keeping the editor's comments, order and layout.
-
-    Tables of sources that stay are updated key by key, new sources are appended and removed
-    ones dropped, so `sources add` never wipes what the editor wrote in the file. Sources the
-    editor wrote as an inline array (`source = [{ id = ... }]`) stay one, and get inline tables.
-    """
-    if existing and not existing.endswith("\n"):
-        existing += "\n"  # else tomlkit glues an appended table onto the last line
-    doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
-    if not existing.strip():
-        doc.add(tomlkit.comment(_SOURCES_HEADER))
-        doc.add(tomlkit.nl())
-    rows: Any = doc.get("source")
-    if rows is not None and not isinstance(rows, (tomlkit.items.AoT, tomlkit.items.Array)):
-        raise ConfigError("sources are [[source]] tables")
-    if isinstance(rows, tomlkit.items.Array) and not len(rows):
-        del doc["source"]  # `source = []`: the new sources become [[source]] tables
-        rows = None
-    inline = isinstance(rows, tomlkit.items.Array)
-    wanted = {src.id: src for src in sources}
-    default = Source(id="", name="", url="")
-    present: set[str] = set()
-    for index in reversed(range(len(rows) if rows is not None else 0)):
-        table = rows[index]
-        name = str(table.get("name", table.get("url", "")))
-        sid = str(table.get("id", slugify(name)))
-        src = wanted.get(sid)
-        if src is None:
-            del rows[index]
-            continue
-        present.add(sid)
-        for f in dataclasses.fields(Source):
-            value = getattr(src, f.name)
-            if f.name == "id" and "id" not in table:
-                continue  # an id the file leaves to the name stays implicit
-            if value is None or (f.name not in table and value == getattr(default, f.name)):
-                if value is None and f.name in table:
-                    del table[f.name]
-                continue
-            if table.get(f.name) != _toml_value(value):
-                table[f.name] = _toml_value(value)
-    added = []
-    for src in sources:
-        if src.id in present:
-            continue
-        table = tomlkit.inline_table() if inline else tomlkit.table()
-        for f in dataclasses.fields(Source):
-            value = getattr(src, f.name)
-            if value is not None and (f.name in ("id", "name", "url") or value != getattr(default, f.name)):
-                table[f.name] = _toml_value(value)
-        added.append(table)
-    if not sources:
-        # An empty array of tables would be written as `source = []`, which tables cannot follow.
-        if "source" in doc:
-            del doc["source"]
-    elif rows is None:
-        doc.append("source", tomlkit.aot())
-        rows = doc["source"]
-    for table in added:
-        rows.append(table)
-    text = tomlkit.dumps(doc)
-    return text if text.endswith("\n") else text + "\n"
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A folder holding seeds/, templates/ and issues/ (the repository root is one)."""
-
-    root: Path
-
-    @classmethod
-    def open(cls, root: Path | str) -> Workspace:
-        path = Path(root).expanduser()
-        if not path.is_dir():
-            raise WorkspaceError(
-                f"{path} is not a folder: run `newsletter init {path}` to make a workspace there", path
-            )
-        ws = cls(path.resolve())
-        if not ws.settings_path.is_file():
-            raise WorkspaceError(
-                f"{ws.root} is not a newsletter workspace (no seeds/{SETTINGS_FILE}): "
-                f"run `newsletter init DIR` or pass --workspace",
-                path,
-            )
-        return ws
-
-    @classmethod
-    def init(cls, root: Path | str, *, sample: bool = False) -> Workspace:
-        """A new workspace from the packaged seeds and templates; refuses to overwrite one.
-
-        It is for real work: every source is listed but disabled, the fictional sample outlets
-        included, so a first fetch stores no invented news. With sample=True it is the demo, the
-        sample feeds enabled as in the repository's own workspace.
-        """
-        path = Path(root).expanduser()
-        if (path / "seeds" / SETTINGS_FILE).exists():
-            raise WorkspaceError(f"{path} is already a workspace: nothing was changed", path)
-        if path.exists() and not path.is_dir():
-            raise WorkspaceError(f"{path} exists and is not a folder", path)
-        defaults = packaged_defaults()
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            for name in ("seeds", "templates"):
-                if (path / name).exists():
-                    raise WorkspaceError(f"{path / name} already exists: nothing was changed", path)
-            for name in ("seeds", "templates"):
-                shutil.copytree(defaults / name, path / name)
-            (path / "issues").mkdir(exist_ok=True)
-            gitignore = path / ".gitignore"
-            if not gitignore.exists():
-                atomic_write(gitignore, ".newsletter/\n")
-        except OSError as exc:
-            raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
-        ws = cls(path.resolve())
-        if not sample:
-            ws.save_sources([dataclasses.replace(s, enabled=False) for s in ws.sources()])
-        return ws
-
-    @property
-    def seeds(self) -> Path:
-        return self.root / "seeds"
-
-    @property
-    def settings_path(self) -> Path:
-        return self.seeds / SETTINGS_FILE
-
-    @property
-    def sources_path(self) -> Path:
-        return self.seeds / SOURCES_FILE
-
-    @property
-    def taxonomy_path(self) -> Path:
-        return self.seeds / TAXONOMY_FILE
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def issues(self) -> Path:
-        return self.root / "issues"
-
-    @property
-    def default_db(self) -> Path:
-        return self.root / ".newsletter" / "store.sqlite3"
-
-    def issue_dir(self, week: object) -> Path:
-        return self.issues / str(week)
-
-    def settings(self) -> Settings:
-        return load_settings(self.settings_path)
-
-    def sources(self) -> list[Source]:
-        if not self.sources_path.exists():
-            return []
-        return load_sources(self.sources_path)
-
-    def save_sources(self, sources: list[Source]) -> None:
-        """Write sources.toml, only once the new text is checked to read back as exactly these sources."""
-        path = self.sources_path
-        existing = read_text_file(path) if path.exists() else ""
-        bom = BOM if existing.startswith(BOM) else ""
-        try:
-            text = dump_sources(sources, existing.removeprefix(BOM))
-            again = sources_from_toml(tomllib.loads(text), path)
-        except (ConfigError, tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
-            why = " ".join(str(exc).split())
-            message = f"{path}: cannot be updated safely ({why}); nothing was changed"
-            raise ConfigError(message, path) from None
-        if again != sources:
-            raise ConfigError(f"{path}: cannot be updated safely; nothing was changed: edit it by hand", path)
-        atomic_write(path, bom + text)
-
-    def resolve_local(self, url: str) -> Path:
-        """A local source path, relative to the workspace; never outside it unless absolute in config."""
-        path = Path(url).expanduser()
-        return path if path.is_absolute() else (self.root / path)
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -74,3 +74,28 @@ class RenderError(NewsletterError):
         super().__init__(message)
         self.path = path
         self.line = line
+
+
+class FrontMatterError(NewsletterError):
+    """A draft's front matter that cannot be read; line is 1-based in the whole file."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+class PreviewError(NewsletterError):
+    """The preview server cannot start: the port is taken, the host is unknown, ..."""
+
+
+class PortInUse(PreviewError):
+    """Another program already listens on the port."""
+
+    def __init__(self, message: str, port: int) -> None:
+        super().__init__(message)
+        self.port = port
+
+
+class SendError(NewsletterError):
+    """A test send that cannot go, or that the server did not accept; says which and why, never a password."""

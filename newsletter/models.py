@@ -14,6 +14,17 @@ GLOBAL = "global"
 
 UTC = dt.UTC
 
+UNDATED = "undated"
+"""Item.dated for an item with no date of its own nor any to borrow: it is filed under no week."""
+DATED_HOW = {
+    "entry": "the entry's own date",
+    "first-seen": "no date in the feed: dated when fetch first saw it",
+    "feed-date": "no date in the entry: the feed's own date",
+    "newest-item": "no date in the entry nor the feed: the date of the feed's newest dated entry",
+    UNDATED: "no date in the entry, the feed or its other entries: filed under no week",
+}
+"""What each Item.dated value means, as `items --explain` says it."""
+
 
 @dataclass(frozen=True)
 class Source:
@@ -27,6 +38,8 @@ class Source:
     weight: float = 1.0
     paywalled: bool = False
     enabled: bool = True
+    tech: bool | None = None  # covers technology (a relevance-gate prior); None: outlets.toml decides
+    language: str = ""  # the feed's language ("zh-cn"): files an item that names no place, nothing foreign
 
     @property
     def is_remote(self) -> bool:
@@ -73,6 +86,19 @@ class Labels:
     themes: tuple[str, ...] = ()
     reasons: tuple[Reason, ...] = ()
     overridden: bool = False
+    tech: float = 0.0  # evidence that technology is the subject (tech themes, [gate] tech words)
+    off_topic: float = 0.0  # evidence of another subject: politics, war, crime, disasters, sport ...
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The relevance gate's call on an item (relevance.py): in the issue or kept out, and why."""
+
+    passed: bool
+    tech: bool  # technology is the subject
+    asia: bool  # it has an Asian region
+    evidence: float  # technology evidence, the source's prior included
+    why: str  # in words, for `items --explain` and the desk
 
 
 @dataclass(frozen=True)
@@ -84,14 +110,24 @@ class Item:
     url: str
     title: str
     summary: str  # clean plain text, boilerplate and repeats removed
-    published: dt.datetime  # aware, UTC
+    published: dt.datetime | None  # aware, UTC; None only when undated (see `dated`)
     content_html: str = ""  # sanitized HTML (summary or content), safe to embed
     guid: str = ""
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     image: str = ""  # absolute http(s) URL of a lead image, if the feed gave one
+    dated: str = "entry"  # how `published` was chosen: a key of DATED_HOW
     labels: Labels | None = None  # filled by classify (and editor overrides)
+    verdict: Verdict | None = None  # filled by the relevance gate
     story_id: str | None = None  # filled by cluster
+
+
+NEVER = dt.datetime(1, 1, 1, tzinfo=UTC)
+
+
+def when(item: Item) -> dt.datetime:
+    """An item's date for sorting: undated items sort as the oldest."""
+    return item.published or NEVER
 
 
 @dataclass(frozen=True)
@@ -102,6 +138,8 @@ class ParsedFeed:
     link: str
     items: tuple[Item, ...]
     problem: str | None = None  # set when the feed was ill-formed but yielded what it could
+    updated: dt.datetime | None = None  # the feed's own date (channel pubDate, Atom updated)
+    language: str = ""  # the feed's declared language, lower-case ("zh-cn", "ja")
 
 
 @dataclass(frozen=True)
@@ -119,6 +157,11 @@ class Story:
         return (self.lead, *self.also)
 
     @property
+    def latest(self) -> dt.datetime:
+        """When the story's newest item was published (undated items count as long ago)."""
+        return max(when(it) for it in self.items)
+
+    @property
     def labels(self) -> Labels:
         return self.lead.labels or Labels()
 
@@ -132,7 +175,8 @@ class Section:
     stories: tuple[Story, ...]
 
 
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+"""How a week is written (2026-W48): after --week, and as the name of its issues/ folder and preview URL."""
 
 
 @dataclass(frozen=True, order=True)
@@ -149,7 +193,7 @@ class Week:
 
     @classmethod
     def parse(cls, text: str) -> Week:
-        m = _WEEK_RE.match(text.strip())
+        m = WEEK_RE.match(text.strip())
         if not m:
             raise WeekError(f"{text!r} is not an ISO week: write it like 2026-W48")
         year, week = int(m.group(1)), int(m.group(2))
@@ -163,6 +207,16 @@ class Week:
         except ValueError:
             raise WeekError(f"{text!r} is not an ISO week: {year} has no week {week}") from None
         return cls(year, week)
+
+    @classmethod
+    def from_name(cls, name: str) -> Week | None:
+        """The week a folder or URL segment is named after, written exactly so (2026-W48); else None."""
+        if not WEEK_RE.match(name):
+            return None
+        try:
+            return cls.parse(name)
+        except WeekError:
+            return None
 
     @classmethod
     def of(cls, moment: dt.datetime, tz: dt.tzinfo) -> Week:
@@ -202,3 +256,4 @@ class IssuePlan:
     source_names: dict[str, str] = field(default_factory=dict)  # source id -> display name
     paywalled: frozenset[str] = frozenset()  # source ids behind a paywall
     item_count: int = 0  # items the week held before thinning
+    topics: tuple[str, ...] = ()  # a few words naming each lead story ("TSMC's AI chips"), for titles

@@ -65,6 +65,40 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT NOT NULL
     );
     """,
+    # 2: undated items (published NULL: filed under no week) and how each date was chosen; a one-off
+    # source's feed title and site link beside the name given on the command line (outlets.py names it).
+    """
+    CREATE TABLE items_new (
+        id TEXT PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        guid TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        content_html TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',
+        tags TEXT NOT NULL DEFAULT '[]',
+        image TEXT NOT NULL DEFAULT '',
+        published TEXT,
+        dated TEXT NOT NULL DEFAULT 'entry',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL
+    );
+    INSERT INTO items_new (id, source_id, guid, url, title, summary, content_html, authors, tags, image,
+        published, first_seen, last_seen)
+        SELECT id, source_id, guid, url, title, summary, content_html, authors, tags, image,
+        published, first_seen, last_seen FROM items;
+    DROP TABLE items;
+    ALTER TABLE items_new RENAME TO items;
+    CREATE INDEX items_published ON items (published);
+    CREATE INDEX items_source ON items (source_id);
+    CREATE INDEX items_guid ON items (guid) WHERE guid != '';
+    CREATE INDEX items_url ON items (url);
+    ALTER TABLE source_names ADD COLUMN feed_title TEXT NOT NULL DEFAULT '';
+    ALTER TABLE source_names ADD COLUMN link TEXT NOT NULL DEFAULT '';
+    ALTER TABLE source_names ADD COLUMN language TEXT NOT NULL DEFAULT '';
+    UPDATE source_names SET feed_title = name, name = ''
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -81,6 +115,10 @@ def _ts(moment: dt.datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def _ts_or_none(moment: dt.datetime | None) -> str | None:
+    return _ts(moment) if moment is not None else None
+
+
 def _dt(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
@@ -92,6 +130,17 @@ class Override:
     item_id: str
     region: str | None
     themes: tuple[str, ...] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOffSource:
+    """What the store remembers of a source that is not in sources.toml (a one-off ingest)."""
+
+    source_id: str
+    name: str  # given with --source-name, else ""
+    feed_title: str
+    link: str  # the feed's site link, or its first item's
+    language: str  # the feed's declared language ("zh-cn"), or ""
 
 
 def _guard(method: F) -> F:
@@ -291,7 +340,7 @@ class Store:
                         by_guid[item.guid] = item.id
                     inserts.append(
                         (item.id, source_id, item.guid, item.url, item.title, item.summary, item.content_html)
-                        + (authors, tags, item.image, _ts(item.published), seen, seen)
+                        + (authors, tags, item.image, _ts_or_none(item.published), item.dated, seen, seen)
                     )
                 else:
                     updates.append(
@@ -300,8 +349,8 @@ class Store:
                     )
             db.executemany(
                 "INSERT INTO items (id, source_id, guid, url, title, summary, content_html, authors,"
-                " tags, image, published, first_seen, last_seen)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " tags, image, published, dated, first_seen, last_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 inserts,
             )
             # Refresh the text (feeds fix typos) but keep the first source and publication
@@ -331,7 +380,10 @@ class Store:
 
     @_guard
     def all_items(self) -> list[Item]:
-        rows = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items ORDER BY published DESC, id")
+        """Every item, newest first, the undated ones last."""
+        rows = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items ORDER BY published IS NULL, published DESC, id"
+        )
         return [_item(r) for r in rows]
 
     @_guard
@@ -418,16 +470,24 @@ class Store:
         return out
 
     @_guard
-    def remember_name(self, source_id: str, name: str) -> None:
-        """Keep the display name of a source that is not in sources.toml (one-off ingests)."""
+    def remember_source(
+        self, source_id: str, *, name: str, feed_title: str, link: str, language: str
+    ) -> None:
+        """Keep what describes a source that is not in sources.toml (a one-off ingest): the name given,
+        if any, the feed's own title, its site link and its declared language."""
         with self._transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO source_names (source_id, name) VALUES (?, ?)", (source_id, name)
+                "INSERT OR REPLACE INTO source_names (source_id, name, feed_title, link, language)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (source_id, name, feed_title, link, language),
             )
 
     @_guard
-    def source_names(self) -> dict[str, str]:
-        return {r[0]: r[1] for r in self._db.execute("SELECT source_id, name FROM source_names")}
+    def one_off_sources(self) -> list[OneOffSource]:
+        rows = self._db.execute(
+            "SELECT source_id, name, feed_title, link, language FROM source_names ORDER BY source_id"
+        )
+        return [OneOffSource(*row) for row in rows]
 
     @_guard
     def forget_health(self, source_id: str) -> None:
@@ -448,7 +508,9 @@ class Store:
         )
 
 
-_ITEM_COLUMNS = "id, source_id, guid, url, title, summary, content_html, authors, tags, image, published"
+_ITEM_COLUMNS = (
+    "id, source_id, guid, url, title, summary, content_html, authors, tags, image, published, dated"
+)
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
@@ -462,8 +524,6 @@ def _marks(values: list[str]) -> str:
 
 
 def _item(row: tuple) -> Item:
-    published = _dt(row[10])
-    assert published is not None
     return Item(
         id=row[0],
         source_id=row[1],
@@ -475,5 +535,6 @@ def _item(row: tuple) -> Item:
         authors=tuple(json.loads(row[7])),
         tags=tuple(json.loads(row[8])),
         image=row[9],
-        published=published,
+        published=_dt(row[10]),
+        dated=row[11],
     )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.config import Workspace
 from newsletter.models import UTC
+from newsletter.workspace import Workspace
 
 # Monday of 2026-W48: the seeds' items are in 2026-W47, so "this week" has none yet.
 FIXED_NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from clirunner import run, run_process
 
 from newsletter.app import Newsletter
-from newsletter.config import Workspace
 from newsletter.errors import NewsletterError, StoreError
-from newsletter.intake import fetch_lock
+from newsletter.feeds.intake import fetch_lock
 from newsletter.models import GLOBAL, Week
+from newsletter.workspace import Workspace
 
 SEED_WEEK = Week.parse("2026-W47")
 ATR_SECTIONS = ["China", "India", "Southeast Asia", "South Korea", "Japan", "Taiwan", "RoA"]
@@ -153,19 +152,17 @@ def test_second_fetch_while_one_runs_is_refused(app: Newsletter) -> None:
 
 
 def test_cli_quick_start_path(workspace: Workspace) -> None:
-    """What the README's first line does, on a fresh workspace: fetch, then build."""
-    env_cmd = [sys.executable, "-m", "newsletter", "--workspace", str(workspace.root)]
-    fetch = subprocess.run([*env_cmd, "fetch"], capture_output=True, text=True, timeout=120)
+    """What the README's first line does, on a fresh workspace: fetch, then build (real processes)."""
+    where = ("--workspace", str(workspace.root))
+    fetch = run_process(*where, "fetch")
     assert fetch.returncode == 0, fetch.stderr
     assert re.search(r"\d+ sources: \d+ ok, 0 not modified, 0 failed; \d+ new items", fetch.stderr)
-    build = subprocess.run([*env_cmd, "build"], capture_output=True, text=True, timeout=120)
+    build = run_process(*where, "build")
     assert build.returncode == 0, build.stderr
     assert "using 2026-W47" in build.stderr or "2026-W47" in build.stdout
     written = [Path(p) for p in build.stdout.split()]
     assert all(p.exists() for p in written) and len(written) >= 8
-    items = subprocess.run(
-        [*env_cmd, "items", "--week", "2026-W47", "--json"], capture_output=True, text=True
-    )
+    items = run(*where, "items", "--week", "2026-W47", "--json")
     rows = [json.loads(line) for line in items.stdout.splitlines()]
     assert rows and {
         "id",
@@ -195,6 +192,38 @@ def test_seeds_files_are_reread_only_when_they_change(app: Newsletter) -> None:
     assert app.taxonomy() is app.taxonomy(), "the compiled taxonomy is reused while unchanged"
     app.ws.sources_path.write_text('[[source]]\nid = "only"\nurl = "https://only.example/rss"\n')
     assert [s.id for s in app.sources()] == ["only"] and len(first) > 1
+
+
+def _feed(title: str, link: str, *urls: str) -> bytes:
+    date = "<pubDate>Tue, 17 Nov 2026 09:00:00 GMT</pubDate>"
+    items = "".join(f"<item><title>Item {n}</title><link>{u}</link>{date}</item>" for n, u in enumerate(urls))
+    return f"<rss><channel><title>{title}</title><link>{link}</link>{items}</channel></rss>".encode()
+
+
+def test_ingested_feeds_are_named_as_readers_know_them(app: Newsletter) -> None:
+    app.ingest(
+        ["-"], stdin=_feed("AI | The Verge", "https://www.theverge.com/ai", "https://www.theverge.com/1")
+    )
+    app.ingest(
+        ["-"], stdin=_feed("Tech | The Verge", "https://www.theverge.com/tech", "https://www.theverge.com/2")
+    )
+    app.ingest(
+        ["-"],
+        stdin=_feed("Lantern Post - Category World", "https://lantern.example/", "https://lantern.example/3"),
+    )
+    app.ingest(["-"], stdin=_feed("Asia", "https://www.economist.com/asia/", "https://www.economist.com/4"))
+    app.ingest(
+        ["-"], stdin=_feed("Whatever", "https://x.example/", "https://x.example/5"), source_name="My Pick"
+    )
+    configured = {s.id for s in app.sources()}
+    one_offs = {sid: s for sid, s in app.all_sources().items() if sid not in configured}
+    assert sorted(s.name for s in one_offs.values()) == [
+        "Lantern Post", "My Pick", "The Economist", "The Verge", "The Verge",
+    ]  # fmt: skip
+    verge = [sid for sid, s in one_offs.items() if s.name == "The Verge"]
+    assert len(set(verge)) == 2  # two feeds of one outlet keep their own ids
+    assert all(one_offs[sid].tech for sid in verge)
+    assert one_offs[next(s for s in one_offs if one_offs[s].name == "The Economist")].paywalled
 
 
 def _section_of(text: str, needle: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.models import Week
-from newsletter.preview import PreviewServer
+from newsletter.preview.server import PreviewServer
 
 pytestmark = pytest.mark.browser
 

@@ -14,32 +14,13 @@ from pathlib import Path
 
 import click
 import pytest
+from clirunner import run, run_process
 
-from newsletter.cli import cli, main
-from newsletter.config import Workspace
+import newsletter
+from newsletter.cli import cli
 from newsletter.models import Week
 from newsletter.store import Store
-
-
-def run(
-    *args: str,
-    cwd: Path | None = None,
-    stdin: str | None = None,
-    env: dict | None = None,
-    timeout: float = 120,
-):
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    full_env.pop("NEWSLETTER_WORKSPACE", None)
-    full_env.pop("NEWSLETTER_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "newsletter", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-    )
+from newsletter.workspace import Workspace
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
@@ -64,6 +45,7 @@ CONTRACT = [
     ("draft",),
     ("build",),
     ("preview",),
+    ("send",),
 ]
 
 
@@ -83,11 +65,15 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
             assert param.help, f"{' '.join(path)} {param.opts[0]} needs help text"
 
 
-def test_help_runs() -> None:
-    proc = run("--help")
+def test_help_runs_from_the_installed_command() -> None:
+    installed = Path(sys.executable).with_name("newsletter")
+    assert installed.is_file(), f"no {installed}: install the package (pip install -e .)"
+    proc = run_process("--help", command=[str(installed)])
     assert proc.returncode == 0
     for name in ("fetch", "build", "preview", "items", "classify"):
         assert name in proc.stdout
+    version = run_process("--version", command=[str(installed)])
+    assert version.returncode == 0 and newsletter.__version__ in version.stdout
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, needle: str) -> None:
@@ -107,35 +93,15 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def here(capsys, monkeypatch):
-    """The command line run in this process (as `run` does, without starting Python each time)."""
-    for key in ("NEWSLETTER_WORKSPACE", "NEWSLETTER_DB"):
-        monkeypatch.delenv(key, raising=False)
-
-    def call(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out = capsys.readouterr()
-        return subprocess.CompletedProcess(args, code, out.out, out.err)
-
-    return call
-
-
-def editor_files_changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
-    """Files outside the store's folder that were added, changed or removed."""
-    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    return {k for k in changed if not k.startswith(".newsletter/")}
-
-
 def test_missing_workspace(tmp_path: Path) -> None:
-    assert_one_line_error(run("--workspace", str(tmp_path / "nope"), "build"), "newsletter init")
-    assert_one_line_error(run("build", cwd=tmp_path), "newsletter init")
+    """Real processes: a user mistake exits 1 with one line, a usage mistake exits 2."""
+    missing = run_process("--workspace", str(tmp_path / "nope"), "build")
+    assert_one_line_error(missing, "newsletter init")
+    assert missing.returncode == 1
+    assert_one_line_error(run_process("build", cwd=tmp_path), "newsletter init")
+    usage = run_process("build", "--format", "pdf", cwd=tmp_path)
+    assert_one_line_error(usage, "pdf")
+    assert usage.returncode == 2
 
 
 @pytest.mark.parametrize(
@@ -159,7 +125,9 @@ def test_user_mistakes_are_one_line(ws_dir: Path, args: tuple[str, ...], needle:
     before = snapshot(ws_dir)
     proc = run(*args, cwd=ws_dir)
     assert_one_line_error(proc, needle)
-    assert not editor_files_changed(before, snapshot(ws_dir))
+    after = snapshot(ws_dir)
+    written = {k for k in after if k not in before or after[k] != before[k]}
+    assert not {k for k in written if not k.startswith(".newsletter/")}, written
 
 
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
@@ -201,7 +169,7 @@ def test_ingest_relative_paths_and_stdin(ws_dir: Path) -> None:
 
 
 def test_sources_disable_and_enable(ws_dir: Path) -> None:
-    from newsletter.config import load_sources
+    from newsletter.feeds.sources import load_sources
 
     proc = run("sources", "disable", "asia-tech-wire", cwd=ws_dir)
     assert proc.returncode == 0 and "disabled asia-tech-wire" in proc.stderr
@@ -212,31 +180,37 @@ def test_sources_disable_and_enable(ws_dir: Path) -> None:
     assert_one_line_error(run("sources", "enable", "nope", cwd=ws_dir), "no source with id 'nope'")
 
 
+def editor_files_changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """Files outside the store's folder that were added, changed or removed."""
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    return {k for k in changed if not k.startswith(".newsletter/")}
+
+
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
-def test_seeds_file_with_a_bom_is_read_and_kept(here, ws_dir: Path, name: str) -> None:
+def test_seeds_file_with_a_bom_is_read_and_kept(ws_dir: Path, name: str) -> None:
     path = ws_dir / "seeds" / name
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
-    proc = here("items", "--all", "--region", "taiwan", cwd=ws_dir)
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    proc = run("items", "--all", "--region", "taiwan", cwd=ws_dir)
     assert proc.returncode == 0, proc.stderr
     assert "taiwan" in proc.stdout
 
 
-def test_sources_command_keeps_a_bom_and_the_file_valid(here, ws_dir: Path) -> None:
+def test_sources_command_keeps_a_bom_and_the_file_valid(ws_dir: Path) -> None:
     path = ws_dir / "seeds" / "sources.toml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
-    assert here("sources", "disable", "asia-tech-wire", cwd=ws_dir).returncode == 0
+    assert run("sources", "disable", "asia-tech-wire", cwd=ws_dir).returncode == 0
     assert path.read_bytes().startswith(b"\xef\xbb\xbf# ")
-    assert here("sources", "list", cwd=ws_dir).returncode == 0
+    assert run("sources", "list", cwd=ws_dir).returncode == 0
 
 
 @pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
-def test_seeds_file_that_is_not_utf8_is_one_line(here, ws_dir: Path, name: str) -> None:
+def test_seeds_file_that_is_not_utf8_is_one_line(ws_dir: Path, name: str) -> None:
     path = ws_dir / "seeds" / name
     path.write_bytes(path.read_bytes() + b"\n# caf\xe9 \xff\n")
     before = snapshot(ws_dir)
     for args in (("build",), ("items", "--all")):
-        proc = here(*args, cwd=ws_dir)
+        proc = run(*args, cwd=ws_dir)
         assert_one_line_error(proc, name)
         assert "UTF-8" in proc.stderr
     assert not editor_files_changed(before, snapshot(ws_dir))
@@ -251,7 +225,7 @@ def test_seeds_file_that_is_not_utf8_is_one_line(here, ws_dir: Path, name: str) 
         ('id = "../../x"', "id '../../x'"),
     ],
 )
-def test_bad_source_values_stop_every_command_in_one_line(here, ws_dir: Path, row: str, needle: str) -> None:
+def test_bad_source_values_stop_every_command_in_one_line(ws_dir: Path, row: str, needle: str) -> None:
     path = ws_dir / "seeds" / "sources.toml"
     fields = {"id": '"odd"', "name": '"Odd"', "url": '"https://odd.example/feed"'}
     key, value = row.split(" = ", 1)
@@ -260,17 +234,17 @@ def test_bad_source_values_stop_every_command_in_one_line(here, ws_dir: Path, ro
     path.write_text(path.read_text(encoding="utf-8") + f"\n[[source]]\n{table}", encoding="utf-8")
     before = snapshot(ws_dir)
     for args in (("sources", "list"), ("fetch",), ("sources", "add", "https://new.example/feed")):
-        proc = here(*args, cwd=ws_dir)
+        proc = run(*args, cwd=ws_dir)
         assert_one_line_error(proc, needle)
         assert "sources.toml" in proc.stderr
     assert not editor_files_changed(before, snapshot(ws_dir))
 
 
-def test_export_opml_to_a_missing_folder_is_an_error(here, ws_dir: Path, tmp_path: Path) -> None:
+def test_export_opml_to_a_missing_folder_is_an_error(ws_dir: Path, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "x.opml"
-    assert_one_line_error(here("sources", "export-opml", str(target), cwd=ws_dir), "does not exist")
+    assert_one_line_error(run("sources", "export-opml", str(target), cwd=ws_dir), "does not exist")
     assert not (tmp_path / "no").exists()
-    good = here("sources", "export-opml", str(tmp_path / "x.opml"), cwd=ws_dir)
+    good = run("sources", "export-opml", str(tmp_path / "x.opml"), cwd=ws_dir)
     assert good.returncode == 0 and "<opml" in (tmp_path / "x.opml").read_text(encoding="utf-8")
 
 
@@ -375,13 +349,13 @@ def test_read_only_issue_folders_are_one_line(editor_ws) -> None:
 
 
 @pytest.fixture
-def drafted_ws(here, ws_dir: Path) -> Path:
-    assert here("fetch", cwd=ws_dir).returncode == 0
-    assert here("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+def drafted_ws(ws_dir: Path) -> Path:
+    assert run("fetch", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
     return ws_dir
 
 
-def test_damaged_store_is_one_line_for_every_command(here, drafted_ws: Path) -> None:
+def test_damaged_store_is_one_line_for_every_command(drafted_ws: Path) -> None:
     item_id = _an_item(drafted_ws)
     db = drafted_ws / ".newsletter" / "store.sqlite3"
     data = bytearray(db.read_bytes())
@@ -393,34 +367,34 @@ def test_damaged_store_is_one_line_for_every_command(here, drafted_ws: Path) -> 
         ("items", "--all"),
         ("label", item_id, "--region", "japan"),
     ):
-        assert_one_line_error(here(*args, cwd=drafted_ws), "damaged")
+        assert_one_line_error(run(*args, cwd=drafted_ws), "damaged")
 
 
-def test_zero_byte_store_is_named_not_silently_replaced(here, drafted_ws: Path) -> None:
+def test_zero_byte_store_is_named_not_silently_replaced(drafted_ws: Path) -> None:
     db = drafted_ws / ".newsletter" / "store.sqlite3"
     db.write_bytes(b"")
-    assert_one_line_error(here("items", "--all", cwd=drafted_ws), "is empty (0 bytes)")
+    assert_one_line_error(run("items", "--all", cwd=drafted_ws), "is empty (0 bytes)")
     assert db.read_bytes() == b""
 
 
-def test_init_says_what_to_do_next_and_fetch_says_nothing_is_enabled(here, tmp_path: Path) -> None:
-    proc = here("init", str(tmp_path / "real"), cwd=tmp_path)
+def test_init_says_what_to_do_next_and_fetch_says_nothing_is_enabled(tmp_path: Path) -> None:
+    proc = run("init", str(tmp_path / "real"), cwd=tmp_path)
     assert proc.returncode == 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "sources enable" in lines[0] and "fetch" in lines[0]
-    fetch = here("fetch", cwd=tmp_path / "real")
+    fetch = run("fetch", cwd=tmp_path / "real")
     assert_one_line_error(fetch, "no source is enabled")
-    listed = here("sources", "list", cwd=tmp_path / "real")
+    listed = run("sources", "list", cwd=tmp_path / "real")
     assert "nikkei-asia" in listed.stdout and "disabled" in listed.stdout
-    assert here("sources", "enable", "asia-tech-wire", cwd=tmp_path / "real").returncode == 0
-    fetched = here("fetch", cwd=tmp_path / "real")
+    assert run("sources", "enable", "asia-tech-wire", cwd=tmp_path / "real").returncode == 0
+    fetched = run("fetch", cwd=tmp_path / "real")
     assert fetched.returncode == 0 and "1 source: 1 ok" in fetched.stderr
 
 
-def test_init_sample_is_the_demo(here, tmp_path: Path) -> None:
-    proc = here("init", str(tmp_path / "demo"), "--sample", cwd=tmp_path)
+def test_init_sample_is_the_demo(tmp_path: Path) -> None:
+    proc = run("init", str(tmp_path / "demo"), "--sample", cwd=tmp_path)
     assert proc.returncode == 0 and "sample" in proc.stderr
-    fetched = here("fetch", cwd=tmp_path / "demo")
+    fetched = run("fetch", cwd=tmp_path / "demo")
     assert fetched.returncode == 0 and "6 sources: 6 ok" in fetched.stderr
 
 
@@ -438,7 +412,7 @@ def test_ingest_tries_every_file_and_names_every_failure(ws_dir: Path, tmp_path:
         str(tmp_path),
         "seeds/feeds/seoul-bytes.xml",
     ]
-    proc = run("ingest", *targets, cwd=ws_dir, timeout=30)  # a FIFO once hung here for ever
+    proc = run_process("ingest", *targets, cwd=ws_dir, timeout=30)  # a FIFO once hung here for ever
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -464,7 +438,7 @@ def test_ingest_tries_every_file_and_names_every_failure(ws_dir: Path, tmp_path:
 def test_ingest_of_one_bad_file_is_one_line(ws_dir: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.xml"
     os.mkfifo(fifo)
-    assert_one_line_error(run("ingest", str(fifo), cwd=ws_dir, timeout=30), "not a regular file")
+    assert_one_line_error(run_process("ingest", str(fifo), cwd=ws_dir, timeout=30), "not a regular file")
 
 
 def test_fetch_of_a_source_that_is_a_fifo_fails_that_source_only(ws_dir: Path, tmp_path: Path) -> None:
@@ -475,29 +449,28 @@ def test_fetch_of_a_source_that_is_a_fifo_fails_that_source_only(ws_dir: Path, t
         path.read_text(encoding="utf-8") + f'\n[[source]]\nid = "pipe"\nname = "Pipe"\nurl = "{fifo}"\n',
         encoding="utf-8",
     )
-    proc = run("fetch", cwd=ws_dir, timeout=30)
+    proc = run_process("fetch", cwd=ws_dir, timeout=30)
     assert proc.returncode == 1
     assert "7 sources: 6 ok, 0 not modified, 1 failed" in proc.stderr
     assert "pipe" in proc.stderr and "not a regular file" in proc.stderr
 
 
-def test_sources_list_shows_one_off_sources_with_their_counts(here, ws_dir: Path) -> None:
+def test_sources_list_shows_one_off_sources_with_their_counts(ws_dir: Path) -> None:
     assert (
-        here("ingest", "seeds/feeds/chip-street.xml", "--source-name", "Wire Copy", cwd=ws_dir).returncode
-        == 0
+        run("ingest", "seeds/feeds/chip-street.xml", "--source-name", "Wire Copy", cwd=ws_dir).returncode == 0
     )
-    assert here("fetch", "--source", "seoul-bytes", cwd=ws_dir).returncode == 0
-    assert here("sources", "remove", "seoul-bytes", cwd=ws_dir).returncode == 0
+    assert run("fetch", "--source", "seoul-bytes", cwd=ws_dir).returncode == 0
+    assert run("sources", "remove", "seoul-bytes", cwd=ws_dir).returncode == 0
     with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
         counts = store.item_counts()
-    proc = here("sources", "list", cwd=ws_dir)
+    proc = run("sources", "list", cwd=ws_dir)
     rows = {line.split()[0]: line for line in proc.stdout.splitlines()}
     assert "one-off" in rows["wire-copy"] and f" {counts['wire-copy']} items" in rows["wire-copy"]
     assert (
         "not in sources.toml" in rows["seoul-bytes"]
         and f" {counts['seoul-bytes']} items" in rows["seoul-bytes"]
     )
-    js = [json.loads(line) for line in here("sources", "list", "--json", cwd=ws_dir).stdout.splitlines()]
+    js = [json.loads(line) for line in run("sources", "list", "--json", cwd=ws_dir).stdout.splitlines()]
     by_id = {r["id"]: r for r in js}
     assert by_id["wire-copy"]["status"] == "one-off" and by_id["wire-copy"]["name"] == "Wire Copy"
     assert by_id["wire-copy"]["items"] == counts["wire-copy"] and by_id["wire-copy"]["enabled"] is False
@@ -525,48 +498,48 @@ def test_sources_list_shows_one_off_sources_with_their_counts(here, ws_dir: Path
         (("--db", "/dev/null", "items", "--all"), "not a file"),
     ],
 )
-def test_more_mistakes_are_one_line(here, ws_dir: Path, args: tuple[str, ...], needle: str) -> None:
+def test_more_mistakes_are_one_line(ws_dir: Path, args: tuple[str, ...], needle: str) -> None:
     before = snapshot(ws_dir)
-    assert_one_line_error(here(*args, cwd=ws_dir), needle)
+    assert_one_line_error(run(*args, cwd=ws_dir), needle)
     assert not editor_files_changed(before, snapshot(ws_dir))
 
 
-def test_a_bad_style_is_the_only_line_even_when_the_week_is_guessed(here, ws_dir: Path) -> None:
-    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0  # so a week is guessed
+def test_a_bad_style_is_the_only_line_even_when_the_week_is_guessed(ws_dir: Path) -> None:
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0  # so a week is guessed
     for command in ("draft", "build"):
-        assert_one_line_error(here(command, "--style", "zine", cwd=ws_dir), "unknown style 'zine'")
+        assert_one_line_error(run(command, "--style", "zine", cwd=ws_dir), "unknown style 'zine'")
 
 
-def test_label_with_an_empty_region_is_refused(here, ws_dir: Path) -> None:
-    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+def test_label_with_an_empty_region_is_refused(ws_dir: Path) -> None:
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
     with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
         item_id = store.all_items()[0].id
-    assert_one_line_error(here("label", item_id, "--region", "", cwd=ws_dir), "unknown region ''")
+    assert_one_line_error(run("label", item_id, "--region", "", cwd=ws_dir), "unknown region ''")
 
 
-def test_pipes_where_files_belong_never_hang(here, ws_dir: Path, tmp_path: Path) -> None:
+def test_pipes_where_files_belong_never_hang(ws_dir: Path, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     assert_one_line_error(
-        run("sources", "import-opml", str(fifo), cwd=ws_dir, timeout=30), "not a regular file"
+        run_process("sources", "import-opml", str(fifo), cwd=ws_dir, timeout=30), "not a regular file"
     )
-    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
-    assert here("draft", "--week", "2026-W47", "--style", "atr", cwd=ws_dir).returncode == 0
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", "--style", "atr", cwd=ws_dir).returncode == 0
     draft = ws_dir / "issues" / "2026-W47" / "atr.md"
     draft.unlink()
     os.mkfifo(draft)
     for command in ("build", "draft"):
-        proc = run(command, "--week", "2026-W47", "--style", "atr", cwd=ws_dir, timeout=30)
+        proc = run_process(command, "--week", "2026-W47", "--style", "atr", cwd=ws_dir, timeout=30)
         assert_one_line_error(proc, "not a regular file")
 
 
-def test_build_of_existing_drafts_needs_no_store(here, ws_dir: Path) -> None:
-    assert here("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
-    assert here("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+def test_build_of_existing_drafts_needs_no_store(ws_dir: Path) -> None:
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
     db = ws_dir / ".newsletter" / "store.sqlite3"
     db.write_bytes(b"not a store at all" * 300)
-    proc = here("build", "--week", "2026-W47", cwd=ws_dir)
+    proc = run("build", "--week", "2026-W47", cwd=ws_dir)
     assert proc.returncode == 0 and "labels not applied" in proc.stderr, proc.stderr
     shutil.rmtree(ws_dir / ".newsletter")
-    assert here("build", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    assert run("build", "--week", "2026-W47", cwd=ws_dir).returncode == 0
     assert not (ws_dir / ".newsletter").exists(), "building from drafts makes no store"

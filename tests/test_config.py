@@ -9,9 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.config import Workspace, atomic_write, load_settings, load_sources
-from newsletter.errors import ConfigError, WeekError, WorkspaceError
+from newsletter.config import load_settings
+from newsletter.errors import ConfigError, StyleError, WeekError, WorkspaceError
+from newsletter.feeds.sources import load_sources
 from newsletter.models import UTC, Source, Week
+from newsletter.workspace import Workspace, atomic_write
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_init_copies_defaults_and_refuses_twice(tmp_path: Path) -> None:
@@ -105,6 +109,35 @@ def test_week_bounds_follow_the_newsletter_time_zone() -> None:
     assert (
         Week.parse("2026-W53").bounds(ZoneInfo("UTC"))[1] == Week.parse("2027-W01").bounds(ZoneInfo("UTC"))[0]
     )
+
+
+def test_every_house_style_is_declared_once_with_its_planner_and_templates() -> None:
+    from newsletter.config import HOUSE_STYLES, STYLES, house_style
+    from newsletter.sort.curate import PLANNERS
+
+    assert STYLES == ("atr", "techasia")
+    assert len(set(STYLES)) == len(HOUSE_STYLES)
+    for style in HOUSE_STYLES:
+        assert house_style(style.key) is style
+        assert style.planner in PLANNERS, style.key
+        for name in ("draft.md.j2", "intro.md.j2", "issue.md.j2"):
+            assert (REPO / "templates" / style.template(name)).is_file(), style.template(name)
+    with pytest.raises(StyleError, match="choose one of atr, techasia"):
+        house_style("weekly")
+
+
+def test_week_folders_and_issue_paths_come_from_one_place(workspace: Workspace) -> None:
+    for name in ("2026-W47", "2026-W48", "2026-W60", "notes", "2026-48"):
+        (workspace.issues / name).mkdir()
+    (workspace.issues / "2026-W49").write_text("a file, not a folder")
+    assert [p.name for p in workspace.week_folders()] == ["2026-W60", "2026-W48", "2026-W47"]
+    weeks = [Week.from_name(p.name) for p in workspace.week_folders()]
+    assert weeks == [None, Week(2026, 48), Week(2026, 47)]  # W60 is named like a week but is none
+    assert Week.from_name(" 2026-W48") is None and Week.parse(" 2026-W48") == Week(2026, 48)
+    week = Week(2026, 48)
+    assert workspace.draft_path(week, "atr") == workspace.issues / "2026-W48" / "atr.md"
+    assert workspace.output_path(week, "atr", "email") == workspace.issues / "2026-W48" / "atr.email.html"
+    assert workspace.output_path("2026-W48", "techasia", "md").name == "techasia.paste.md"
 
 
 @pytest.mark.parametrize("far", ["9999-W52", "9999-W01", "0001-W01", "0999-W52"])

@@ -1,7 +1,8 @@
 """Robustness on the shared real-world corpus: only FeedParseError escapes, every linked entry arrives.
 
-The corpus lives outside the project (../shared/corpus, or NEWSLETTER_CORPUS); a user's clone has none,
-so every test here skips with a message when it is absent. stress/ is for bench/ only.
+The corpus lives outside the project: ../shared/corpus beside the repository root (or NEWSLETTER_CORPUS).
+A user's clone has none, so every test here skips with a message when it is absent; `.ci/run` sets
+NEWSLETTER_REQUIRE_CORPUS=1, which turns that skip into a failure. stress/ is for bench/ only.
 """
 
 from __future__ import annotations
@@ -14,12 +15,30 @@ import feedparser
 import pytest
 
 from newsletter.errors import FeedParseError
-from newsletter.parse import parse_feed
-from newsletter.text import canonical_url
+from newsletter.feeds.parse import parse_feed
+from newsletter.feeds.urls import canonical_url
 
-CORPUS = Path(
-    os.environ.get("NEWSLETTER_CORPUS") or Path(__file__).resolve().parents[2] / "shared" / "corpus"
-)
+
+def repository_roots() -> list[Path]:
+    """The checkout's top folder (the one with pyproject.toml) as reached, and with links resolved."""
+    roots = []
+    for start in (Path(os.path.abspath(__file__)), Path(__file__).resolve()):
+        root = next((d for d in start.parents if (d / "pyproject.toml").is_file()), start.parent)
+        if root not in roots:
+            roots.append(root)
+    return roots
+
+
+def find_corpus() -> Path:
+    if os.environ.get("NEWSLETTER_CORPUS"):
+        return Path(os.environ["NEWSLETTER_CORPUS"])
+    candidates = [root.parent / "shared" / "corpus" for root in repository_roots()]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+CORPUS = find_corpus()
+if not CORPUS.is_dir() and os.environ.get("NEWSLETTER_REQUIRE_CORPUS") == "1":
+    raise RuntimeError(f"feed corpus not found at {CORPUS} and NEWSLETTER_REQUIRE_CORPUS=1")
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"feed corpus not found at {CORPUS}")
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.classify import load_taxonomy
 from newsletter.config import StyleSettings
-from newsletter.curate import plan_issue, rank
 from newsletter.errors import ConfigError, StyleError
 from newsletter.models import GLOBAL, UTC, Item, Labels, Story, Week
+from newsletter.sort.classify import Classifier, load_taxonomy
+from newsletter.sort.curate import plan_issue, rank, topic
 
 WEEK = Week(2026, 10)
 MONDAY = dt.datetime(2026, 3, 2, tzinfo=UTC)
@@ -217,3 +217,29 @@ def test_techasia_reads_take_global_stories_only_when_asian_ones_run_out(taxonom
 def test_unknown_style_is_refused(taxonomy):
     with pytest.raises(StyleError):
         plan(week_of_stories(), "tabloid", StyleSettings(), taxonomy)
+
+
+def test_topics_name_a_story_in_a_few_words_not_its_headline(taxonomy) -> None:
+    clf = Classifier(taxonomy)
+
+    def story_of(title: str) -> Story:
+        labels = clf.classify(title)
+        return Story(
+            id="a" * 16, lead=Item("a" * 16, "s", "https://x.example/1", title, "", MONDAY, labels=labels)
+        )
+
+    assert topic(story_of("TSMC lifts capex as AI chip orders climb"), taxonomy) == "TSMC's AI chips"
+    assert topic(story_of("Zepto files for an IPO in Mumbai"), taxonomy).startswith("Zepto")
+    words = topic(story_of("Nothing here names a company or a theme at all today"), taxonomy).split()
+    assert len(words) <= 7
+
+
+def test_techasia_shows_every_story_once_and_no_theme_lists_unless_asked(taxonomy):
+    stories = week_of_stories()
+    p = plan(stories, "techasia", StyleSettings(leads=3, reads=30), taxonomy)
+    shown = [s.id for s in (*p.leads, *(x for sec in p.sections for x in sec.stories), *p.reads)]
+    assert len(shown) == len(set(shown)) and not p.sections
+    assert len(p.topics) == len(p.leads) == 3
+    asked = plan(stories, "techasia", StyleSettings(sections=("ai",), reads=30), taxonomy)
+    listed = {s.id for sec in asked.sections for s in sec.stories}
+    assert listed and not listed & {s.id for s in (*asked.leads, *asked.reads)}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from golden.fixture_plan import WEEK, atr_plan, item, settings, story, techasia_plan
 
-from newsletter import draft, render
-from newsletter.config import Workspace
 from newsletter.errors import DraftConflict, RenderError
 from newsletter.models import IssuePlan, Story
+from newsletter.workspace import Workspace
+from newsletter.write import draft, draftfile, render
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, 5)
 MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})?(?: fp:[0-9a-f]{10}) -->")
@@ -22,7 +22,7 @@ MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})?(?: fp:[0
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "ws", sample=True)
+    return Workspace.init(tmp_path / "ws")
 
 
 def with_new(plan: IssuePlan, section: str, *stories: Story) -> IssuePlan:
@@ -38,7 +38,7 @@ def fresh(n: int, region: str, title: str) -> Story:
 
 
 def test_draft_path_is_issues_week_style(ws: Workspace) -> None:
-    assert draft.draft_path(ws, WEEK, "atr") == ws.issues / "2026-W47" / "atr.md"
+    assert ws.draft_path(WEEK, "atr") == ws.issues / "2026-W47" / "atr.md"
 
 
 @pytest.mark.parametrize("style", ["atr", "techasia"])
@@ -46,7 +46,7 @@ def test_new_draft_has_front_matter_and_a_marker_per_story(ws: Workspace, style:
     plan = atr_plan() if style == "atr" else techasia_plan()
     result = draft.write_draft(ws, settings(), plan)
     assert result.action == "created" and result.backup is None
-    d = draft.read_draft(result.path)
+    d = draftfile.read_draft(result.path)
     for key in ("title", "subtitle", "date", "week", "style", "host", "city", "intro", "preheader"):
         assert key in d.front, key
     assert d.front["week"] == "2026-W47" and d.front["style"] == style and d.front["date"] == "2026-11-22"
@@ -59,7 +59,7 @@ def test_new_draft_has_front_matter_and_a_marker_per_story(ws: Workspace, style:
 
 
 def test_atr_front_matter_holds_the_letter_parts(ws: Workspace) -> None:
-    d = draft.read_draft(draft.write_draft(ws, settings(), atr_plan()).path)
+    d = draftfile.read_draft(draft.write_draft(ws, settings(), atr_plan()).path)
     assert d.front["title"] == "TSMC raises its capex plan to $52B as AI orders climb"
     assert d.front["subtitle"].startswith(
         "Plus: Grab posts its first full-year profit, Japan approves another"
@@ -73,11 +73,9 @@ def test_atr_front_matter_holds_the_letter_parts(ws: Workspace) -> None:
 
 
 def test_techasia_front_matter_has_host_and_city(ws: Workspace) -> None:
-    d = draft.read_draft(draft.write_draft(ws, settings(), techasia_plan()).path)
+    d = draftfile.read_draft(draft.write_draft(ws, settings(), techasia_plan()).path)
     assert (d.front["host"], d.front["city"]) == ("Kenji Sato", "Tokyo")
-    assert d.front["title"] == (
-        "TSMC raises its capex plan to $52B as AI orders climb and Japan approves another ¥1tn for Rapidus"
-    )
+    assert d.front["title"] == "TSMC's capex and Rapidus funding"  # two topics, not two headlines
 
 
 def test_redraft_of_an_untouched_draft_is_unchanged_or_regenerated(ws: Workspace) -> None:
@@ -98,7 +96,7 @@ def _edit(path: Path) -> str:
     lines = text.split("\n")
     bka = next(i for i, line in enumerate(lines) if "bKash" in line)
     deleted = lines.pop(bka)  # the editor drops the bKash entry
-    byd = next(i for i, line in enumerate(lines) if line.startswith("BYD started production"))
+    byd = next(i for i, line in enumerate(lines) if line.startswith("BYD opens its first plant in Hungary"))
     moved = lines.pop(byd)  # ... and moves BYD from China to the end of Japan
     taiwan = lines.index("<!-- section:taiwan -->")
     lines[taiwan:taiwan] = [moved, ""]
@@ -122,7 +120,7 @@ def test_redraft_merges_new_items_and_keeps_every_edit(ws: Workspace) -> None:
     assert [line for line in now_lines if line in kept] == kept
     assert "My own opening, rewritten by hand:" in text
     # Deleted stays deleted; moved is not duplicated.
-    assert "bKash" not in text and text.count("BYD started production") == 1
+    assert "bKash" not in text and text.count("BYD opens its first plant in Hungary") == 1
     # New entries land at the end of their own sections.
     china = text.split("## China", 1)[1].split("<!-- section:india -->", 1)[0]
     assert (
@@ -181,7 +179,7 @@ def test_a_draft_without_its_record_merges_from_its_own_markers(ws: Workspace) -
     text = path.read_text(encoding="utf-8")
     bkash = next(s for s in atr_plan().sections[-1].stories if "bKash" in s.lead.title)
     assert f"<!-- dropped:{bkash.id} -->" in text, "the deletion the record saw is now in the draft itself"
-    draft.state_path(path).unlink()
+    draftfile.state_path(path).unlink()
     second = with_new(first, "japan", fresh(706, "japan", "Nintendo opens a Kyoto lab"))
     result = draft.write_draft(ws, settings(), second)
     assert (result.action, result.added) == ("merged", 1)
@@ -191,14 +189,17 @@ def test_a_draft_without_its_record_merges_from_its_own_markers(ws: Workspace) -
         "every line of the editor's, in order"
     )
     assert "Nintendo opens a Kyoto lab" in after and "bKash" not in after
-    assert after.count("Xiaomi ships its own phone chip") == 1 and after.count("BYD started production") == 1
-    assert draft.state_path(path).exists(), "the record is made again"
+    assert (
+        after.count("Xiaomi ships its own phone chip") == 1
+        and after.count("BYD opens its first plant in Hungary") == 1
+    )
+    assert draftfile.state_path(path).exists(), "the record is made again"
     assert draft.write_draft(ws, settings(), second).action == "unchanged"
 
 
 def test_a_damaged_record_is_no_worse_than_none(ws: Workspace) -> None:
     path = draft.write_draft(ws, settings(), atr_plan()).path
-    record = draft.state_path(path)
+    record = draftfile.state_path(path)
     state = json.loads(record.read_text(encoding="utf-8"))
     del state["stories"]
     record.write_text(json.dumps(state), encoding="utf-8")
@@ -212,7 +213,7 @@ def test_a_damaged_record_is_no_worse_than_none(ws: Workspace) -> None:
 
 def test_an_entry_dropped_by_marker_stays_out_and_out_of_every_output(ws: Workspace) -> None:
     path = draft.write_draft(ws, settings(), atr_plan()).path
-    draft.state_path(path).unlink()
+    draftfile.state_path(path).unlink()
     lines = path.read_text(encoding="utf-8").split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith("Shein filed again"))
     shein = MARK_RE.search(lines[at]).group(1)
@@ -260,11 +261,11 @@ def test_force_keeps_a_timestamped_backup(ws: Workspace) -> None:
 
 def test_state_records_what_was_generated(ws: Workspace) -> None:
     path = draft.write_draft(ws, settings(), atr_plan()).path
-    state = json.loads(draft.state_path(path).read_text(encoding="utf-8"))
+    state = json.loads(draftfile.state_path(path).read_text(encoding="utf-8"))
     assert state["version"] == 1 and len(state["sha256"]) == 64
     assert atr_plan().leads[0].also[0].id in state["items"]
     # The record is hidden and never mistaken for an issue by the archive.
-    assert draft.state_path(path).name.startswith(".")
+    assert draftfile.state_path(path).name.startswith(".")
 
 
 def test_broken_draft_template_raises_render_error_and_keeps_the_draft(ws: Workspace) -> None:
@@ -320,7 +321,10 @@ def test_a_label_moves_an_untouched_entry_of_an_edited_draft(ws: Workspace) -> N
     result = draft.write_draft(ws, settings(), plan, labelled=[byd])
     text = path.read_text(encoding="utf-8")
     assert result.action == "merged" and result.added == 0
-    assert section_of(text, "BYD started production") == "japan" and text.count("BYD started production") == 1
+    assert (
+        section_of(text, "BYD opens its first plant in Hungary") == "japan"
+        and text.count("BYD opens its first plant in Hungary") == 1
+    )
     assert "What I kept thinking about" in text, "the editor's letter stays"
     assert result.notes == (
         f"BYD opens its first plant in Hungary ({byd.lead.id}): moved from China to Japan",
@@ -332,7 +336,7 @@ def test_a_label_moves_an_untouched_entry_of_an_edited_draft(ws: Workspace) -> N
 def test_a_label_leaves_an_entry_the_editor_rewrote_or_moved_and_says_so(ws: Workspace) -> None:
     path = draft.write_draft(ws, settings(), atr_plan()).path
     text = edited_letter(path).replace(
-        "BYD started production", "BYD, as I wrote last week, started production"
+        "BYD opens its first plant in Hungary", "BYD, as I wrote last week, opens its first plant in Hungary"
     )
     path.write_text(text, encoding="utf-8")
     plan, byd = relabel(atr_plan(), "BYD", "japan")
@@ -343,11 +347,13 @@ def test_a_label_leaves_an_entry_the_editor_rewrote_or_moved_and_says_so(ws: Wor
     # Moved by hand to Taiwan, untouched otherwise: the editor's placement wins too.
     path = draft.write_draft(ws, settings(), atr_plan(), force=True).path
     lines = edited_letter(path).split("\n")
-    entry = lines.pop(next(i for i, line in enumerate(lines) if line.startswith("BYD started production")))
+    entry = lines.pop(
+        next(i for i, line in enumerate(lines) if line.startswith("BYD opens its first plant in Hungary"))
+    )
     lines.insert(lines.index("<!-- section:rest-of-asia -->"), entry + "\n")
     path.write_text("\n".join(lines), encoding="utf-8")
     result = draft.write_draft(ws, settings(), plan, labelled=[byd])
-    assert section_of(path.read_text(encoding="utf-8"), "BYD started production") == "taiwan"
+    assert section_of(path.read_text(encoding="utf-8"), "BYD opens its first plant in Hungary") == "taiwan"
     assert "you moved or rewrote its entry in Taiwan" in result.notes[0]
 
 
@@ -374,7 +380,7 @@ def test_build_mode_applies_labels_only_even_to_an_untouched_draft(ws: Workspace
     plan = with_new(plan, "india", fresh(707, "india", "Ola cuts prices"))
     result = draft.write_draft(ws, settings(), plan, labelled=[byd], labels_only=True)
     text = path.read_text(encoding="utf-8")
-    assert result.action == "merged" and section_of(text, "BYD started production") == "japan"
+    assert result.action == "merged" and section_of(text, "BYD opens its first plant in Hungary") == "japan"
     assert "Ola cuts prices" not in text, "new stories wait for `newsletter draft`"
     again = draft.write_draft(ws, settings(), plan)
     assert again.action == "replaced", "still nothing of the editor's in it: regenerated whole"

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 from httpserver import HTTPServer, Reply  # tests/ is on sys.path under pytest
 
-from newsletter import __version__, fetch
+from newsletter import __version__
 from newsletter.config import FetchSettings
 from newsletter.errors import SourceError
-from newsletter.fetch import FetchResult, check_remote_url, fetch_sources, fetch_url, read_local
+from newsletter.feeds import fetch
+from newsletter.feeds.fetch import FetchResult, fetch_sources, fetch_url, read_local
+from newsletter.feeds.urls import check_remote_url
 from newsletter.models import Source, SourceHealth
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>

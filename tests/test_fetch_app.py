@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from httpserver import HTTPServer, Reply  # tests/ is on sys.path under pytest
 
-from newsletter import fetch
 from newsletter.app import Newsletter
-from newsletter.config import Workspace
-from newsletter.intake import PARALLEL_PARSE_MIN, REDIRECTS_BEFORE_MOVE, SourceOutcome
+from newsletter.feeds import fetch
+from newsletter.feeds.intake import PARALLEL_PARSE_MIN, REDIRECTS_BEFORE_MOVE, SourceOutcome
 from newsletter.models import UTC, Source
+from newsletter.workspace import Workspace
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from newsletter.errors import ConfigError
+from newsletter.feeds.opml import OpmlOutline, read_opml, write_opml
 from newsletter.models import Source
-from newsletter.opml import OpmlOutline, read_opml, write_opml
 
 NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0"><head><title>Feeds</title></head><body>

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from newsletter import __version__
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -21,6 +23,7 @@ def test_wheel_contains_templates_and_seeds(tmp_path: Path) -> None:
         timeout=300,
     )
     [wheel] = tmp_path.glob("newsletter-*.whl")
+    assert wheel.name.startswith(f"newsletter-{__version__}-"), "the version is written once, in __init__.py"
     names = set(zipfile.ZipFile(wheel).namelist())
     for rel in ("seeds/newsletter.toml", "seeds/sources.toml", "seeds/taxonomy.toml"):
         assert f"newsletter/_defaults/{rel}" in names, rel

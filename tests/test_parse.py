@@ -1,7 +1,7 @@
 """parse_feed: fixtures with their expected result beside them, safety against hostile bytes, errors.
 
-Regenerate the expected files after a deliberate change, then review the diff:
-    NEWSLETTER_REGEN=1 .venv/bin/pytest tests/test_parse.py -k fixture
+The expected files are golden files: regenerate them after a deliberate change, then review the diff:
+    NEWSLETTER_REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/test_parse.py -k fixture
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import pytest
+from golden.check import assert_golden_json
 
 from newsletter.errors import FeedParseError
+from newsletter.feeds.entries import item_id
+from newsletter.feeds.parse import date_items, defuse_doctype, parse_feed
 from newsletter.models import UTC, ParsedFeed
-from newsletter.parse import defuse_doctype, item_id, parse_feed
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -26,7 +27,8 @@ FIXTURES = sorted(p for p in FEEDS.iterdir() if not p.name.endswith(".expected.j
 def as_json(feed: ParsedFeed) -> dict:
     data = dataclasses.asdict(feed)
     for item in data["items"]:
-        item["published"] = item["published"].isoformat()
+        item["published"] = item["published"] and item["published"].isoformat()
+    data["updated"] = data["updated"] and data["updated"].isoformat()
     return json.loads(json.dumps(data))  # tuples become lists, as in the expected file
 
 
@@ -34,10 +36,7 @@ def as_json(feed: ParsedFeed) -> dict:
 def test_fixture_parses_to_expected(path: Path) -> None:
     base_url = "https://news.example.com/feed.xml" if path.name == "full.rss" else ""
     got = as_json(parse_feed(path.read_bytes(), source_id="src", url=base_url, now=NOW))
-    expected_path = path.with_name(path.name + ".expected.json")
-    if os.environ.get("NEWSLETTER_REGEN"):
-        expected_path.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert got == json.loads(expected_path.read_text(encoding="utf-8"))
+    assert_golden_json(path.with_name(path.name + ".expected.json"), got)
 
 
 def full() -> ParsedFeed:
@@ -64,7 +63,7 @@ def test_title_summary_and_times() -> None:
     assert first.image == "https://img.example.com/tsmc.jpg"
     assert untitled.title.startswith("Sony said its image sensor unit")
     assert not untitled.summary.endswith("Read more")
-    assert untitled.published == NOW  # 1970 is a placeholder, not a date
+    assert untitled.published is None and untitled.dated == "undated"  # 1970 is a placeholder, not a date
     assert guid_only.url == "https://news.example.com/2026/11/guid-only"
 
 
@@ -192,9 +191,45 @@ def test_netscape_doctype_is_left_alone() -> None:
     assert defuse_doctype(body) == body
 
 
-def test_published_falls_back_to_current_time_without_now() -> None:
-    before = dt.datetime.now(UTC)
-    item = parse_feed(
-        b"<rss><channel><item><link>https://a.example/1</link></item></channel></rss>", source_id="s"
-    ).items[0]
-    assert before <= item.published <= dt.datetime.now(UTC)
+def _dated_feed(channel_date: str = "", *entry_dates: str) -> ParsedFeed:
+    entries = "".join(
+        f"<item><link>https://a.example/{n}</link>{f'<pubDate>{d}</pubDate>' if d else ''}</item>"
+        for n, d in enumerate(entry_dates)
+    )
+    channel = f"<pubDate>{channel_date}</pubDate>" if channel_date else ""
+    return parse_feed(f"<rss><channel>{channel}{entries}</channel></rss>".encode(), source_id="s", now=NOW)
+
+
+def test_undated_entries_take_first_seen_on_fetch() -> None:
+    feed = _dated_feed("Mon, 23 Nov 2026 08:00:00 GMT", "", "Tue, 24 Nov 2026 09:00:00 GMT")
+    undated, dated = date_items(feed, first_seen=NOW)
+    assert (undated.published, undated.dated) == (NOW, "first-seen")
+    assert (dated.published, dated.dated) == (dt.datetime(2026, 11, 24, 9, tzinfo=UTC), "entry")
+
+
+def test_undated_entries_on_ingest_borrow_the_feed_date_then_the_newest_entry() -> None:
+    channel = _dated_feed("Mon, 23 Nov 2026 08:00:00 GMT", "", "Tue, 24 Nov 2026 09:00 GMT")
+    with_channel = date_items(channel, None)
+    assert (with_channel[0].published, with_channel[0].dated) == (
+        dt.datetime(2026, 11, 23, 8, tzinfo=UTC),
+        "feed-date",
+    )
+    newest = date_items(_dated_feed("", "", "Tue, 24 Nov 2026 09:00 GMT", "Sun, 22 Nov 2026 09:00 GMT"), None)
+    assert (newest[0].published, newest[0].dated) == (dt.datetime(2026, 11, 24, 9, tzinfo=UTC), "newest-item")
+    alone = date_items(_dated_feed("", "", ""), None)
+    assert [(i.published, i.dated) for i in alone] == [(None, "undated")] * 2
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Thu, 01 Jan 1970 00:00:00 GMT", "Sun, 31 Dec 1989 23:00:00 GMT", "Sun, 29 Nov 2026 12:00:01 GMT"],
+)
+def test_placeholder_and_future_dates_count_as_missing(date: str) -> None:
+    (item,) = _dated_feed("", date).items
+    assert item.published is None  # before 1990, or more than a day after NOW
+
+
+def test_dates_just_inside_the_bounds_are_kept() -> None:
+    early, ahead = _dated_feed("", "Mon, 01 Jan 1990 00:00:00 GMT", "Sat, 28 Nov 2026 11:59:00 GMT").items
+    assert early.published == dt.datetime(1990, 1, 1, tzinfo=UTC)
+    assert ahead.published == dt.datetime(2026, 11, 28, 11, 59, tzinfo=UTC)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import render
+from newsletter.errors import PortInUse, PreviewError
 from newsletter.models import Week
-from newsletter.preview import PortInUse, PreviewError, PreviewServer
+from newsletter.preview.server import PreviewServer
+from newsletter.write import render
 
 SECRET = "top-secret-store-bytes"
 

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 
-from newsletter.config import Workspace, load_settings, load_sources
+from newsletter.config import load_settings
+from newsletter.feeds.sources import load_sources
 from newsletter.models import Source, Week
+from newsletter.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

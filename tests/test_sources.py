@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import pytest
+from clirunner import run
 
 from newsletter.app import Newsletter
-from newsletter.config import load_sources
 from newsletter.errors import NewsletterError, SourceError
+from newsletter.feeds.sources import load_sources
 from newsletter.models import SourceHealth
 
 
@@ -101,8 +100,8 @@ def test_export_round_trips_through_import(app: Newsletter, tmp_path: Path) -> N
 
 def test_sources_list_json_has_health(app: Newsletter) -> None:
     app.fetch()
-    env_cmd = [sys.executable, "-m", "newsletter", "--workspace", str(app.ws.root), "--db", str(app.db_path)]
-    proc = subprocess.run([*env_cmd, "sources", "list", "--json"], capture_output=True, text=True, timeout=60)
+    proc = run("--workspace", str(app.ws.root), "--db", str(app.db_path), "sources", "list", "--json")
+    assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == len(app.sources())
     enabled = [r for r in rows if r["enabled"]]

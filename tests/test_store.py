@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from newsletter.errors import ItemNotFound, StoreError
 from newsletter.models import UTC, Item, SourceHealth, Week
-from newsletter.store import SCHEMA_VERSION, Store
+from newsletter.store import MIGRATIONS, SCHEMA_VERSION, Store
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -170,6 +171,32 @@ def test_killed_writer_leaves_a_consistent_store(tmp_path: Path) -> None:
         assert s.count_items() == 0
         assert s.save_fetch("a", [item(1)], SourceHealth("a"), NOW) == 1
         assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_version_1_store_migrates_and_keeps_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.execute(
+        "INSERT INTO items (id, source_id, url, title, summary, published, first_seen, last_seen)"
+        " VALUES ('00000000000000aa', 'a', 'https://example.com/x', 'Old', 'S.', ?, ?, ?)",
+        ("2026-11-20T12:00:00+00:00",) * 3,
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as migrated:
+        (old,) = migrated.items_between(NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=1))
+        assert (old.title, old.published, old.dated) == ("Old", NOW, "entry")
+
+
+def test_undated_items_are_kept_but_in_no_week(store: Store) -> None:
+    undated = dataclasses.replace(item(1), published=None, dated="undated")
+    store.save_fetch("a", [undated, item(2)], SourceHealth("a"), NOW)
+    assert [i.id for i in store.items_between(NOW - dt.timedelta(days=7), NOW + dt.timedelta(days=7))] == [
+        item(2).id
+    ]
+    assert [(i.id, i.published) for i in store.all_items()] == [(item(2).id, NOW), (undated.id, None)]
 
 
 def test_a_new_store_appears_whole(tmp_path: Path) -> None:

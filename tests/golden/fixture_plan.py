@@ -314,8 +314,8 @@ def _stories(extra: int = 0, hostile: bool = True) -> list[Story]:
                 item(
                     n,
                     f"Extra story {k} about a start-up in {region}",
-                    f"Start-up number {k} raised ${k + 1}mn from investors in the region. "
-                    "It plans to hire engineers and expand to two more markets next year.",
+                    f"Extra story {k} about a start-up in {region} raised ${k + 1}mn from investors "
+                    "in the region, and it plans to hire engineers and expand to two more markets next year.",
                     "krasia",
                     region,
                     ("funding",),
@@ -350,6 +350,7 @@ def techasia_plan(extra: int = 0, hostile: bool = True) -> IssuePlan:
         used.update(s.id for s in chosen)
         sections.append(Section(key, title, chosen))
     reads = tuple(s for s in rest if s.id not in used)[:10]
+    topics = ("TSMC's capex", "Rapidus funding", "Zepto's round")
     return IssuePlan(
-        WEEK, "techasia", leads, tuple(sections), reads, dict(SOURCE_NAMES), PAYWALLED, len(stories)
+        WEEK, "techasia", leads, tuple(sections), reads, dict(SOURCE_NAMES), PAYWALLED, len(stories), topics
     )

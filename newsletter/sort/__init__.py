@@ -1,0 +1,33 @@
+"""Sorting the week: labels for every item, the same story told once, a ranked week laid out as an issue.
+
+taxonomy.py        seeds/taxonomy.toml: regions, themes and their gazetteer (matcher.py compiles it)
+classify.py        an item's regions and themes, with the reasons
+labels.py          the editor's overrides on top, and what an editor types into region/theme ids
+clustering.py      items telling the same story grouped into Stories, weighing the evidence of
+                   evidence.py (names, events), evidence_figures.py and evidence_words.py
+curate.py          ranking, and an IssuePlan per house style (config.HOUSE_STYLES names the planner)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        ".taxonomy": ("Taxonomy", "load_taxonomy"),
+        ".classify": ("Classifier", "classify_many"),
+        ".labels": ("label_items", "apply_override", "region_id", "theme_id"),
+        ".clustering": ("cluster",),
+        ".curate": ("rank", "plan_issue", "PLANNERS"),
+    },
+)
+
+if TYPE_CHECKING:
+    from .classify import Classifier, classify_many
+    from .clustering import cluster
+    from .curate import PLANNERS, plan_issue, rank
+    from .labels import apply_override, label_items, region_id, theme_id
+    from .taxonomy import Taxonomy, load_taxonomy

@@ -1,0 +1,205 @@
+"""The taxonomy's gazetteer compiled into regexes and an index, once per taxonomy.
+
+Built here so that classify.py holds only the per-item scoring loop.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import GLOBAL
+from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, Term
+
+# Letters and digits that make a word go on; CJK is left out on purpose, so "OPPO手机" and
+# "SK하이닉스는" still match, while "Indiana" does not match "India".
+LETTER = "A-Za-z\u00c0-\u024f"
+WORD = "0-9" + LETTER
+_SPLIT = re.compile(r"[\s\-/]+")
+# How a region name's weight reacts to the words around it in a title (Spec field 5).
+PLAIN, NEAR, FAR = 0, 1, 2  # a theme or [global] name; an Asian place or demonym; another Asian name
+# Whether a key is a place or a demonym, whose title cue words are read (KeyInfo field 2).
+NO_CUE, PLACE, DEMONYM = 0, 1, 2
+# Flat tuples, because the classify loop unpacks them per match: label, kind, weight, weight in a
+# title, weight in the body, PLAIN/NEAR/FAR, (label, key) for a weak theme word (counted once per
+# item), lower-cased context words for an ambiguous name (None otherwise).
+Spec = tuple[str, str, float, float, float, int, "tuple[str, str] | None", "tuple[str, ...] | None"]
+# Per lower-cased key: specs of its case-free entries, exact-case spelling -> specs (or None),
+# NO_CUE/PLACE/DEMONYM, and whether it names a company.
+KeyInfo = tuple[tuple[Spec, ...], "dict[str, tuple[Spec, ...]] | None", int, bool]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What one gazetteer key means for one label, before it is flattened into a Spec."""
+
+    label: str
+    kind: str  # "region" | "theme" | "gate"
+    weight: float
+    place: bool  # a place or demonym of an Asian region: weighs more right after "in"/"to"
+    ambiguous: bool
+    context: tuple[str, ...]
+    weak: bool  # a weak theme word
+    company: bool
+    demonym: bool
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """The gazetteer compiled: one regex for Latin-script keys, one for CJK keys, and their index.
+
+    Both regexes run on lower-cased, whitespace-normalised text (no case-insensitive flag and
+    no \\s+: twice as fast); group 1 is the key to look up in `index`, and exact-case spellings
+    are checked against the original text.  `cjk` runs only on text where `cjk_probe` finds a
+    character a CJK key can start with.
+    """
+
+    index: dict[str, KeyInfo]
+    latin: re.Pattern[str]
+    cjk: re.Pattern[str] | None
+    cjk_probe: re.Pattern[str] | None
+
+
+def _is_latin_start(text: str) -> bool:
+    return bool(re.match(f"[{WORD}]", text))
+
+
+def trie_pattern(keys: list[str], fan: int = 0) -> str:
+    """A regex alternation shaped as a trie, longest alternatives first, so the longest term wins.
+
+    With `fan`, a node with more children than that is split into groups, each behind a
+    one-character-class lookahead: sre tries a branch's alternatives one by one, and a
+    CJK root with 700 first characters would cost 700 tries at every position.
+    """
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict[str, Any]) -> str:
+        kids = sorted(k for k in node if k)
+        parts = [re.escape(ch) + emit(node[ch]) for ch in kids]
+        if not parts:
+            return ""
+        if fan and len(parts) > fan:
+            size = math.ceil(len(parts) / math.ceil(len(parts) / fan))
+            groups = []
+            for i in range(0, len(parts), size):
+                chars = "".join(re.escape(ch) for ch in kids[i : i + size])
+                groups.append(f"(?=[{chars}])(?:" + "|".join(parts[i : i + size]) + ")")
+            body = "(?:" + "|".join(groups) + ")"
+        else:
+            body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+        # "(?:x|)" rather than "(?:x)?": the same greedy choice, but sre runs a branch far cheaper
+        # than the general repeat it compiles "?" on a group into.
+        return f"(?:{body}|)" if "" in node else body
+
+    return emit(trie)
+
+
+def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, list[_Entry]]]:
+    """Every term as an _Entry, under its exact spelling or its lower-cased form; whitespace squeezed."""
+    exact: dict[str, list[_Entry]] = {}
+    folded: dict[str, list[_Entry]] = {}
+    labelled: list[tuple[str, str, tuple[Term, ...]]] = []
+    for region in (*taxonomy.regions.values(), taxonomy.global_region):
+        labelled.append((region.id, "region", region.terms))
+    for theme in taxonomy.themes.values():
+        labelled.append((theme.id, "theme", theme.terms))
+    for label in (GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL):
+        labelled.append((label, "gate", tuple(t for lab, t in taxonomy.gate if lab == label)))
+    for label, kind, terms in labelled:
+        for term in terms:
+            # "in Singapore" moves an item to Singapore; "in San Francisco" does not move it out of Asia.
+            place = term.kind == "places" and label != GLOBAL
+            weak, company = term.kind == "weak", term.kind == "companies"
+            demonym = term.kind == "demonyms" and label != GLOBAL
+            near, ambiguous, context = place or demonym, term.ambiguous, term.context
+            entry = _Entry(label, kind, term.weight, near, ambiguous, context, weak, company, demonym)
+            text = " ".join(term.text.split())
+            table, key = (exact, text) if term.exact else (folded, text.lower())
+            bucket = table.setdefault(key, [])
+            same = [i for i, e in enumerate(bucket) if e.label == label]
+            if not same:
+                bucket.append(entry)
+            elif entry.weight > bucket[same[0]].weight:  # listed twice: keep the stronger
+                bucket[same[0]] = entry
+    _inherit(exact, folded)
+    return exact, folded
+
+
+def _inherit(exact: dict[str, list[_Entry]], folded: dict[str, list[_Entry]]) -> None:
+    """A compound term ('US-China', 'Tencent Cloud') also carries the names inside it.
+
+    The matcher takes the longest term, so without this 'US-China' would hide both
+    countries and 'Tencent Cloud' would hide the cloud theme.  A compound inherits a
+    kind of label (region or theme) only when it has none of that kind itself.
+    """
+    for table in (exact, folded):
+        for key, entries in table.items():
+            words = [w.removesuffix("'s") for w in _SPLIT.split(key) if w]
+            if len(words) < 2:
+                continue
+            have = {e.kind for e in entries}
+            labels = {e.label for e in entries}
+            if GATE_NEUTRAL in labels:  # "Lunar New Year" says nothing, and hides "Lunar" and "Year"
+                continue
+            for size in range(len(words) - 1, 0, -1):
+                for start in range(len(words) - size + 1):
+                    sub = " ".join(words[start : start + size])
+                    source = exact.get(sub, []) if table is exact else []
+                    for e in [*source, *folded.get(sub.lower(), ())]:
+                        if e.kind in have or e.label in labels or e.ambiguous:
+                            continue
+                        entries.append(e)
+                        labels.add(e.label)
+
+
+def compile_matcher(taxonomy: Taxonomy) -> Matcher:
+    """Compile the gazetteer: the index holds each entry as a Spec with its weights multiplied out."""
+    sc = taxonomy.scoring
+
+    def spec(e: _Entry, key: str) -> Spec:
+        how = PLAIN if e.kind != "region" or e.label == GLOBAL else NEAR if e.place else FAR
+        weak = (e.label, key) if e.weak else None
+        context = tuple(c.lower() for c in e.context) if e.ambiguous else None
+        return (e.label, e.kind, e.weight, e.weight * sc.title, e.weight * sc.body, how, weak, context)
+
+    exact, folded = _entries(taxonomy)
+    exact_lower: dict[str, dict[str, tuple[Spec, ...]]] = {}
+    exact_entries: dict[str, list[_Entry]] = {}
+    for key, entries in exact.items():
+        lower = key.lower()
+        exact_lower.setdefault(lower, {})[key] = tuple(spec(e, lower) for e in entries)
+        exact_entries.setdefault(lower, []).extend(entries)
+    index: dict[str, KeyInfo] = {}
+    for key in set(folded) | set(exact_lower):
+        plain = folded.get(key, [])
+        every = [*plain, *exact_entries.get(key, ())]
+        place = any(e.place and not e.demonym for e in every)
+        demonym = any(e.demonym for e in every)
+        cue = DEMONYM if demonym else PLACE if place else NO_CUE
+        index[key] = (
+            tuple(spec(e, key) for e in plain),
+            exact_lower.get(key),
+            cue,
+            any(e.company for e in every),
+        )
+    latin = [k for k in index if _is_latin_start(k)]
+    other = [k for k in index if not _is_latin_start(k)]
+    # After a term: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z
+    # Fold7"), unless the term itself ends in a digit ("H20" is not "H200").  A term ending
+    # in a sign ("raises $", "AI芯片") needs no boundary at all.
+    latin_rx = re.compile(
+        f"(?<![{WORD}])({trie_pattern(latin) or '(?!)'})(?:'s|s|es|)"
+        f"(?:(?<=[{LETTER}])(?![{LETTER}])|(?<=[0-9])(?![{WORD}])|(?<![{WORD}]))"
+    )
+    if not other:
+        return Matcher(index, latin_rx, None, None)
+    first = re.escape("".join(sorted({k[0] for k in other})))
+    cjk = re.compile(f"(?=[{first}])({trie_pattern(other, fan=40)})")
+    return Matcher(index, latin_rx, cjk, re.compile(f"[{first}]"))

@@ -1,0 +1,104 @@
+"""The relevance gate: only technology news about Asia (as configured) reaches an issue.
+
+An item passes when technology or its business is the subject and, when the newsletter's focus
+is Asia, it has an Asian region. The evidence is the classifier's (Labels.tech, Labels.off_topic,
+the region), plus a prior for outlets that cover technology; the numbers are [scoring] tech_min,
+tech_source and off_topic_ratio in seeds/taxonomy.toml. A post that is not news (a date list, a
+sponsored post) never passes. What the gate keeps out stays in the store: `items` lists it with
+the verdict and the reason, and the editor's `label` on an item puts it back in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+
+from ..config import FocusSettings
+from ..feeds.cjk import DATE_LIST_RE
+from ..models import GLOBAL, Item, Labels, Source, Story, Verdict
+from .taxonomy import Scoring
+
+# Posts that are no news whatever they mention: sponsored content, deals, date lists.
+_NOT_NEWS_RE = re.compile(
+    r"^\s*(?:\[?sponsored\]?\s*(?:by\b|:|\|)|sponsored content\b|advertorial\b|(?:today'?s )?deals?\s*:"
+    r"|deal of the day\b|[\[【(]?(?:pr|ad|広告|推广|广告)[\]】)]?\s*[:：|])",
+    re.IGNORECASE,
+)
+
+
+# A round-up of several stories in one post: "8 点 1 氪：A；B；C", "【大公司晚报】A；B", "A; B | 早报".
+_DIGEST_RE = re.compile(
+    r"早报|晚报|日报|周报|点\s*1\s*氪|今日要闻|まとめ|ニュースまとめ|\bnews roundup\b|\bweek in review\b",
+    re.I,
+)
+_TOPIC_SPLIT_RE = re.compile(r"[；;]|・(?=\S)")
+
+
+def not_news(item: Item) -> str:
+    """Why an item is no news ("a date list", "a sponsored post", "a round-up"), or "" when it is news."""
+    head = f"{item.title}\n{item.summary[:400]}"
+    if DATE_LIST_RE.search(head):
+        return "a date list, not news"
+    if _NOT_NEWS_RE.search(item.title):
+        return "a sponsored or deals post, not news"
+    topics = [t for t in _TOPIC_SPLIT_RE.split(item.title) if len(t.strip()) >= 6]
+    if len(topics) >= 3 or (len(topics) >= 2 and _DIGEST_RE.search(item.title)):
+        return "a round-up of several stories, not one"
+    return ""
+
+
+def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scoring) -> Verdict:
+    """The gate's verdict on one labelled item, with the reason in words."""
+    labels = item.labels or Labels()
+    prior = scoring.tech_source if source is not None and source.tech else 0.0
+    tech = labels.tech + prior
+    tech_ok = tech >= scoring.tech_min and tech >= scoring.off_topic_ratio * labels.off_topic
+    asia_ok = labels.region != GLOBAL
+    if labels.overridden:
+        return Verdict(True, tech_ok, asia_ok, tech, "the editor's label")
+    problem = not_news(item)
+    why: list[str] = []
+    if problem:
+        why.append(problem)
+    if focus.technology and not tech_ok:
+        if tech < scoring.tech_min:
+            why.append(f"not technology (evidence {tech:g} < {scoring.tech_min:g})")
+        else:
+            why.append(f"not technology (off-topic {labels.off_topic:g} outweighs {tech:g})")
+    if focus.asia and not asia_ok:
+        why.append("not about Asia")
+    if why:
+        return Verdict(False, tech_ok, asia_ok, tech, "; ".join(why))
+    parts = [f"technology {tech:g}" + (" (tech outlet)" if prior else "")]
+    if focus.asia:
+        parts.append(f"Asia: {labels.region}")
+    return Verdict(True, tech_ok, asia_ok, tech, ", ".join(parts))
+
+
+def gate_items(
+    items: list[Item], sources: Mapping[str, Source], focus: FocusSettings, scoring: Scoring
+) -> list[Item]:
+    """Each item with its verdict."""
+    return [
+        dataclasses.replace(item, verdict=judge(item, sources.get(item.source_id), focus, scoring))
+        for item in items
+    ]
+
+
+def gate_story(story: Story) -> Story:
+    """A story passes when one of its items does; placed by the lead, else by the best item that passed.
+
+    Outlets cover one event differently (a general paper's report may hold no technology words
+    where a tech site's does), so the story takes the evidence of its most convincing item.
+    """
+    lead = story.lead
+    if lead.verdict is None or lead.verdict.passed:
+        return story
+    passed = [it for it in story.also if it.verdict is not None and it.verdict.passed]
+    if not passed:
+        return story
+    best = max(passed, key=lambda it: it.verdict.tech if it.verdict else 0.0)
+    return dataclasses.replace(
+        story, lead=dataclasses.replace(lead, labels=best.labels, verdict=best.verdict)
+    )

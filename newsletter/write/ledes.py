@@ -1,0 +1,188 @@
+"""Sentences an issue can print: the news in a whole sentence that names its subject, else the headline.
+
+Feeds carry teasers: a dek that leans on the headline ("Samsung didn't have to change much this
+year"), a lede cut off mid-sentence ("…citing three unnamed people familiar with"), a sentence
+that starts in the middle of a thought ("Under the previous law, ..."). An entry prints the
+summary's first sentence only when it is whole, short enough, opens on its own and tells the
+headline's news (it shares the headline's words); otherwise the headline is the entry. Nothing
+is ever cut: a sentence fits or is left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..feeds.feedtext import sentences
+
+# A sentence is whole when it ends in a full stop, possibly inside quotes or brackets.
+_WHOLE_RE = re.compile(r"(?:[.!?]|[。！？])[\"'”’»)\]」』）]*$")
+_TRUNCATED_RE = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])[\"'”’»)\]]*$")
+# Openers that lean on something said before: the sentence cannot stand alone.
+_DANGLING_RE = re.compile(
+    r"^(?:it|its|it's|this|that|these|those|they|their|them|he|she|his|her|we|our|you|your|but|and|or|"
+    r"also|however|meanwhile|still|so|yet|now|then|here|there|instead|such|both|the (?:company|firm|"
+    r"startup|start-up|group|move|deal|report|news|app|service|platform|device|phone|model|chipmaker|"
+    r"carmaker|automaker|bank|lender|retailer|giant|maker|outlet|country|government|new|latest|"
+    r"previous)|under the|in (?:a|an|the) (?:statement|post|filing|blog post|interview)"
+    r"|according to (?:the|a))\b"
+    r"|^[他她它该這这此但而并其同另對对]",
+    re.IGNORECASE,
+)
+# A sentence opening in lower case, or on a bare figure, continues one that came before.
+_FRAGMENT_RE = re.compile(r"^[\"'“‘(\[]?(?:[a-z]|\d+(?:\.\d+)?\s*(?:[a-z]|%))")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Z0-9]{2,}|\d+(?:\.\d+)?")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "its",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "after",
+        "over",
+        "into",
+        "about",
+        "new",
+        "says",
+        "said",
+        "will",
+        "would",
+        "could",
+        "may",
+        "might",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "than",
+        "more",
+        "most",
+        "just",
+        "up",
+        "out",
+        "off",
+        "how",
+        "why",
+        "what",
+        "who",
+        "when",
+        "where",
+        "which",
+        "while",
+        "amid",
+        "report",
+        "reports",
+        "reportedly",
+        "review",
+        "first",
+    ]
+)
+# " - Straits Times", " | Tech Wire": a short run of capitalised words after a dash or a bar.
+_OUTLET_SUFFIX_RE = re.compile(r"\s+[-–—|]\s+(?:(?:[A-Z0-9][\w.&'’]*|of|the|and)\s?){1,5}$")
+
+
+def _width(text: str) -> int:
+    """Display width: a CJK character is worth two Latin ones (it carries a word's worth of meaning)."""
+    return len(text) + len(_CJK_RE.findall(text))
+
+
+def _keys(text: str) -> set[str]:
+    """What a sentence talks about: its content words cut to a stem ("climbed" is "climb", "$52B" is
+    "52"), or its CJK character pairs."""
+    keys: set[str] = set()
+    for raw in _WORD_RE.findall(text):
+        word = raw.lower().strip(".'’").removesuffix("'s").removesuffix("’s")
+        if word in _STOP or len(word) < 2:
+            continue
+        digits = re.match(r"\d+", word)
+        keys.add(digits.group() if digits else word[:5])
+    cjk = "".join(_CJK_RE.findall(text))
+    keys.update(cjk[i : i + 2] for i in range(len(cjk) - 1))
+    return keys
+
+
+def tells(sentence: str, headline: str) -> bool:
+    """Whether a sentence tells the headline's news: it shares enough of the headline's words."""
+    want = _keys(headline)
+    if not want:
+        return True
+    shared = len(want & _keys(sentence))
+    return shared >= 2 and shared >= 0.35 * len(want)
+
+
+def usable(sentence: str, max_chars: int) -> bool:
+    """A whole sentence that opens on its own and fits in max_chars."""
+    return (
+        bool(_WHOLE_RE.search(sentence))
+        and not _TRUNCATED_RE.search(sentence)
+        and not _DANGLING_RE.match(sentence)
+        and not _FRAGMENT_RE.match(sentence)
+        and 20 <= _width(sentence) <= max_chars
+    )
+
+
+def clean_headline(headline: str) -> str:
+    """A headline fit to stand as an entry: whitespace squeezed, a trailing " - Outlet" tag dropped."""
+    text = " ".join(headline.split())
+    trimmed = _OUTLET_SUFFIX_RE.sub("", text)
+    return trimmed if len(trimmed) >= 12 else text
+
+
+def whole_sentences(summary: str) -> list[str]:
+    """The summary's sentences that are complete (a cut-off last one, or one ending in "…", is dropped)."""
+    return [s for s in sentences(summary) if _WHOLE_RE.search(s) and not _TRUNCATED_RE.search(s)]
+
+
+def entry_text(headline: str, summary: str, max_chars: int) -> str:
+    """One line for the issue: the summary's first sentence when it tells the headline's news, else the
+    headline."""
+    title = clean_headline(headline)
+    found = sentences(summary)
+    if found and usable(found[0], max_chars) and tells(found[0], title):
+        return found[0]
+    return title
+
+
+def lead_sentences(headline: str, summary: str, max_chars: int) -> tuple[str, ...]:
+    """Whole sentences to tell a lead story with, in order, within max_chars.
+
+    The first one names the subject and tells the news: the summary's first sentence when it
+    does, else the headline; the summary's other whole sentences follow while they fit.
+    """
+    title = clean_headline(headline)
+    found = whole_sentences(summary)
+    if found and usable(found[0], max_chars) and tells(found[0], title):
+        out, rest = [found[0]], found[1:]
+    else:
+        out, rest = [title], found
+    used = _width(out[0])
+    for sentence in rest:
+        if _width(sentence) + used > max_chars:
+            break
+        out.append(sentence)
+        used += _width(sentence) + 1
+    return tuple(out)

@@ -1,0 +1,73 @@
+"""Entries read as sentences: a whole first sentence that tells the headline's news, else the headline."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsletter.write.ledes import clean_headline, entry_text, lead_sentences, whole_sentences
+
+HEADLINE = "Grab posts its first full-year profit"
+
+
+@pytest.mark.parametrize(
+    ("summary", "want"),
+    [
+        # the lede tells the news: it is the entry
+        (
+            "Grab posted its first full-year profit on Thursday, helped by cost cuts. Shares rose.",
+            "Grab posted its first full-year profit on Thursday, helped by cost cuts.",
+        ),
+        # a dek that leans on the headline, a sentence with no subject, a teaser, a fragment: the headline
+        ("Cost cuts finally paid off for the ride-hailing firm.", HEADLINE),
+        ("The company said its delivery arm turned a profit for the first full year.", HEADLINE),
+        ("It was the first full-year profit for Grab since its listing.", HEADLINE),
+        ("Grab posted its first full-year profit as cost cuts across its delivery arm…", HEADLINE),
+        ("Grab posted its first full-year profit, citing three unnamed people familiar with", HEADLINE),
+        ("under the plan, Grab posted its first full-year profit.", HEADLINE),
+        ("", HEADLINE),
+    ],
+)
+def test_entry_text(summary: str, want: str) -> None:
+    assert entry_text(HEADLINE, summary, 220) == want
+
+
+def test_a_sentence_too_long_for_the_entry_gives_way_to_the_headline() -> None:
+    long = "Grab posted its first full-year profit " + "and much more besides " * 15 + "in Singapore."
+    assert entry_text(HEADLINE, long, 220) == HEADLINE
+
+
+def test_cjk_sentences_end_at_the_full_stop_and_weigh_double() -> None:
+    headline = "某公司完成5亿元融资"
+    summary = "某公司今天宣布完成5亿元B轮融资，由多家机构领投。 公司将扩大研发团队。"
+    assert entry_text(headline, summary, 220) == "某公司今天宣布完成5亿元B轮融资，由多家机构领投。"
+    assert entry_text(headline, summary, 40) == headline  # 25 characters are 50 wide
+
+
+def test_lead_sentences_are_whole_and_start_with_the_news() -> None:
+    summary = (
+        "Cost cuts finally paid off. Delivery turned a profit in every market. "
+        "Analysts expect more, citing three unnamed people familiar with"
+    )
+    assert lead_sentences(HEADLINE, summary, 700) == (
+        HEADLINE,
+        "Cost cuts finally paid off.",
+        "Delivery turned a profit in every market.",
+    )
+    assert lead_sentences(HEADLINE, summary, 70) == (HEADLINE, "Cost cuts finally paid off.")
+
+
+def test_outlet_tags_leave_headlines() -> None:
+    assert clean_headline("Grab posts first profit - Straits Times") == "Grab posts first profit"
+    assert clean_headline("Grab posts first profit | Tech Wire") == "Grab posts first profit"
+    assert clean_headline("Sea - a company") == "Sea - a company"
+
+
+@given(st.text(max_size=400), st.text(max_size=80))
+def test_entries_are_never_cut(summary: str, headline: str) -> None:
+    """Whatever the feed sends, an entry is the headline or one of the summary's sentences, whole."""
+    out = entry_text(headline or "Headline", summary, 220)
+    assert out == clean_headline(headline or "Headline") or out in whole_sentences(summary)
+    for sentence in lead_sentences(headline or "Headline", summary, 700)[1:]:
+        assert sentence in whole_sentences(summary)

@@ -1,0 +1,169 @@
+"""The relevance gate: Asia tech in, the rest kept out with the reason, and the editor's label wins."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import FocusSettings
+from newsletter.models import UTC, Item, Labels, Source, Story
+from newsletter.sort.classify import Classifier, load_taxonomy
+from newsletter.sort.relevance import gate_story, judge, not_news
+
+ROOT = Path(__file__).resolve().parent.parent
+TAXONOMY = load_taxonomy(ROOT / "seeds" / "taxonomy.toml")
+CLF = Classifier(TAXONOMY)
+ASIA_TECH = FocusSettings()
+NOW = dt.datetime(2026, 11, 20, tzinfo=UTC)
+TECH_OUTLET = Source("wire", "Wire", "https://wire.example/feed", tech=True)
+NEWS_OUTLET = Source("daily", "Daily", "https://daily.example/feed", tech=False)
+
+
+def item(title: str, summary: str = "", source: Source = NEWS_OUTLET, language: str | None = None) -> Item:
+    labels = CLF.classify(title, summary, source.region, source.themes, language)
+    return Item(
+        f"{abs(hash(title)):016x}"[:16], source.id, "https://x.example/1", title, summary, NOW, labels=labels
+    )
+
+
+def verdict(title: str, summary: str = "", source: Source = NEWS_OUTLET, focus: FocusSettings = ASIA_TECH):
+    return judge(item(title, summary, source), source, focus, TAXONOMY.scoring)
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("TSMC lifts capex as AI chip demand soars", "The chipmaker raised its spending plan."),
+        ("Zepto raises $450 million in Series G round", "The Mumbai start-up delivers groceries in minutes."),
+        (
+            "India orders platforms to remove deepfakes within 36 hours",
+            "The IT ministry tightened rules for apps.",
+        ),
+        ("BYD starts production at its Thai EV plant", ""),
+        ("Shein faces EU probe over illegal products on its platform", "Brussels opened proceedings."),
+    ],
+)
+def test_asia_technology_passes(title: str, summary: str) -> None:
+    got = verdict(title, summary)
+    assert got.passed, got.why
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "why"),
+    [
+        (
+            "Japan's prime minister calls snap election",
+            "Voters go to the polls in February.",
+            "not technology",
+        ),
+        (
+            "Missile strike kills 12 in Kharkiv",
+            "Russian troops shelled the city overnight.",
+            "not technology",
+        ),
+        (
+            "Japanese skater wins figure skating gold",
+            "The Olympics final drew record crowds.",
+            "not technology",
+        ),
+        ("Earthquake shakes northern Taiwan", "Buildings swayed in Taipei.", "not technology"),
+        (
+            "Rio Carnival dazzles as drones light up the sky",
+            "Samba schools paraded all night.",
+            "not about Asia",
+        ),
+        (
+            "OpenAI releases a new reasoning model",
+            "The San Francisco lab said it beats rivals.",
+            "not about Asia",
+        ),
+    ],
+)
+def test_politics_war_sport_disasters_and_the_rest_of_the_world_stay_out(
+    title: str, summary: str, why: str
+) -> None:
+    got = verdict(title, summary)
+    assert not got.passed and why in got.why
+
+
+def test_a_tech_outlet_lends_a_prior_that_off_topic_evidence_still_beats() -> None:
+    quiet = "SoftBank-backed Sakana opens a Tokyo lab"
+    assert verdict(quiet, source=TECH_OUTLET).evidence > verdict(quiet).evidence
+    war = verdict(
+        "Japan's troops test AI drones as missile drills resume",
+        "Soldiers and warships gathered.",
+        TECH_OUTLET,
+    )
+    assert not war.passed and "off-topic" in war.why
+
+
+def test_focus_is_configuration() -> None:
+    title, summary = "OpenAI releases a new reasoning model", "The San Francisco lab said it beats rivals."
+    assert verdict(title, summary, focus=FocusSettings(asia=False)).passed
+    politics = "Japan's prime minister calls snap election"
+    assert verdict(politics, focus=FocusSettings(technology=False)).passed
+
+
+def test_the_editors_label_puts_an_item_back_in() -> None:
+    out = item("Japanese skater wins figure skating gold", "The Olympics final drew record crowds.")
+    labels = dataclasses.replace(out.labels or Labels(), overridden=True)
+    assert judge(dataclasses.replace(out, labels=labels), NEWS_OUTLET, ASIA_TECH, TAXONOMY.scoring).passed
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "why"),
+    [
+        (
+            "2010年の今日、新しいスマホが発売されました：今日は何の日？",
+            "おもなできごと ・2010年6月4日、発売",
+            "date list",
+        ),
+        ("Sponsored by Acme: the best cloud for start-ups", "", "sponsored"),
+        ("8 点 1 氪：某公司发布财报；另一公司完成融资；第三家公司推出新品", "", "round-up"),
+    ],
+)
+def test_posts_that_are_not_news_never_pass(title: str, summary: str, why: str) -> None:
+    got = verdict(title, summary, TECH_OUTLET)
+    assert not got.passed and why in got.why
+    assert not_news(item(title, summary))
+
+
+def test_a_story_passes_on_its_most_convincing_outlet() -> None:
+    general = dataclasses.replace(
+        item("Kumamoto factory to open next year", "Jobs will follow."), id="a" * 16
+    )
+    techy = dataclasses.replace(
+        item("Kumamoto chip fab to open next year", "The plant will make smartphone image sensors."),
+        id="b" * 16,
+    )
+    ruled = [
+        dataclasses.replace(it, verdict=judge(it, NEWS_OUTLET, ASIA_TECH, TAXONOMY.scoring))
+        for it in (general, techy)
+    ]
+    assert not ruled[0].verdict.passed and ruled[1].verdict.passed
+    story = gate_story(Story(id=general.id, lead=ruled[0], also=(ruled[1],)))
+    assert story.lead.verdict.passed and story.lead.id == general.id
+
+
+def test_names_in_passing_decide_no_region_but_the_lede_does() -> None:
+    passing = CLF.classify(
+        "Microsoft ships a speech recognition toolkit",
+        "The toolkit cuts errors. Developers can try it today. Follow us on Weibo and Sina for more.",
+    )
+    assert passing.region == "global"
+    lede = CLF.classify("Xurya raises $55 million for rooftop solar", "The Jakarta start-up installs panels.")
+    assert lede.region == "southeast-asia"
+
+
+def test_festivals_decide_nothing() -> None:
+    labels = CLF.classify("Robots dance at Lunar New Year gala", "")
+    assert "space" not in labels.themes and labels.region == "global"
+
+
+def test_a_feed_language_files_what_names_nothing_foreign() -> None:
+    assert CLF.classify("某创业公司完成A轮融资", "", language_region="china").region == "china"
+    # A foreign name wins over the language: a Chinese-language report on Uber is not Chinese news.
+    assert CLF.classify("优步完成首次无人卡车送货", "", language_region="china").region == "global"
