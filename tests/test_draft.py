@@ -394,3 +394,23 @@ def test_a_labelled_entry_the_editor_dropped_stays_dropped(ws: Workspace) -> Non
     result = draft.write_draft(ws, settings(), plan, labelled=[bkash])
     assert "bKash" not in path.read_text(encoding="utf-8")
     assert "you dropped it" in result.notes[0]
+
+
+def test_a_label_brings_a_story_the_plan_lacked_into_the_draft_on_build(ws: Workspace) -> None:
+    """What reversing the relevance gate with `label` looks like to the draft: a story new to the plan."""
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    edited_letter(path)
+    johor = fresh(708, "southeast-asia", "Google picks Johor for a TPU data centre")
+    johor = dataclasses.replace(
+        johor,
+        lead=dataclasses.replace(johor.lead, labels=dataclasses.replace(johor.lead.labels, overridden=True)),
+    )
+    plan = with_new(
+        with_new(atr_plan(), "southeast-asia", johor), "india", fresh(709, "india", "Ola cuts prices")
+    )
+    result = draft.write_draft(ws, settings(), plan, labelled=[johor], labels_only=True)
+    text = path.read_text(encoding="utf-8")
+    assert section_of(text, "Google picks Johor") == "southeast-asia" and "Ola cuts prices" not in text
+    assert result.notes == (
+        f"Google picks Johor for a TPU data centre ({johor.lead.id}): added to Southeast Asia",
+    )

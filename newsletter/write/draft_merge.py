@@ -231,6 +231,7 @@ def merge(
                 )
             elif want and not ids & known:
                 labelled_new.add(story.id)
+                notes.append(f"{headline}: added to {name(want)}")
             continue
         wrong = [m for m in mine if m.group not in want]
         if not wrong:
