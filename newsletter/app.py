@@ -239,9 +239,10 @@ class Newsletter:
         """Fetch every enabled source (or the named ones), storing each as it arrives."""
         settings = self.settings()
         sources = self.sources()
+        named = dict.fromkeys(source_ids)  # a source named twice is fetched once
         chosen = (
-            [source_list.find_source(sources, i) for i in source_ids]
-            if source_ids
+            [source_list.find_source(sources, i) for i in named]
+            if named
             else [s for s in sources if s.enabled]
         )
         if not chosen:

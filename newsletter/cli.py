@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -18,7 +18,7 @@ from . import __version__
 from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
 from .models import Labels, Week
-from .serialize import item_lines, item_record, labels_record, source_line, source_record
+from .serialize import item_lines, item_record, json_line, labels_record, shown, source_line, source_record
 from .workspace import FORMATS, Workspace
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def sources_list(c: Context, as_json: bool) -> None:
     """
     for src, h in c.app.source_status():
         if as_json:
-            click.echo(json.dumps(source_record(src, h), ensure_ascii=False))
+            click.echo(json_line(source_record(src, h)))
         else:
             click.echo(source_line(src, h))
 
@@ -159,7 +159,7 @@ def sources_list(c: Context, as_json: bool) -> None:
 def sources_add(c: Context, url: str, name: str | None, region: str | None, themes: tuple[str, ...]) -> None:
     """Add the feed at URL (http(s) or a local feed file) to seeds/sources.toml."""
     src = c.app.add_source(url, name=name, region=region, themes=themes)
-    click.echo(f"added {src.id}: {src.name} <{src.url}>", err=True)
+    click.echo(shown(f"added {src.id}: {src.name} <{src.url}>"), err=True)
 
 
 @sources.command("remove")
@@ -197,7 +197,7 @@ def sources_import_opml(c: Context, file: str) -> None:
     data = sys.stdin.buffer.read() if file == "-" else Path(file)
     added, skipped = c.app.import_opml(data)
     for line in skipped:
-        click.echo(f"skipped {line}", err=True)
+        click.echo(shown(f"skipped {line}"), err=True)
     click.echo(f"{len(added)} sources added, {len(skipped)} skipped", err=True)
 
 
@@ -218,7 +218,7 @@ def sources_export_opml(c: Context, file: Path | None) -> None:
 
 def _report(summary: RunSummary) -> None:
     for line in summary.notes():
-        click.echo(line, err=True)
+        click.echo(shown(line), err=True)  # errors quote servers and feeds; URLs may hold a password
     click.echo(summary.line(), err=True)
 
 
@@ -233,7 +233,7 @@ def fetch(c: Context, source_ids: tuple[str, ...], concurrency: int | None) -> N
 
     Exits 1 when some source failed, after everything that worked is stored.
     """
-    total = len(source_ids) or sum(1 for s in c.app.sources() if s.enabled)
+    total = len(set(source_ids)) or sum(1 for s in c.app.sources() if s.enabled)
     with _progress(total) as tick:
         summary = c.app.fetch(source_ids, concurrency=concurrency, progress=tick)
     _report(summary)
@@ -307,7 +307,7 @@ def items(
     rows = c.app.items(chosen, region=region, theme=theme)
     for item, story in rows:
         if as_json:
-            click.echo(json.dumps(item_record(item, story, names, explain), ensure_ascii=False))
+            click.echo(json_line(item_record(item, story, names, explain)))
             continue
         for line in item_lines(item, story, names, explain):
             click.echo(line)
@@ -325,7 +325,7 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
     """Override an item's region and themes; every build respects it, re-fetches keep it."""
     item = c.app.label(item_id, region=region, themes=themes, clear=clear)
     labels = item.labels or Labels()
-    click.echo(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}", err=True)
+    click.echo(shown(f"{item.id}: {labels.region} [{', '.join(labels.themes)}] {item.title}"), err=True)
 
 
 @cli.command("classify")
@@ -334,23 +334,45 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
 def classify_cmd(c: Context, explain: bool) -> None:
     """Read JSON lines (title, summary, source) on stdin; write one JSON line of labels per input."""
     bad = 0
-    for n, line in enumerate(sys.stdin, 1):
-        if not line.strip():
+    for n, line in enumerate(_lines(sys.stdin.buffer, CLASSIFY_LINE_MAX), 1):
+        if line is not None and not line.strip():
             continue
         try:
-            row = json.loads(line)
+            if line is None:
+                raise ValueError(f"longer than {CLASSIFY_LINE_MAX:,} bytes: not read")
+            row = json.loads(line.decode("utf-8-sig"))
             if not isinstance(row, dict) or not isinstance(row.get("title"), str):
                 raise ValueError("needs a string 'title'")
             labels = c.app.classify(
                 row["title"], str(row.get("summary") or ""), str(row["source"]) if row.get("source") else None
             )
             out = labels_record(labels, explain)
+        except UnicodeDecodeError:
+            bad += 1
+            out = {"error": f"line {n}: not UTF-8 text"}
         except ValueError as exc:
             bad += 1
             out = {"error": f"line {n}: {exc}"}
-        click.echo(json.dumps(out, ensure_ascii=False))
+        except RecursionError:
+            bad += 1
+            out = {"error": f"line {n}: JSON nested too deeply"}
+        click.echo(json_line(out))
     if bad:
         raise click.ClickException(f"{bad} input line(s) were not JSON objects with a title")
+
+
+CLASSIFY_LINE_MAX = 1_000_000  # bytes in one input line: a title and a summary need a few thousand
+
+
+def _lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """Each line of a byte stream; None for a line over limit bytes, skipped without holding it."""
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = stream.readline(64 * 1024)
+            yield None
+        else:
+            yield line
 
 
 # -- draft, build, preview ---------------------------------------------------------------------
@@ -372,7 +394,7 @@ def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool)
         added = f", {result.added} new entries" if result.added else ""
         click.echo(f"{result.action} {result.path}{added}{extra}", err=True)
         for note in result.notes:
-            click.echo(f"  {note}", err=True)
+            click.echo(shown(f"  {note}"), err=True)  # notes quote feed headlines
 
 
 @cli.command()
@@ -393,7 +415,7 @@ def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[s
     warned: set[str] = set()  # a warning about the settings comes once, not once per style
     for result in c.app.build(chosen, styles, formats):
         for note in result.notes:
-            click.echo(f"label: {note}", err=True)
+            click.echo(shown(f"label: {note}"), err=True)
         for warning in result.warnings:
             if warning not in warned:
                 warned.add(warning)
@@ -463,10 +485,10 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("newsletter: aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        click.echo(f"newsletter: {exc.format_message()}", err=True)
+        click.echo(shown(f"newsletter: {exc.format_message()}"), err=True)
         sys.exit(exc.exit_code)
     except NewsletterError as exc:
-        click.echo(f"newsletter: {exc}", err=True)
+        click.echo(shown(f"newsletter: {exc}"), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("newsletter: interrupted", err=True)

@@ -2,14 +2,23 @@
 
 A script gets the same from the library: `item_record(item, story, names)` for each row of
 `Newsletter.items(...)`, `source_record(source, health)` for each of `Newsletter.source_status()`.
+Text lines and `json_line` are safe on a terminal whatever a feed sent (see feeds/safetext.py), and
+no URL in them shows a password.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+from .feeds.safetext import json_safe, printable, shown, without_credentials
 from .models import DATED_HOW, Item, Labels, Source, SourceHealth, Story, Verdict
+
+
+def json_line(record: dict[str, Any]) -> str:
+    """A record as one line of JSON (UTF-8 as is), with characters that act on a terminal escaped."""
+    return json_safe(json.dumps(record, ensure_ascii=False))
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -78,10 +87,13 @@ def item_lines(item: Item, story: Story, names: dict[str, str], explain: bool = 
     labels = item.labels or Labels()
     lead = "*" if story.lead.id == item.id else " "
     themes = ",".join(labels.themes) or "-"
-    outlet = names.get(item.source_id, item.source_id)[:18]
+    # Cleaned before the cut: a store filled before feed text was cleaned may hold escape sequences.
+    outlet = printable(names.get(item.source_id, item.source_id))[:18]
     date = f"{item.published:%Y-%m-%d}" if item.published else "undated   "
     gate = "out" if item.verdict is not None and not item.verdict.passed else "in "
-    lines = [f"{item.id}{lead} {date} {gate} {labels.region:<14} {themes:<24} {outlet:<18} {item.title}"]
+    lines = [
+        f"{item.id}{lead} {date} {gate} {labels.region:<14} {themes:<24} {outlet:<18} {printable(item.title)}"
+    ]
     if explain:
         lines.append(f"      date: {DATED_HOW.get(item.dated, item.dated)}")
         if item.verdict is not None:
@@ -92,7 +104,7 @@ def item_lines(item: Item, story: Story, names: dict[str, str], explain: bool = 
         )
         parts = ", ".join(f"{k} {v:.2f}" for k, v in story.score_parts)
         lines.append(f"      story {story.id} score {story.score:.2f}: {parts}")
-    return lines
+    return [printable(line) for line in lines]
 
 
 def health_text(h: SourceHealth) -> str:
@@ -100,7 +112,7 @@ def health_text(h: SourceHealth) -> str:
     if h.status == "failing" and h.failing_since:
         return f"failing since {h.failing_since:%Y-%m-%d %H:%M} ({h.consecutive_failures}x): {h.last_error}"
     if h.status == "moved":
-        return f"moved to {h.moved_to} (seen {h.redirect_streak}x)"
+        return f"moved to {without_credentials(h.moved_to or '')} (seen {h.redirect_streak}x)"
     if h.status == "gone":
         return f"gone: {h.last_error}"
     if h.status == "one-off":
@@ -116,7 +128,7 @@ def _last(h: SourceHealth) -> str:
 
 def source_line(src: Source, h: SourceHealth) -> str:
     state = health_text(h) if src.enabled or h.status in ("one-off", "removed") else "disabled"
-    return f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}"
+    return shown(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
 
 
 def source_record(src: Source, h: SourceHealth) -> dict[str, Any]:
@@ -124,7 +136,7 @@ def source_record(src: Source, h: SourceHealth) -> dict[str, Any]:
     return {
         "id": src.id,
         "name": src.name,
-        "url": src.url,
+        "url": without_credentials(src.url),
         "enabled": src.enabled,
         "region": src.region,
         "themes": list(src.themes),
@@ -138,7 +150,7 @@ def source_record(src: Source, h: SourceHealth) -> dict[str, Any]:
         "consecutive_failures": h.consecutive_failures,
         "last_error": h.last_error,
         "http_status": h.http_status,
-        "moved_to": h.moved_to,
+        "moved_to": without_credentials(h.moved_to) if h.moved_to else None,
         "items": h.item_count,
         "last_new": h.last_new,
     }

@@ -50,6 +50,7 @@ class Reply:
     stall: float = 0.0  # after half the body, sleep this long
     trickle: float = 0.0  # sleep this long between chunks of `trickle_size` bytes
     trickle_size: int = 1
+    reason: str | None = None  # the status line's reason phrase (default: the standard one)
 
 
 Handler = Callable[[Request], Reply]
@@ -121,7 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
             body_parts, length, encoding = iter((data,)), len(data), "gzip"
         else:
             body_parts, length = (reply.body for _ in range(reply.repeat)), len(reply.body) * reply.repeat
-        self.send_response(status)
+        self.send_response(status, reply.reason if status == reply.status else None)
         if reply.content_type and status != 304:
             self.send_header("Content-Type", reply.content_type)
         if reply.etag:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -543,3 +545,147 @@ def test_build_of_existing_drafts_needs_no_store(ws_dir: Path) -> None:
     shutil.rmtree(ws_dir / ".newsletter")
     assert run("build", "--week", "2026-W47", cwd=ws_dir).returncode == 0
     assert not (ws_dir / ".newsletter").exists(), "building from drafts makes no store"
+
+
+HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;aGk=\x07\u202e\u200b"
+
+
+def test_hostile_feed_text_never_reaches_the_terminal(ws_dir: Path) -> None:
+    feed = ws_dir / "hostile.xml"
+    feed.write_text(
+        f"""<rss version="2.0"><channel><title>Evil{HOSTILE} Wire</title>
+        <item><title>Grab{HOSTILE} buys GoTo</title><link>https://x.example/a</link>
+        <pubDate>Tue, 17 Nov 2026 08:00:00 GMT</pubDate></item></channel></rss>""",
+        encoding="utf-8",
+    )
+    opml = ws_dir / "hostile.opml"
+    opml.write_text(
+        # XML refuses C0 controls even as &#27;, but C1 controls (8-bit CSI, OSC) and bidi pass.
+        '<opml version="2.0"><body><outline text="Opml\x9b2J\x9d0;owned\x9c\u202e name" '
+        'xmlUrl="http://127.0.0.1:9/o.xml"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    procs = [run("ingest", str(feed), cwd=ws_dir), run("sources", "import-opml", str(opml), cwd=ws_dir)]
+    # A store written before feed text was cleaned still holds raw text: printing cleans it too.
+    from newsletter.models import Item, SourceHealth
+    from newsletter.store import Store
+
+    store = Store(ws_dir / ".newsletter" / "store.sqlite3")
+    old = Item(
+        id="00000000000000aa",
+        source_id="old",
+        url="https://x.example/old",
+        title=f"Old{HOSTILE} title",
+        summary="",
+        published=dt.datetime(2026, 11, 18, tzinfo=dt.UTC),
+    )
+    store.remember_source("old", name=f"Old{HOSTILE} outlet", feed_title="", link="", language="")
+    store.save_fetch("old", [old], SourceHealth("old"), dt.datetime(2026, 11, 18, tzinfo=dt.UTC))
+    failing = dt.datetime(2026, 11, 19, tzinfo=dt.UTC)
+    store.save_health(
+        SourceHealth("asia-tech-wire", "failing", failing_since=failing, last_error=f"HTTP 500 x{HOSTILE}")
+    )
+    store.close()
+    procs += [
+        run("items", "--all", cwd=ws_dir),
+        run("items", "--all", "--json", cwd=ws_dir),
+        run("sources", "list", cwd=ws_dir),
+        run("sources", "list", "--json", cwd=ws_dir),
+        run("label", "00000000000000aa", "--region", "china", cwd=ws_dir),
+    ]
+    for proc in procs:
+        assert proc.returncode == 0, proc.stderr
+        for stream in (proc.stdout, proc.stderr):
+            assert not any(c in stream for c in "\x1b\x07\x9b\x9d\u202e\u200b"), stream
+    items = procs[2].stdout
+    assert "Grab buys GoTo" in items and "Evil Wire" in items and "Old title" in items
+    assert '"name": "Opml name"' in procs[5].stdout
+    assert "HTTP 500 x" in procs[4].stdout and '"last_error": "HTTP 500 x' in procs[5].stdout
+
+
+def test_credentials_in_a_url_are_never_printed(ws_dir: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: the fetch fails and says where
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://editor:s3cret-token@127.0.0.1:{port}/feed.xml"
+    settings = ws_dir / "seeds" / "newsletter.toml"
+    settings.write_text(settings.read_text().replace("retries = 3", "retries = 0"))  # no back-off waits
+    procs = [
+        run("sources", "add", url, "--name", "Private", cwd=ws_dir),
+        run("sources", "list", cwd=ws_dir),
+        run("sources", "list", "--json", cwd=ws_dir),
+        run("fetch", "--source", "private", cwd=ws_dir),
+    ]
+    assert [p.returncode for p in procs] == [0, 0, 0, 1], procs[3].stderr
+    for proc in procs:
+        assert "s3cret" not in proc.stdout + proc.stderr
+    assert f"***@127.0.0.1:{port}" in procs[1].stdout and "private" in procs[3].stderr
+    assert url in (ws_dir / "seeds" / "sources.toml").read_text()  # kept where the editor wrote it
+
+
+def test_classify_reports_each_bad_line_and_goes_on(ws_dir: Path) -> None:
+    good = json.dumps({"title": "Zepto raises $450 million ahead of a listing"}).encode()
+    lines = [
+        good,
+        b"[" * 100_000 + b"]" * 100_000,  # nested too deep to parse: a RecursionError today
+        b'{"title": "\xff\xfe not UTF-8"}',
+        b'{"title": "' + b"x" * 1_500_000 + b'"}',  # over the line cap
+        b"",
+        good,
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsletter", "classify"],
+        cwd=ws_dir,
+        input=b"\n".join(lines),  # the last line has no newline
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and b"Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert len(proc.stderr.decode().strip().splitlines()) == 1
+    out = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(out) == 5, "one output line per non-empty input line"
+    assert out[0]["region"] == out[4]["region"] == "india"
+    assert "line 2" in out[1]["error"] and "nested" in out[1]["error"]
+    assert "line 3" in out[2]["error"] and "UTF-8" in out[2]["error"]
+    assert "line 4" in out[3]["error"] and "longer than" in out[3]["error"]
+
+
+def test_classify_memory_stays_bounded_on_a_huge_line(ws_dir: Path) -> None:
+    # The peak memory of a classify fed one 40 MB line, measured by a parent whose only child it is.
+    measure = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run([sys.executable, '-m', 'newsletter', 'classify'], stdin=sys.stdin,"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"  # kB on Linux
+    )
+    huge = b'{"title": "' + b"Grab " * 8_000_000 + b'"}\n' + json.dumps({"title": "TSMC"}).encode()
+    proc = subprocess.run(
+        [sys.executable, "-c", measure], cwd=ws_dir, input=huge, capture_output=True, timeout=120
+    )
+    baseline = subprocess.run(
+        [sys.executable, "-c", measure], cwd=ws_dir, input=b'{"title": "TSMC"}', capture_output=True
+    )
+    grew_mb = (int(proc.stdout) - int(baseline.stdout)) / 1024
+    assert grew_mb < 20, f"a 40 MB line grew classify by {grew_mb:.0f} MB"
+
+
+@pytest.mark.parametrize("module", ["click", "app"])
+def test_ctrl_c_while_the_cli_is_loading_is_quiet(ws_dir: Path, module: str) -> None:
+    # Loading the CLI (click), then the stages (app) on the first command, takes most of a second:
+    # Ctrl-C then must not print a traceback. KeyboardInterrupt is raised where Ctrl-C would land.
+    script = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def slow(name, *args, **kwargs):\n"
+        f"    if name == {module!r} or name.endswith('.' + {module!r}):\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *args, **kwargs)\n"
+        "builtins.__import__ = slow\n"
+        "from newsletter.__main__ import main\n"
+        "sys.argv = ['newsletter', 'items']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ws_dir, capture_output=True, text=True)
+    assert proc.returncode == 130 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.strip().startswith("newsletter: ")

@@ -100,7 +100,7 @@ def _figures_whole_text(text: str) -> tuple:
     """The reference: the figure and date patterns run over the whole text, not just around its numbers."""
     norm = sf.fold_case(text)
     if not norm.isascii():
-        for pattern, repl in figs._KO_COMPOUND:
+        for pattern, repl in figs._CJK_COMPOUND:
             norm = pattern.sub(repl, norm)
     found = [f for m in figs._FIGURE_RE.finditer(norm) if (f := figs._figure(m)) is not None]
     for m in figs._DATE_RE.finditer(norm):

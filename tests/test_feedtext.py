@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.feeds.feedtext import clean_summary, cut, html_to_text, plain_title, sanitize_html, sentences
+from newsletter.feeds.feedtext import (
+    TITLE_MAX,
+    clean_summary,
+    cut,
+    html_to_text,
+    plain_title,
+    sanitize_html,
+    sentences,
+)
+from newsletter.feeds.safetext import printable
 from newsletter.feeds.urls import canonical_url
 
 
@@ -198,3 +207,45 @@ def test_text_functions_never_raise(raw: str) -> None:
 )
 def test_clean_summary_drops_cjk_credits_and_datelines(raw: str, expected: str) -> None:
     assert clean_summary(raw) == expected
+
+
+ESC_CLEAR = "\x1b[2J"
+ESC_TITLE = "\x1b]0;owned\x07"
+ESC_CLIPBOARD = "\x1b]52;c;ZWNobyBvd25lZA==\x07"
+
+
+def test_plain_title_drops_terminal_escapes_and_control_characters() -> None:
+    raw = f"{ESC_CLEAR}Grab{ESC_TITLE} and GoTo{ESC_CLIPBOARD} talks\x07\x00\x08 resume\x9b2J \x9d0;x\x9c"
+    assert plain_title(raw) == "Grab and GoTo talks resume"
+
+
+def test_plain_title_drops_bidi_controls_and_zero_width_characters() -> None:
+    raw = "Sam\u200bsung \u202eexe.txt\u202c buys \u2066Harman\u2069\ufeff\u00ad\u2060 unit\u200d"
+    assert plain_title(raw) == "Samsung exe.txt buys Harman unit"
+    # Joiners inside emoji sequences and Indic words are part of the text, not a disguise.
+    assert plain_title("Coders \U0001f469\u200d\U0001f4bb in \u0915\u094d\u200d\u0937") == (
+        "Coders \U0001f469\u200d\U0001f4bb in \u0915\u094d\u200d\u0937"
+    )
+
+
+def test_plain_title_cuts_a_huge_title_at_a_word() -> None:
+    title = plain_title("Grab " * 200_000)
+    assert 50 < len(title) <= TITLE_MAX + 1 and title.endswith("Grab…")
+
+
+def test_clean_summary_drops_escapes_but_keeps_paragraphs() -> None:
+    raw = f"<p>First{ESC_CLEAR} para\u202e.</p><p>Second\x1b]8;;http://evil/\x07link\x1b]8;;\x07 para.</p>"
+    assert clean_summary(raw) == "First para.\n\nSecondlink para."
+
+
+def test_sanitize_html_drops_control_characters() -> None:
+    assert sanitize_html(f"<p>a{ESC_CLEAR}b\x07c\x9b2Jd&#27;[0m</p>") == "<p>abcd</p>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200))
+def test_feed_text_never_carries_terminal_controls(raw: str) -> None:
+    unsafe = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    assert not unsafe.search(plain_title(raw))
+    assert not unsafe.search(clean_summary(raw))
+    assert not unsafe.search(printable(raw))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import socket
+import threading
+import time
 import tracemalloc
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -141,11 +145,58 @@ def test_redirect_to_a_local_file_is_refused(server: HTTPServer, tmp_path: Path)
     assert "refused" in (r.error or "") and "file:" in (r.error or "")
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_redirect_to_another_local_port_is_refused(server: HTTPServer, tmp_path: Path, host: str) -> None:
+    # The source is configured on loopback, so it is fetched, and so are redirects back to its own
+    # address and port; another port on this machine is an address nobody configured (the check is
+    # on the address connected to, so a name such as localhost is no way round it).
+    with HTTPServer() as other:
+        target = other.route("/internal", Reply(body=FEED)).replace("127.0.0.1", host)
+        url = server.route("/jump", Reply(302, headers=(("Location", target),)))
+        r = one(url, tmp_path)
+        assert (r.status, r.data) == ("failed", None)
+        assert "refused" in (r.error or "") and "local network" in (r.error or ""), r.error
+        assert other.requests() == [], "no request may reach the other port"
+        server.route("/home", Reply(302, headers=(("Location", server.url("/feed")),)))
+        server.route("/feed", Reply(body=FEED))
+        assert one(server.url("/home"), tmp_path).data == FEED
+
+
+def test_a_kept_alive_connection_does_not_carry_a_redirect_past_the_rule(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    # Source a is configured on the other server, so a connection to it is open in the pool when
+    # source b redirects there: the redirect must still be refused, before anything is sent.
+    with HTTPServer() as other:
+        direct = other.route("/feed", Reply(body=FEED))
+        jump = server.route("/jump", Reply(302, headers=(("Location", direct),)))
+        settings = dataclasses.replace(SETTINGS, concurrency=1)
+        results = run([src(direct, "a"), src(jump, "b")], tmp_path, settings)
+        assert results["a"].status == "ok" and results["b"].status == "failed"
+        assert "refused" in (results["b"].error or "")
+        assert len(other.requests()) == 1
+
+
+@pytest.mark.parametrize("url", ["http://[::1/feed", "http://a..b/feed", "http://xn--zz-.example/feed"])
+def test_an_invalid_host_fails_with_a_clear_reason(tmp_path: Path, url: str) -> None:
+    r = one(url, tmp_path)
+    error = r.error or ""
+    assert r.status == "failed" and "unexpected" not in error and "valid" in error, error
+
+
 def test_404_fails_once_without_retry(server: HTTPServer, tmp_path: Path) -> None:
     url = server.route("/missing", Reply(404, b"nope", "text/plain"))
     r = one(url, tmp_path)
     assert (r.status, r.http_status, r.error) == ("failed", 404, "HTTP 404 Not Found")
     assert len(server.requests("/missing")) == 1
+
+
+def test_reason_phrase_cannot_act_on_the_terminal(server: HTTPServer, tmp_path: Path) -> None:
+    hostile = "Not Found\x1b]52;c;aGk=\x07\x1b[2J\x1b[31m!"
+    url = server.route("/esc", Reply(404, b"nope", "text/plain", reason=hostile))
+    assert one(url, tmp_path).error == "HTTP 404 Not Found!"
+    url = server.route("/esc5", Reply(503, reason="Busy\x1b]0;owned\x07 now"))
+    assert one(url, tmp_path).error == "HTTP 503 Busy now (gave up after 3 tries)"
 
 
 def test_410_marks_gone_and_gone_is_skipped_later(server: HTTPServer, tmp_path: Path) -> None:
@@ -203,6 +254,56 @@ def test_a_stalling_server_is_cut_off(server: HTTPServer, tmp_path: Path, reply:
     assert r.status == "failed" and r.data is None
     assert "timed out" in (r.error or "") or "cut off" in (r.error or "")
     assert len(server.requests("/slow")) == 1, "a timeout is not retried"
+
+
+@contextlib.contextmanager
+def _raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that answers every connection with answer(conn); yields its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/feed"
+    finally:
+        listener.close()
+
+
+def _endless_informational(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError), conn:
+        conn.recv(65536)
+        while True:  # each 100 Continue is a complete answer, so no read ever waits long
+            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            time.sleep(0.05)
+
+
+def _trickled_headers(conn: socket.socket) -> None:
+    with contextlib.suppress(OSError), conn:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while True:  # a header line that never ends, a byte well within each read's timeout
+            conn.sendall(b"X")
+            time.sleep(0.05)
+
+
+@pytest.mark.parametrize("answer", [_endless_informational, _trickled_headers])
+def test_a_server_that_never_finishes_its_headers_is_cut_off(
+    tmp_path: Path, answer: Callable[[socket.socket], None]
+) -> None:
+    results: list[FetchResult] = []
+    with _raw_server(answer) as url:
+        worker = threading.Thread(target=lambda u: results.append(one(u, tmp_path)), args=(url,), daemon=True)
+        worker.start()
+        worker.join(60)  # the deadline is 3 x 0.5 s; without one, this fetch never ends
+        assert not worker.is_alive(), "the fetch is still waiting for the headers"
+        assert results[0].status == "failed" and "cut off" in (results[0].error or ""), results[0].error
 
 
 def test_body_over_the_cap_with_content_length(server: HTTPServer, tmp_path: Path) -> None:

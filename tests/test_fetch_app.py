@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing as mp
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,3 +162,106 @@ def test_permanent_redirect_moves_the_source_after_three_fetches(
     assert server.requests("/old.xml") == [] and len(server.requests("/new.xml")) == 1
     # A few sources are parsed inline, without worker processes; their items arrived all the same.
     assert app.store.item_counts()["moving"] == ITEMS
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc."""
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended while we looked
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits for a parent to collect it
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc (Linux)")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="with one CPU fetch parses inline: no workers to leave")
+@pytest.mark.parametrize(
+    ("sig", "group", "code"),
+    [
+        (signal.SIGKILL, False, -signal.SIGKILL),  # kill -9 PID
+        (signal.SIGTERM, False, 128 + signal.SIGTERM),  # kill PID
+        (signal.SIGINT, True, 130),  # Ctrl-C: the terminal signals the whole process group
+    ],
+    ids=["SIGKILL", "SIGTERM", "SIGINT"],
+)
+def test_a_killed_fetch_leaves_nothing_behind(
+    server: HTTPServer, tmp_path: Path, sig: signal.Signals, group: bool, code: int
+) -> None:
+    # One source answers only after ten minutes, so fetch is mid-run (its parse workers idle, waiting
+    # for more) when the signal comes. Nothing it started may outlive it: not the workers, the
+    # forkserver or the resource tracker; and a fetch asked to stop stops now, not after the download.
+    sources = [
+        Source(id=f"wire-{n}", name=f"Wire {n}", url=server.route(f"/f/{n}.xml", Reply(body=feed(n))))
+        for n in range(PARALLEL_PARSE_MIN + 2)
+    ]
+    slow = server.route("/slow.xml", Reply(body=feed(1), delay=600))
+    sources.append(Source(id="slow", name="Slow", url=slow))
+    ws = workspace(tmp_path, sources)
+    ws.settings_path.write_text(ws.settings_path.read_text().replace("timeout = 0.5", "timeout = 600.0"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "fetch"],
+        cwd=ws.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a command typed in a terminal has
+    )
+    started: list[int] = []
+
+    def workers() -> int:  # grandchildren: fetch starts a forkserver, which forks them
+        return len(started) - len(_children().get(proc.pid, []))
+
+    try:
+        deadline = time.monotonic() + 60
+        while (workers() < 2 or not server.requests("/slow.xml")) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            started = _descendants(proc.pid)
+            time.sleep(0.05)
+        assert workers() >= 2 and proc.poll() is None, "no parse workers were started"
+        os.killpg(proc.pid, sig) if group else proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)  # the slow download would take ten minutes
+        assert proc.returncode == code, err
+        assert "Traceback" not in err and "leaked" not in err or sig == signal.SIGKILL, err
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in started if _alive(pid)], "processes outlived the fetch"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in started:  # what this test started and the fix failed to end: not left to others
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_source_named_twice_is_fetched_once(scene: tuple[Newsletter, HTTPServer]) -> None:
+    app, server = scene
+    summary = app.fetch(["wire-1", "wire-1", "wire-2"])
+    assert [o.source.id for o in summary.outcomes].count("wire-1") == 1 and len(summary.outcomes) == 2
+    assert len(server.requests("/feed/1.xml")) == 1

@@ -15,7 +15,7 @@ import pytest
 from golden.check import assert_golden_json
 
 from newsletter.errors import FeedParseError
-from newsletter.feeds.entries import item_id
+from newsletter.feeds.entries import AUTHORS_MAX, TAGS_MAX, item_id
 from newsletter.feeds.parse import date_items, defuse_doctype, parse_feed
 from newsletter.models import UTC, ParsedFeed
 
@@ -222,7 +222,12 @@ def test_undated_entries_on_ingest_borrow_the_feed_date_then_the_newest_entry() 
 
 @pytest.mark.parametrize(
     "date",
-    ["Thu, 01 Jan 1970 00:00:00 GMT", "Sun, 31 Dec 1989 23:00:00 GMT", "Sun, 29 Nov 2026 12:00:01 GMT"],
+    [
+        "Thu, 01 Jan 1970 00:00:00 GMT",
+        "Sun, 31 Dec 1989 23:00:00 GMT",
+        "Sun, 29 Nov 2026 12:00:01 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",  # stored, it broke week arithmetic in `items --all`
+    ],
 )
 def test_placeholder_and_future_dates_count_as_missing(date: str) -> None:
     (item,) = _dated_feed("", date).items
@@ -233,3 +238,63 @@ def test_dates_just_inside_the_bounds_are_kept() -> None:
     early, ahead = _dated_feed("", "Mon, 01 Jan 1990 00:00:00 GMT", "Sat, 28 Nov 2026 11:59:00 GMT").items
     assert early.published == dt.datetime(1990, 1, 1, tzinfo=UTC)
     assert ahead.published == dt.datetime(2026, 11, 28, 11, 59, tzinfo=UTC)
+
+
+def test_hostile_text_is_clean_at_parse_time() -> None:
+    esc = "&#27;[2J&#27;]0;owned&#7;"
+    body = f"""<rss version="2.0"><channel><title>Wire{esc}\u202eTech</title>
+    <item><title>Grab{esc} buys \u200bGoTo</title><link>https://x.example/a</link>
+    <author>Mei\x1b[31m Lin</author><category>Deals\x1b]52;c;aGk=\x07</category>
+    <description>Talks {esc}resume.</description></item></channel></rss>""".encode()
+    for data in (body, body.replace(b"&#27;", b"\x1b").replace(b"&#7;", b"\x07")):
+        feed = parse_feed(data, source_id="s", now=NOW)
+        item = feed.items[0]
+        assert (feed.title, item.title) == ("WireTech", "Grab buys GoTo")
+        assert item.summary == "Talks resume."
+        assert item.tags == ("Deals",)
+        for text in (feed.title, item.title, item.summary, item.content_html, *item.authors, *item.tags):
+            assert not any(c in text for c in "\x1b\x07\u202e\u200b"), text
+
+
+def test_a_parser_message_quoting_the_feed_is_clean() -> None:
+    body = b'<rss version="2.0"><channel><title>T</title><item><link>https://x.example/a</link></item></channel></rss>'
+    feed = parse_feed(body, source_id="s", content_type="text/xml; charset=bogus\x1b[2J\x9b1m", now=NOW)
+    assert feed.problem and "bogus" in feed.problem and "\x1b" not in feed.problem, feed.problem
+
+
+def test_hostile_json_feed_text_is_clean_and_a_huge_title_is_cut() -> None:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Feed\u001b]0;x\u0007 name",
+        "items": [
+            {
+                "id": "1",
+                "url": "https://j.example/1",
+                "title": "Big " * 300_000,
+                "content_text": "x\u009b2Jy",
+            },
+            {"id": "2", "url": "https://j.example/2", "title": "\u202eevil\u202c \u2066title\u2069"},
+        ],
+    }
+    feed = parse_feed(json.dumps(doc).encode(), source_id="s", now=NOW)
+    big, evil = feed.items
+    assert feed.title == "Feed name"
+    assert len(big.title) < 1000 and big.title.endswith("…")
+    assert "\x9b" not in big.content_html and "\x9b" not in big.summary
+    assert evil.title == "evil title"
+
+
+def test_tags_and_authors_are_bounded_per_entry() -> None:
+    # feedparser compares each new tag with every earlier one: 100,000 <category> elements in one
+    # entry took five minutes, and one <media:keywords> can list as many. Past a bound they are dropped.
+    many = "".join(f"<category>c{i}</category>" for i in range(3000))
+    keywords = ",".join(f"k{i}" for i in range(3000))
+    authors = "".join(f"<author>a{i}@x.example (A{i})</author>" for i in range(3000))
+    body = f"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+    <item><title>a</title><link>https://x.example/a</link>{many}{authors}</item>
+    <item><title>b</title><link>https://x.example/b</link><media:keywords>{keywords}</media:keywords></item>
+    </channel></rss>""".encode()
+    a, b = parse_feed(body, source_id="s", now=NOW).items
+    assert a.tags[:3] == ("c0", "c1", "c2") and len(a.tags) == TAGS_MAX
+    assert b.tags[:2] == ("k0", "k1") and len(b.tags) == TAGS_MAX
+    assert len(a.authors) == AUTHORS_MAX

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import selectors
 import signal
 import socket
 import subprocess
@@ -251,3 +252,52 @@ def test_cli_preview_warns_off_loopback_and_stops_cleanly_on_ctrl_c(app, week: W
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_two_hundred_clients_at_once_all_get_a_connection() -> None:
+    # The kernel queues connections the server has not accepted yet, up to the listen backlog;
+    # past it new ones are dropped and retried after 1, 3, 7 s. The queue is looked at with the
+    # accept loop not running, so each client counts whether or not a thread took it yet.
+    from newsletter.preview import server as preview
+
+    cap = Path("/proc/sys/net/core/somaxconn")  # the kernel's own ceiling on any backlog
+    wanted = min(200, int(cap.read_text())) if cap.exists() else 200
+    httpd = preview._Server(("127.0.0.1", 0), preview._Handler)
+    clients = [socket.socket() for _ in range(wanted)]
+    try:
+        for client in clients:
+            client.setblocking(False)
+            client.connect_ex(httpd.server_address)
+        selector = selectors.DefaultSelector()
+        for client in clients:
+            selector.register(client, selectors.EVENT_WRITE)
+        connected: set[socket.socket] = set()
+        for _ in range(50):  # until every handshake is in (normally the first pass), at most ~5 s
+            for key, _ in selector.select(0.1):
+                if key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    connected.add(key.fileobj)
+            if len(connected) == len(clients):
+                break
+        assert len(connected) == len(clients)
+    finally:
+        for client in clients:
+            client.close()
+        httpd.server_close()
+
+
+def test_connections_that_never_finish_their_request_are_closed(app) -> None:
+    # Each connection holds a thread; one that never completes its request (a slowloris, an
+    # HTTP/0.9 line waiting for headers, an idle keep-alive) must not hold it forever.
+    partial = [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /\r\n"]
+    with PreviewServer(app, port=0, watch=False) as srv:
+        conns = [socket.create_connection(("127.0.0.1", srv.port)) for _ in partial]
+        try:
+            for conn, sent in zip(conns, partial, strict=True):
+                conn.sendall(sent)
+                conn.settimeout(60)  # far beyond the server's limit: the server hangs up first
+            for conn in conns:
+                while conn.recv(65536):
+                    pass  # whatever it answers before it closes
+        finally:
+            for conn in conns:
+                conn.close()

@@ -2,9 +2,11 @@
 
 sources.py   seeds/sources.toml: read, edit, write back with the editor's comments
 fetch.py     bytes from http(s) and local sources (responses.py: decoding and failure reasons)
+netguard.py  which addresses a fetch may connect to after a redirect; one deadline per request
 urls.py      canonical article URLs, and which URLs we fetch at all
 parse.py     RSS, Atom and RDF into Items (jsonfeed.py: JSON Feed; entries.py: what both share)
 feedtext.py  feed HTML into clean text: plain titles, summaries, sentences, cuts
+safetext.py  untrusted text safe to show: no terminal controls, bidi tricks or passwords
 opml.py      OPML in and out
 intake.py    fetch results and one-off input, parsed and stored source by source
 """

@@ -22,6 +22,8 @@ EARLIEST = dt.datetime(1990, 1, 1, tzinfo=UTC)
 """Dates before this are placeholders (1970-01-01, 0001-01-01) and count as missing."""
 LATEST_AHEAD = dt.timedelta(days=1)
 """Dates further than this past the present are a feed's mistake and count as missing too."""
+TAGS_MAX = 100  # tags kept per entry (real feeds give a handful; hostile ones 100,000)
+AUTHORS_MAX = 20  # authors kept per entry
 
 
 def item_id(canonical: str) -> str:
@@ -63,12 +65,14 @@ def _http_url(url: str, base: str) -> str:
     return urljoin(base, url.strip()) if base else url.strip()
 
 
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
+def _unique(values: Iterable[str], limit: int) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for value in values:
         clean = plain_title(value) if isinstance(value, str) else ""
         if clean and clean.casefold() not in seen:
             seen[clean.casefold()] = clean
+            if len(seen) == limit:
+                break
     return tuple(seen.values())
 
 
@@ -110,8 +114,8 @@ def make_item(
         dated="entry" if published else UNDATED,
         content_html=sanitize_html(content_html or summary_html, base or url),
         guid=guid,
-        authors=_unique(authors),
-        tags=_unique(tags),
+        authors=_unique(authors, AUTHORS_MAX),
+        tags=_unique(tags, TAGS_MAX),
         image=_http_url(image, base or url),
     )
 

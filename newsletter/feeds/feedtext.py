@@ -12,6 +12,7 @@ import re
 import nh3
 
 from . import cjk
+from .safetext import printable, without_controls
 
 # Block-level tags become paragraph breaks before nh3 strips every tag; <br> a line break.
 _BLOCK_RE = re.compile(
@@ -27,6 +28,10 @@ _WHITESPACE_RE = re.compile(r"\s")
 _INITIALS_RE = re.compile(r"(?:[a-z]\.)+[a-z]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _STRIP_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"}, link_rel=None)
+
+TITLE_MAX = 300
+"""Characters a title or name keeps: headlines run to ~150; a feed that sends a megabyte is cut."""
+_TITLE_RAW_MAX = 64 * 1024  # raw characters looked at before tags are stripped: bounds the work too
 
 # Sentence ends: Latin punctuation needs whitespace (or the end) after it, CJK full stops do not.
 # Written to start with one character class (the first character of either kind of end), which lets
@@ -167,15 +172,27 @@ def html_to_text(html_text: str) -> str:
 
 
 def plain_title(text: str) -> str:
-    """A one-line plain-text title: tags stripped, entities decoded, whitespace collapsed."""
+    """A one-line plain-text title (or name): tags stripped, entities decoded, whitespace collapsed.
+
+    Feed text is untrusted: whatever could act on a terminal or hide what the title says is removed
+    (printable), and a title longer than TITLE_MAX is cut at a word.
+    """
     if not text:
         return ""
+    if len(text) > _TITLE_RAW_MAX:
+        text = text[:_TITLE_RAW_MAX]
     if "<" in text or "&" in text:
         text = _strip_tags(text)
         # Titles are often double-escaped ("&amp;amp;"); one more pass only when it still looks escaped.
         if "&" in text and _ESCAPED_RE.search(text):
             text = html.unescape(text)
-    return _squash(text)
+    return clean_line(text)
+
+
+def clean_line(text: str) -> str:
+    """Untrusted plain text as one line fit to show: printable, whitespace collapsed, cut at TITLE_MAX."""
+    text = _squash(printable(text[:_TITLE_RAW_MAX]))
+    return cut(text, TITLE_MAX) if len(text) > TITLE_MAX else text
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
@@ -246,8 +263,12 @@ def _strip_tail(paragraph: str) -> str:
 
 
 def clean_summary(html_or_text: str) -> str:
-    """Summary text fit to quote: boilerplate lines, repeated paragraphs and repeated sentences removed."""
-    text = html_to_text(html_or_text) if html_or_text else ""
+    """Summary text fit to quote: boilerplate lines, repeated paragraphs and repeated sentences removed.
+
+    Like titles, summaries lose terminal controls and bidi or zero-width characters (printable).
+    """
+    # After html_to_text, which decodes character references such as &#27; into what they name.
+    text = printable(html_to_text(html_or_text)) if html_or_text else ""
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept: list[str] = []
@@ -338,4 +359,5 @@ def sanitize_html(fragment: str, base: str = "") -> str:
     except ValueError:  # a base nh3 cannot parse: drop relative links rather than fail the item
         cleaned = nh3.clean(fragment, url_schemes=_SAFE_SCHEMES, url_relative="deny")
     # nh3 serialises attributes with double quotes, so a regex over its output is reliable.
+    cleaned = without_controls(cleaned)  # after nh3, which decodes &#27; into ESC
     return _IMG_RE.sub(lambda m: m.group() if _IMG_SRC_RE.search(m.group()) else "", cleaned).strip()

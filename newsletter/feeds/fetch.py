@@ -7,6 +7,7 @@ are still downloading. Nothing here raises for a failing source; each outcome is
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -26,7 +27,9 @@ from .. import __version__
 from ..config import FetchSettings
 from ..errors import SourceError
 from ..models import Source, SourceHealth
+from . import netguard
 from .responses import Decoder, Failure, one_line, retry_after, size_text, timeout_error, transport_error
+from .safetext import without_credentials
 from .sources import slugify
 from .urls import check_remote_url
 
@@ -65,6 +68,7 @@ class _Response:
     reason: str
     headers: httpx.Headers
     body: bytes | None
+    peer: netguard.Peer | None = None  # the address and port the answer came from
 
 
 def read_local(path: Path, max_bytes: int, *, configured: bool = True) -> bytes:
@@ -125,8 +129,8 @@ def fetch_sources(
 
     At most settings.concurrency sources at once and settings.per_host on any one host. Sources
     whose health says "gone" are "skipped" without a request; choosing enabled ones is the
-    caller's job. Closing the generator early cancels what has not started and waits for
-    what is in flight.
+    caller's job. Closing the generator early (Ctrl-C, an error) cancels what has not started
+    and ends what is in flight at once.
     """
     concurrency = max(1, settings.concurrency)
     per_host = max(1, settings.per_host)
@@ -183,7 +187,7 @@ def fetch_sources(
                         progress(result)
                     yield result
         finally:
-            fetcher.cancel()  # wakes workers sleeping in a back-off when the caller stops early
+            fetcher.cancel()  # wakes workers sleeping in a back-off, ends their downloads
             for future in running:
                 future.cancel()
 
@@ -214,12 +218,14 @@ class _Fetcher:
         self.settings = settings
         timeout = max(0.001, settings.timeout)
         self.timeout = timeout
+        limits = httpx.Limits(
+            max_connections=max(1, settings.concurrency) * 2,
+            max_keepalive_connections=max(1, settings.concurrency) * 2,
+        )
+        self.network = netguard.GuardedBackend()  # the redirect rule, one deadline per request, abort
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout, pool=None),
-            limits=httpx.Limits(
-                max_connections=max(1, settings.concurrency) * 2,
-                max_keepalive_connections=max(1, settings.concurrency) * 2,
-            ),
+            transport=netguard.guarded_transport(self.network, limits),
             follow_redirects=False,  # followed by hand: loops, scheme checks, 301 reporting
             headers={
                 "User-Agent": USER_AGENT,
@@ -242,6 +248,7 @@ class _Fetcher:
 
     def cancel(self) -> None:
         self.stop.set()
+        self.network.abort()  # downloads in flight end now, not when the server answers
 
     def fetch_source(self, source: Source, known: SourceHealth | None, root: Path) -> FetchResult:
         """One source, local or remote; never raises for the source's own failures."""
@@ -287,8 +294,11 @@ class _Fetcher:
         seen = {url}
         permanent: str | None = None
         only_permanent = True  # every hop so far was 301/308: the source itself has moved
+        rule: netguard.Rule | None = None  # the configured URL is fetched as configured, wherever it is
         for _hop in range(self.settings.max_redirects + 1):
-            resp = self._with_retries(url, headers)
+            resp = self._with_retries(url, headers, rule)
+            if rule is None:  # redirects may lead anywhere public, or back to where this answer came from
+                rule = functools.partial(netguard.redirect_refusal, resp.peer)
             if resp.status not in REDIRECTS:
                 break
             location = resp.headers.get("Location")
@@ -301,11 +311,13 @@ class _Fetcher:
             try:
                 target = check_remote_url(target)
             except SourceError:
+                shown = without_credentials(target)[:200]
                 raise Failure(
-                    f"redirect to {target[:200]} refused: only http(s) URLs are fetched", resp.status
+                    f"redirect to {shown} refused: only http(s) URLs are fetched", resp.status
                 ) from None
             if target in seen:
-                raise Failure(f"redirect loop: {target[:200]} was already visited", resp.status)
+                shown = without_credentials(target)[:200]
+                raise Failure(f"redirect loop: {shown} was already visited", resp.status)
             seen.add(target)
             if resp.status in PERMANENT and only_permanent:
                 permanent = target
@@ -347,13 +359,13 @@ class _Fetcher:
             elapsed=elapsed,
         )
 
-    def _with_retries(self, url: str, headers: dict[str, str]) -> _Response:
+    def _with_retries(self, url: str, headers: dict[str, str], rule: netguard.Rule | None) -> _Response:
         """One request, retried with back-off on 429, 5xx and dropped connections (not on timeouts)."""
         tries = max(0, self.settings.retries) + 1
         for attempt in range(tries):
             last = attempt == tries - 1
             try:
-                resp = self._once(url, headers)
+                resp = self._once(url, headers, rule)
             except httpx.TimeoutException as exc:
                 # No retry: a server that stalled once likely stalls again, and each try costs a timeout.
                 raise Failure(timeout_error(exc, url, self.timeout)) from None
@@ -388,15 +400,33 @@ class _Fetcher:
         with sem:
             yield
 
-    def _once(self, url: str, headers: dict[str, str]) -> _Response:
-        """One GET; the body is read (capped, decoded, within a total deadline) only for a 2xx."""
-        with self._host_slot(url):
+    def _once(self, url: str, headers: dict[str, str], rule: netguard.Rule | None) -> _Response:
+        """One GET; the body is read (capped, decoded, within a total deadline) only for a 2xx.
+
+        With a rule (a redirect hop), every address connected to must pass it (see netguard).
+        """
+        with self._host_slot(url):  # the deadline starts once it is this request's turn
             deadline = time.monotonic() + self.timeout * TOTAL_TIMEOUT_FACTOR
-            with self.client.stream("GET", url, headers=headers) as resp:
+            with (
+                self.network.checking(rule, deadline),
+                netguard.as_failures(url, self._too_slow()),
+                self.client.stream("GET", url, headers=headers) as resp,
+            ):
+                peer = netguard.peer_of(resp.extensions.get("network_stream"))
+                if rule is not None:  # the pool's guard is the real check; this one costs nothing
+                    why = rule(peer) if peer else "the address it connected to is unknown"
+                    if why:
+                        raise netguard.AddressRefused(why)
                 body = None
                 if 200 <= resp.status_code < 300:
                     body = self._read_body(resp, deadline)
-                return _Response(resp.status_code, resp.reason_phrase, resp.headers, body)
+                # The reason phrase is the server's text: it is shown, so it must not act on a terminal.
+                reason = one_line(resp.reason_phrase)[:100]
+                return _Response(resp.status_code, reason, resp.headers, body, peer)
+
+    def _too_slow(self) -> str:
+        limit = self.timeout * TOTAL_TIMEOUT_FACTOR
+        return f"download took over {limit:g} s ({TOTAL_TIMEOUT_FACTOR} x fetch.timeout): cut off"
 
     def _read_body(self, resp: httpx.Response, deadline: float) -> bytes:
         cap = self.settings.max_bytes
@@ -416,8 +446,5 @@ class _Fetcher:
                     raise Failure(f"body over the {size_text(cap)} cap (fetch.max_bytes): cut off")
                 parts.append(piece)
             if time.monotonic() > deadline:
-                raise Failure(
-                    f"download took over {self.timeout * TOTAL_TIMEOUT_FACTOR:g} s "
-                    f"({TOTAL_TIMEOUT_FACTOR} x fetch.timeout): cut off"
-                )
+                raise Failure(self._too_slow())
         return b"".join(parts)

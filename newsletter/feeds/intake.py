@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..config import FetchSettings
@@ -283,11 +284,19 @@ class _Parsers:
     def __init__(self, sources: int) -> None:
         cpus = os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._lifeline: tuple[Connection, Connection] | None = None
         if sources >= PARALLEL_PARSE_MIN and cpus > 1:
             ctx = mp.get_context("forkserver")
             # Replaces the default preload of __main__ (the CLI, which imports every stage).
             ctx.set_forkserver_preload(["newsletter.feeds.parse"])
-            self._pool = ProcessPoolExecutor(max_workers=cpus, mp_context=ctx)
+            # Only this process holds the write end: workers end when it does, even on SIGKILL.
+            self._lifeline = ctx.Pipe(duplex=False)
+            self._pool = ProcessPoolExecutor(
+                max_workers=cpus,
+                mp_context=ctx,
+                initializer=parse.worker_init,
+                initargs=(self._lifeline[0],),
+            )
         self._pending: dict[Future[ParsedFeed | str], tuple[FetchResult, _Settled, _Job]] = {}
         self._done: list[_Parsed] = []
 
@@ -297,6 +306,8 @@ class _Parsers:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+        for end in self._lifeline or ():
+            end.close()
 
     def submit(self, result: FetchResult, settled: _Settled, now: dt.datetime) -> None:
         url = result.final_url or result.source.url

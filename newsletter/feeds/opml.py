@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..models import Source
+from .feedtext import clean_line
 from .parse import defuse_doctype
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -37,7 +38,8 @@ def _walk(node: ET.Element, parents: tuple[str, ...]) -> Iterator[OpmlOutline]:
     for child in node:
         if not isinstance(child.tag, str) or child.tag.lower() != "outline":
             continue
-        label = _attr(child, "text") or _attr(child, "title")
+        # A name from someone else's file, cleaned as a feed's title is (no terminal controls, no bidi).
+        label = clean_line(_attr(child, "text") or _attr(child, "title"))
         url = _attr(child, "xmlUrl")
         if url:
             own = (c.strip() for c in _CATEGORY_SPLIT_RE.split(_attr(child, "category")))

@@ -7,20 +7,27 @@ several times faster, and resolve links ourselves.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
+import os
 import re
+import signal
+import threading
 from collections.abc import Iterable, Mapping
+from multiprocessing.connection import Connection
 from typing import Any
 
 import feedparser
+import feedparser.mixin
 
 from ..errors import FeedParseError
 from ..models import UTC, Item, ParsedFeed
-from .entries import make_item, text_as_html, to_utc, unique_items
+from .entries import TAGS_MAX, make_item, text_as_html, to_utc, unique_items
 from .feedtext import plain_title
 from .jsonfeed import parse_jsonfeed
+from .safetext import printable
 from .urls import canonical_url, check_hint
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
@@ -35,6 +42,17 @@ _SAFE_ENTITY_RE = re.compile(
     rb"<!ENTITY\s+([A-Za-z_][\w.-]{0,40})\s+\"(&#x?[0-9A-Fa-f]{1,6};|[^&%<\"]{0,64})\"\s*>"
 )
 _ROOT_NAME_RE = re.compile(rb"<!DOCTYPE\s+([A-Za-z_][\w.:-]*)", re.IGNORECASE)
+
+
+def _add_tag_bounded(self: Any, term: str, scheme: str, label: str) -> None:
+    """feedparser's _add_tag, which checks each new tag against every earlier one (quadratic), bounded."""
+    if len(self._get_context().get("tags") or ()) < TAGS_MAX:
+        _add_tag(self, term, scheme, label)
+
+
+# 100,000 <category> elements in one entry (or terms in one <media:keywords>) took five minutes.
+_add_tag = feedparser.mixin._FeedParserMixin._add_tag
+feedparser.mixin._FeedParserMixin._add_tag = _add_tag_bounded
 
 
 def _defuse_ascii(data: bytes) -> bytes:
@@ -222,7 +240,8 @@ def parse_feed(
     problems = []
     if result.get("bozo") and entries:
         exc = result.get("bozo_exception")
-        detail = " ".join(str(exc).split())[:160] if exc else "unknown problem"
+        # The parser's message may quote the feed (a declared charset, say): printable, as feed text is.
+        detail = " ".join(printable(str(exc)).split())[:160] if exc else "unknown problem"
         problems.append(f"ill-formed feed ({type(exc).__name__}: {detail}); {len(items)} items recovered")
     if dropped:
         problems.append(f"{dropped} entries without an http(s) link or GUID dropped")
@@ -302,6 +321,24 @@ def parse_or_reason(
     except FeedParseError as exc:
         return str(exc)
     except Exception as exc:  # noqa: BLE001 - one hostile feed must not stop a fetch
-        detail = " ".join(str(exc).split())[:120]
+        detail = " ".join(printable(str(exc)).split())[:120]
         where = f"{url}: " if url else ""
         return f"{where}could not parse this feed ({type(exc).__name__}: {detail}); please report it"
+
+
+def worker_init(lifeline: Connection) -> None:
+    """Start of each parse worker process: it ends when the command that started it ends, however.
+
+    lifeline is the read end of a pipe whose only write end the command holds: when the command
+    exits, is killed (even by SIGKILL) or crashes, the kernel closes that end, the read below
+    returns, and the worker exits. Without it workers (and so the forkserver) would wait forever
+    for jobs. Ctrl-C reaches the whole process group; the command handles it, the workers ignore it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(lifeline,), name="lifeline", daemon=True).start()
+
+
+def _exit_with(lifeline: Connection) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()  # nothing is ever sent: this returns only at end of file
+    os._exit(0)

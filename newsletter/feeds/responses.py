@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import NewsletterError
+from .safetext import printable
 
 CHUNK = 64 * 1024  # most decompressed bytes produced at once: bounds memory on a gzip bomb
 
@@ -85,15 +86,20 @@ def retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def host_of(url: str) -> str:
+    """host[:port] of a URL, for messages: never the user:password@ before it."""
+    return urlsplit(url).netloc.rsplit("@", 1)[-1]
+
+
 def timeout_error(exc: httpx.TimeoutException, url: str, timeout: float) -> str:
-    host = urlsplit(url).netloc
+    host = host_of(url)
     if isinstance(exc, httpx.ConnectTimeout):
         return f"timed out connecting to {host} after {timeout:g} s"
     return f"timed out: {host} sent nothing for {timeout:g} s"
 
 
 def transport_error(exc: httpx.TransportError, url: str, tries: int) -> str:
-    host = urlsplit(url).netloc
+    host = host_of(url)
     detail = one_line(str(exc)) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect to {host}: {detail} (after {tries} tries)"
@@ -101,7 +107,8 @@ def transport_error(exc: httpx.TransportError, url: str, tries: int) -> str:
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
+    """Remote text (a reason phrase, an error) as one printable line."""
+    return " ".join(printable(text).split())[:300]
 
 
 def size_text(n: int) -> str:

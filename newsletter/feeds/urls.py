@@ -7,6 +7,7 @@ import re
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
 
 from ..errors import SourceError
+from .safetext import without_credentials
 
 TRACKING_PARAMS = frozenset(
     [
@@ -123,17 +124,18 @@ _canonical_cached = functools.lru_cache(maxsize=1024)(_canonical_url)
 def check_remote_url(url: str) -> str:
     """The URL normalised (scheme and host lower-case, no fragment); SourceError unless http(s)."""
     text = url.strip()
+    where = without_credentials(text)[:200]  # messages name the URL, never a password in it
     if any(ord(c) < 33 or ord(c) == 127 for c in text):
-        raise SourceError(f"{url!r} is not a URL: it holds spaces or control characters", url)
+        raise SourceError(f"{where!r} is not a URL: it holds spaces or control characters", url)
     try:
         parts = urlsplit(text)
-    except ValueError:  # "http://[::1/": an IPv6 host that never closes
-        raise SourceError(f"{text[:200]} is not a valid URL: check its host and port", url) from None
+    except ValueError:  # an unclosed [IPv6 literal
+        raise SourceError(f"{where} is not a valid URL: check its host", url) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = f"{scheme}:" if scheme else "no scheme"
         raise SourceError(
-            f"{text[:200]} is not a remote feed ({shown}): only http:// and https:// URLs are fetched; "
+            f"{where} is not a remote feed ({shown}): only http:// and https:// URLs are fetched; "
             "give a local file as a path instead",
             url,
         )
@@ -141,9 +143,9 @@ def check_remote_url(url: str) -> str:
         host = parts.hostname
         port = parts.port
     except ValueError:
-        raise SourceError(f"{text[:200]} is not a valid URL: check its host and port", url) from None
+        raise SourceError(f"{where} is not a valid URL: check its host and port", url) from None
     if not host:
-        raise SourceError(f"{text[:200]} has no host: write it like https://example.com/feed.xml", url)
+        raise SourceError(f"{where} has no host: write it like https://example.com/feed.xml", url)
     if ":" in host:
         host = f"[{host}]"  # IPv6 literal
     default = {"http": 80, "https": 443}[scheme]

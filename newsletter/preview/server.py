@@ -74,6 +74,9 @@ class _Changes:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # event streams never hold up shutdown
+    # Connections waiting to be accepted. socketserver's 5 made the 200 requests of a page with
+    # many images (or a reload storm) wait for SYN retries, up to 14 s; the kernel caps it anyway.
+    request_queue_size = 1024
     preview: PreviewServer
 
 
@@ -253,8 +256,8 @@ def serve(
             print(server.note, file=sys.stderr)
         if not is_loopback(host):
             print(
-                f"warning: preview listens on {host}, so other machines can read your drafts; "
-                "use --host 127.0.0.1 to keep it local",
+                f"warning: preview listens on {host or 'every address'}, so other machines can read your "
+                "drafts; use --host 127.0.0.1 to keep it local",
                 file=sys.stderr,
             )
         where = f"previewing {server.week} {server.style} at {server.issue_url}"
@@ -276,6 +279,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     csp = "default-src 'none'"
+    # Seconds a connection may sit silent (Apache's keep-alive default): each holds a thread, and one
+    # that never finishes its request (a slowloris, an HTTP/0.9 line) would hold it forever. Event
+    # streams are not cut: they write a comment every 15 s and never wait on the browser.
+    timeout = 5
 
     def version_string(self) -> str:
         return "newsletter-preview"

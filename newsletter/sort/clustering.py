@@ -38,6 +38,7 @@ import itertools
 import math
 import multiprocessing as mp
 import os
+import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -47,7 +48,7 @@ from concurrent.futures.process import BrokenProcessPool
 from ..errors import ConfigError
 from ..models import Item, Story, when
 from .evidence import ALIASES, CJK_NAME_RE, PLACES, Names, events, fold_case, names, tokens, word_token
-from .evidence_figures import Figure, figures, ordinals, quarters
+from .evidence_figures import Figure, figures, ordinals, quarters, versions
 from .evidence_words import WEAK, WEAK_FACTOR
 
 SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts
@@ -85,7 +86,16 @@ W_ORDINAL_CONFLICT = -1.9  # headlines with different ordinals: the third launch
 BIAS = 1.0
 
 
-_Facts = tuple[Names, tuple[Figure, ...], frozenset[int], frozenset[str], frozenset[int], bool]
+_Facts = tuple[
+    Names,
+    tuple[Figure, ...],
+    frozenset[int],
+    frozenset[str],
+    frozenset[int],
+    str,
+    frozenset[str],
+    frozenset[str],
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -104,7 +114,9 @@ class _Doc:
     title_names: frozenset[str]
     source: str
     when: float  # POSIX seconds
-    cjk: bool  # written mostly in Chinese, Japanese or Korean script
+    script: str  # the headline's script: "" (Latin), "zh", "zh-hant", "ja" or "ko"
+    versions: frozenset[str]  # product versions the headline states ("Gemini 3.7")
+    all_versions: frozenset[str]  # ... and the summary
 
 
 def _counts(item: Item) -> Counter[str]:
@@ -146,7 +158,7 @@ def _facts_of(it: Item) -> _Facts:
     text = it.title + "\n" + summary
     return (
         names(it.title, summary), figures(text), quarters(text), events(it.title, summary),
-        ordinals(it.title), _mostly_cjk(it.title),
+        ordinals(it.title), _script(it.title), versions(it.title), versions(text),
     )  # fmt: skip
 
 
@@ -192,11 +204,12 @@ def _build(
     docs: dict[int, _Doc] = {}
     for i in which:
         it = items[i]
-        nm, figs, quarts, kinds, ords, cjk = facts[i]
+        nm, figs, quarts, kinds, ords, script, vers, all_vers = facts[i]
         lead, all_names = nm.settle(common)
         docs[i] = _Doc(
             vecs[i], lead, all_names, nm.places, figs, _by_kind(figs), quarts, kinds, ords,
-            nm.title & all_names, it.source_id, when(it).timestamp() if it.published else 0.0, cjk,
+            nm.title & all_names, it.source_id, when(it).timestamp() if it.published else 0.0, script,
+            vers, all_vers,
         )  # fmt: skip
     return docs
 
@@ -208,8 +221,24 @@ def _docs(items: Sequence[Item]) -> tuple[list[_Doc], list[list[str]]]:
     return [docs[i] for i in range(len(items))], keys
 
 
-def _mostly_cjk(text: str) -> bool:
-    return not text.isascii() and sum(c > "\u2fff" for c in text) * 2 > len(text.replace(" ", ""))
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
+# Characters only traditional Chinese writes: its character pairs never meet simplified ones.
+_TRADITIONAL_RE = re.compile(r"[們這為說時會發國對與體後開關業機車電網將於並個還過現際經應價億華]")
+
+
+def _script(text: str) -> str:
+    """The script a headline is written in: "" (Latin), "zh", "zh-hant", "ja" or "ko".
+
+    Items in two scripts share almost no text by construction, so other evidence stands in for it.
+    """
+    if text.isascii() or sum(c > "\u2fff" for c in text) * 3 < len(text.replace(" ", "")):
+        return ""
+    if _KANA_RE.search(text):
+        return "ja"
+    if _HANGUL_RE.search(text):
+        return "ko"
+    return "zh-hant" if len(_TRADITIONAL_RE.findall(text)) >= 2 else "zh"
 
 
 def features(a: _Doc, b: _Doc) -> tuple[float, ...]:
@@ -302,7 +331,13 @@ def similarity(a: _Doc, b: _Doc) -> float:
     f = features(a, b)
     if a.source == b.source and f[0] < SAME_SOURCE_TEXT:
         return 0.0  # one outlet does not tell one event twice, bar a repost or an update
+    if (a.versions and a.versions.isdisjoint(b.all_versions)) or (
+        b.versions and b.versions.isdisjoint(a.all_versions)
+    ):
+        return min(GATED, _logistic(f))  # "Gemini 3.7 Flash" is news of its own, apart from other Gemini news
     text, shared_figures, missing = f[0], f[2], f[3]
+    # One product version in both ("Gemini 3.7") is as telling as a figure in common.
+    shared_figures += bool(a.versions & b.all_versions or b.versions & a.all_versions)
     lead_shared = (a.lead and a.lead in b.names) or (b.lead and b.lead in a.names)
     if missing > 1 or (missing and not shared_figures and not (lead_shared and f[10])):
         # A headline's lead name the other item never mentions: another company's news, unless the other
@@ -311,7 +346,7 @@ def similarity(a: _Doc, b: _Doc) -> float:
         # exception: "MediaTek wins Google's TPU" and "Google picks Johor for a TPU centre" share 0.41.
         return min(GATED, _logistic(f))
     named = (a.lead and b.lead) or (lead_shared and f[10])  # or one lead is shared, one kind of event
-    if text < MIN_TEXT and not (shared_figures or a.cjk ^ b.cjk or named):
+    if text < MIN_TEXT and not (shared_figures or a.script != b.script or named):
         return min(GATED, _logistic(f))  # a headline without a name, little text in common
     if not (shared_figures >= 2 or _same_money(a, b)) and (f[5] or f[7] or f[11] or f[13] or f[14] or f[15]):
         # Different amounts, quarters, kinds of event, counts, days or ordinals: each alone meant a different
@@ -321,7 +356,7 @@ def similarity(a: _Doc, b: _Doc) -> float:
         # or two figures in common outweigh a headline word read as another kind of event ("$450 mn ...
         # ahead of IPO" is the round; "$6.5bn Ampere deal" and "to buy Ampere for $6.5 billion").
         return min(GATED, _logistic(f))
-    two_names = a.cjk ^ b.cjk and len(a.names & b.names) > 1
+    two_names = a.script != b.script and len(a.names & b.names) > 1
     if not (shared_figures or f[10] or text >= MIN_SUPPORT_TEXT or two_names):
         # One shared name and nothing else: same company, another event. Across scripts the text cosine
         # is near zero by construction, so there two shared names stand in for the missing wording.

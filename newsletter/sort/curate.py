@@ -154,9 +154,7 @@ def topic(story: Story, taxonomy: Taxonomy) -> str:
     labels = story.labels
     title = story.lead.title
     named = [
-        r.term
-        for r in labels.reasons
-        if r.where == "title" and r.kind == "region" and r.label != GLOBAL and len(r.term) <= 24
+        r.term for r in labels.reasons if r.where == "title" and r.kind == "region" and len(r.term) <= 24
     ]
     # The name the headline opens with is its subject: "Zepto files for an IPO in Mumbai" is Zepto's.
     name = min(named, key=lambda term: (title.find(term) % (len(title) + 1), -len(term)), default="")

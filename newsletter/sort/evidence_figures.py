@@ -50,11 +50,17 @@ _FIGURE_RE = re.compile(
     r"(?:\s?(?P<suf>dollars?|yuan|yen|won|rupees?|dong|taka|baht|ringgit|pesos?|rupiah"
     r"|美元|日圓|日元|韩元|元|円|ドル|달러|원))?)"
 )
-_KO_COMPOUND = [  # 22조8천억 -> 22.8조, 2억4300만 -> 2.43억: one number the figure pattern can read
+_CJK_COMPOUND = [  # 22조8천억 -> 22.8조, 2억4300만 -> 2.43억: one number the figure pattern can read
     (re.compile(r"(\d+)\s?조\s?(\d)천\s?억"), lambda m: f"{int(m[1]) + int(m[2]) / 10:g}조"),
     (re.compile(r"(\d+)\s?조\s?(\d{1,4})\s?억"), lambda m: f"{int(m[1]) + int(m[2]) / 1e4:g}조"),
     (re.compile(r"(\d+)\s?억\s?(\d{1,4})\s?만"), lambda m: f"{int(m[1]) + int(m[2]) / 1e4:g}억"),
     (re.compile(r"(\d)천\s?억"), lambda m: f"{m[1]}000억"),
+    # 22億2500万ドル -> 22.25億, 1兆2000億円 -> 1.2兆 (Japanese and Chinese write large numbers the same way)
+    (
+        re.compile(r"(\d+)\s?([億亿])\s?(\d{1,4})\s?[万萬]"),
+        lambda m: f"{int(m[1]) + int(m[3]) / 1e4:g}{m[2]}",
+    ),
+    (re.compile(r"(\d+)\s?兆\s?(\d{1,4})\s?[億亿]"), lambda m: f"{int(m[1]) + int(m[2]) / 1e4:g}兆"),
 ]
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _MONTH_Q = {"jan": 1, "apr": 2, "jul": 3, "oct": 4}
@@ -166,7 +172,7 @@ def figures(text: str) -> tuple[Figure, ...]:
     """The money, percentages, counts and power figures a text states, in any notation."""
     norm = fold_case(text)
     if not norm.isascii():
-        for pattern, repl in _KO_COMPOUND:
+        for pattern, repl in _CJK_COMPOUND:
             norm = pattern.sub(repl, norm)
     near = _near_digits(norm)
     if not near:
@@ -234,6 +240,17 @@ def _near_digits(norm: str) -> str:
         else:
             windows.append((start, end))
     return " | ".join(norm[a:b] for a, b in windows)
+
+
+# A product's version after its name ("Gemini 3.7", "iOS 26.1", "v2.5"): not money, not a percentage.
+_VERSION_RE = re.compile(
+    r"(?:[A-Za-z][\w-]*\s|\bv)(\d{1,3}\.\d{1,3})(?![\d.]|\s?(?:%|per|bn|billion|million|trillion|mn|m\b|b\b))"
+)
+
+
+def versions(text: str) -> frozenset[str]:
+    """Product versions a text states ("Gemini 3.7 Flash" -> 3.7): a 3.7 release is not a 3.6 one."""
+    return frozenset(_VERSION_RE.findall(text)) if "." in text else frozenset()
 
 
 def ordinals(text: str) -> frozenset[int]:

@@ -34,7 +34,8 @@ _NOT_NAME_WORDS = """a an the and or but of to in on at by for with from as is i
     friday saturday sunday none updated update exclusive breaking analysis opinion explainer live watch
     read more i inc ltd co corp group holdings bank city state government ministry minister president
     prime north east west central national global world asia asian chinese japanese korean indian
-    taiwanese vietnamese indonesian singaporean malaysian thai filipino american european"""
+    taiwanese vietnamese indonesian singaporean malaysian thai filipino american european introducing
+    announcing meet inside here there review preview podcast interview recap video photos report"""
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 # Aliases folded to one name. Latin phrases are matched on lower-cased text; CJK ones anywhere in a run.
 # A general gazetteer of Asian tech companies and places, not a list of the labelled pairs.
@@ -44,6 +45,7 @@ sk텔레콤=skt tata_consultancy_services=tcs mitsubishi_ufj=mufg 三菱ufj=mufg
 contemporary_amperex=catl 宁德时代=catl 寧德時代=catl changxin_memory=cxmt changxin=cxmt 长鑫=cxmt
 yangtze_memory=ymtc 长江存储=ymtc monetary_authority_of_singapore=mas reserve_bank_of_india=rbi
 kaspi.kz=kaspi one_97_communications=paytm jd.com=jd 京东=jd 京東=jd samsung_electronics=samsung
+digital_services_act=dsa digital_markets_act=dma
 삼성=samsung 三星=samsung 小米=xiaomi 华为=huawei 華為=huawei 阿里巴巴=alibaba 阿里=alibaba 腾讯=tencent
 騰訊=tencent 百度=baidu 字节跳动=bytedance 字節跳動=bytedance 抖音=douyin 快手=kuaishou 可灵=kling
 比亚迪=byd 比亞迪=byd 美团=meituan 美團=meituan 拼多多=pinduoduo 中芯=smic 台积电=tsmc 台積電=tsmc
@@ -94,7 +96,7 @@ jobs: jobs job layoffs lay lays staff workforce employees 裁员 削減 감원 �
 funding: raises raised round series funding valuation 融资 調達 유치
 deal: buy buys sells acquire acquisition takeover stake merger merge swap tie 收购 買収 인수 합병 统合 統合
 deal: 주식교환
-hack: hack hacked hacker breach cyberattack ransomware attack theft stolen leak leaked 黑客 해킹 유출 攻撃
+hack: hack hacked hacker cyberattack ransomware attack theft stolen leak leaked 黑客 해킹 유출 攻撃
 rules: fine fined penalty ban bans bars rule rules law licence license permit curbs regulator 罚款 과징금
 rules: 禁止 規制
 launch: launches launched releases release phone glasses prototype 发布 發布 公開 출시 开售 開售
