@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
+    return Workspace.init(tmp_path / "ws", sample=True)
 
 
 @pytest.fixture

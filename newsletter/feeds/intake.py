@@ -75,7 +75,9 @@ class RunSummary:
         """One line per source that failed, is gone, moved or stored with a warning."""
         out = []
         for o in self.outcomes:
-            if o.status in ("failed", "gone"):
+            if o.status in ("failed", "gone") and (o.error or "").startswith(o.source.url):
+                out.append(f"  {o.status}: {o.error}")  # a file or URL given by hand, named already
+            elif o.status in ("failed", "gone"):
                 out.append(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}")
             elif o.moved_to:
                 out.append(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)")
@@ -88,8 +90,15 @@ class RunSummary:
 def fetch_lock(db_path: Path) -> Iterator[None]:
     """One fetch at a time per store: a second one says so instead of racing the first."""
     lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StoreError(
+            f"cannot lock the store: {lock_path}: {exc.strerror}: "
+            "make its folder writable or point --db elsewhere"
+        ) from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -113,8 +122,9 @@ def read_target(
         if result.status != "ok":
             raise SourceError(f"{target}: {result.error or result.status}", target)
         return result.data or b"", result.final_url or target, result.content_type
-    path = Path(target).expanduser().resolve()
-    return read_local(path, settings.max_bytes), path.as_uri(), None
+    # Read as typed, so a message names the file the way the editor wrote it.
+    path = Path(target).expanduser()
+    return read_local(path, settings.max_bytes, configured=False), path.resolve().as_uri(), None
 
 
 class Intake:
@@ -163,7 +173,7 @@ class Intake:
         try:
             parsed = parse.parse_feed(data, source_id=probe_id, url=url, content_type=content_type, now=now)
         except FeedParseError as exc:
-            raise FeedParseError(f"{target}: {exc}", target) from None
+            raise FeedParseError(f"{target}: {str(exc).removeprefix(f'{url}: ')}", target) from None
         # The id keeps feeds apart (from the name given or the feed's full title); the name shown
         # in the issue is worked out when read (outlets.py), so a better outlet list renames old items.
         source_id = _one_off_id(source_name or parsed.title or Path(target).stem or "stdin")
