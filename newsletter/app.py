@@ -322,27 +322,47 @@ class Newsletter:
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id."""
-        settings = self.settings()
-        by_id = self.all_sources()
-        weights = {sid: s.weight for sid, s in by_id.items()}
-        scoring = self.taxonomy().scoring
-        labelled = relevance.gate_items(self.label_items(items), by_id, settings.focus, scoring)
-        threshold = settings.ranking.cluster_threshold
-        grouped = [
-            relevance.gate_story(labels.editor_labels_win(story))
-            for story in clustering.cluster(labelled, threshold=threshold, source_weight=weights)
-        ]
+        labelled = self._gated(self.label_items(items))
+        threshold = self.settings().ranking.cluster_threshold
+        weights = {sid: s.weight for sid, s in self.all_sources().items()}
+        grouped = clustering.cluster(labelled, threshold=threshold, source_weight=weights)
         if week is None:
             # A feed may date an item in 9999: the week to rank against is never later than now.
             now = self.now()
             latest = max((i.published for i in items if i.published and i.published <= now), default=now)
-            week = Week.of(latest, settings.tz)
+            week = Week.of(latest, self.settings().tz)
+        return self._settled(grouped, week)
+
+    def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:
+        """Stories labelled, gated and scored again from their items, after the editor labelled one.
+
+        Clustering reads no labels, so each story keeps its items, lead and id; what a label changes
+        (region, themes, the gate's verdict, the theme part of the score) comes out as `stories` would
+        give it, without clustering the week again.
+        """
+        bare = [dataclasses.replace(i, labels=None, verdict=None) for s in stories for i in s.items]
+        labelled = {i.id: i for i in self._gated(self.label_items(bare))}
+        raw = [
+            dataclasses.replace(s, lead=labelled[s.lead.id], also=tuple(labelled[i.id] for i in s.also))
+            for s in stories
+        ]
+        return self._settled(raw, week)
+
+    def _gated(self, items: list[Item]) -> list[Item]:
+        """Labelled items with the relevance gate's verdict on each."""
+        scoring = self.taxonomy().scoring
+        return relevance.gate_items(items, self.all_sources(), self.settings().focus, scoring)
+
+    def _settled(self, stories: Sequence[Story], week: Week) -> list[Story]:
+        """Clustered stories placed by the editor's labels and the gate, then scored and ranked."""
+        settings = self.settings()
+        grouped = [relevance.gate_story(labels.editor_labels_win(story)) for story in stories]
         return curate.rank(
             grouped,
             week=week,
             tz=settings.tz,
             theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
-            source_weight=weights,
+            source_weight={sid: s.weight for sid, s in self.all_sources().items()},
         )
 
     def items(

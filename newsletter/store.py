@@ -394,6 +394,22 @@ class Store:
         return int(row.fetchone()[0])
 
     @_guard
+    def week_signature(self, start: dt.datetime, end: dt.datetime) -> tuple[int, str]:
+        """How many items [start, end) holds and when one was last written: changes whenever a fetch or
+        ingest adds or refreshes one of them (each refresh stamps last_seen)."""
+        row = self._db.execute(
+            "SELECT count(*), coalesce(max(last_seen), '') FROM items WHERE published >= ? AND published < ?",
+            (_ts(start), _ts(end)),
+        ).fetchone()
+        return int(row[0]), str(row[1])
+
+    @_guard
+    def data_version(self) -> int:
+        """A number that changes when another connection (another command) commits to the store; this
+        connection's own writes leave it as it is (SQLite's PRAGMA data_version)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    @_guard
     def get_item(self, item_id: str) -> Item:
         row = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
         if row is None:

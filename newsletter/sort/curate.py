@@ -125,8 +125,13 @@ def rank(
     finally:
         if paused:
             gc.enable()
-    scored.sort(key=lambda s: (-s.score, when(s.lead), s.id))
+    scored.sort(key=rank_key)
     return scored
+
+
+def rank_key(story: Story) -> tuple[float, dt.datetime, str]:
+    """Where a scored story ranks: higher score first, then the earlier story, then the id."""
+    return (-story.score, when(story.lead), story.id)
 
 
 def theme_priority(taxonomy: Taxonomy, configured: Mapping[str, float]) -> dict[str, float]:
@@ -241,7 +246,7 @@ def _plan_by_region(
     for key in dict.fromkeys(keys):  # a region listed twice gets one section
         stories = by_region.get(key, [])[: max(settings.per_section, 0)]
         if stories:
-            title = settings.section_titles.get(key) or taxonomy.region_name(key)
+            title = section_title(style, settings, taxonomy, key)
             sections.append(Section(key=key, title=title, stories=tuple(stories)))
     return leads, sections, []
 
@@ -270,10 +275,23 @@ def _plan_by_theme(
         stories = stories[: max(settings.per_section, 0)]
         used.update(s.id for s in stories)
         if stories:
-            title = settings.section_titles.get(key) or taxonomy.theme_name(key)
+            title = section_title(style, settings, taxonomy, key)
             sections.append(Section(key=key, title=title, stories=tuple(stories)))
     reads = [s for s in rest if s.id not in used][: max(settings.reads, 0)]
     return leads, sections, reads
+
+
+def section_title(style: HouseStyle, settings: StyleSettings, taxonomy: Taxonomy, key: str) -> str:
+    """A section's heading: [style.KEY] section_titles, else the region's or theme's name."""
+    name = taxonomy.region_name if style.planner == "regions" else taxonomy.theme_name
+    return settings.section_titles.get(key) or name(key)
+
+
+def style_sections(style: str, settings: StyleSettings, taxonomy: Taxonomy) -> list[Section]:
+    """Every section a style's issue can hold, in house order, with no stories: what the desk offers."""
+    declared = house_style(style)
+    keys = dict.fromkeys(settings.sections or declared.sections)
+    return [Section(key, section_title(declared, settings, taxonomy, key), ()) for key in keys]
 
 
 PLANNERS = {"regions": _plan_by_region, "themes": _plan_by_theme}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,6 +217,17 @@ def _body(env: jinja2.Environment, settings: Settings, plan: IssuePlan, views: d
     return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
 
 
+def render_body(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> str:
+    """The stamped Markdown body of a plan (or of part of one: what a merge or the desk adds)."""
+    return draft_merge.stamp(_body(env, settings, plan, _views(plan, settings.style_settings(plan.style))))
+
+
+def body_renderer(ws: Workspace, settings: Settings) -> Callable[[IssuePlan], str]:
+    """render_body with the workspace's templates, for entries placed one at a time (write/desk_edit.py)."""
+    env = templating.environment(ws)
+    return lambda part: render_body(env, settings, part)
+
+
 def generate(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> tuple[str, dict[str, Any]]:
     """The full text of a fresh draft, and the views it was made from."""
     views = _views(plan, settings.style_settings(plan.style))
@@ -290,13 +301,12 @@ def write_draft(
         atomic_write(path, fresh)
         draftfile.save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced")
-    ss = settings.style_settings(style)
     merged = draft_merge.merge(
         path=path,
         current=current,
         plan=plan,
         fresh=fresh,
-        render=lambda part: draft_merge.stamp(_body(env, settings, part, _views(part, ss))),
+        render=lambda part: render_body(env, settings, part),
         record=state,
         labelled=labelled,
         labels_only=labels_only,

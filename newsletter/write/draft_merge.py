@@ -208,7 +208,7 @@ def merge(
     placed: dict[str, set[str]] = {}
     for m in marks(fresh_lines):
         placed.setdefault(m.story_id, set()).add(m.group)
-    titles = _titles(fresh_lines) | _titles(lines)
+    titles = group_titles(fresh_lines) | group_titles(lines)
 
     def name(keys: set[str] | list[str]) -> str:
         return " and ".join(sorted(titles.get(k) or k or "the top" for k in set(keys)))
@@ -259,11 +259,11 @@ def merge(
             return story.id in labelled_new
         return story.id not in known and not any(i.id in known for i in story.items)
 
-    lines = _remove(lines, removals)
+    lines = remove_entries(lines, removals)
     lines, added, new_stories, new_items = _add(lines, plan, adds, moving, render, fresh_lines)
     changed = bool(removals or added)
     if deleted and (changed or not labels_only):
-        lines = _note_dropped(lines, deleted)
+        lines = note_dropped(lines, deleted)
         changed = True
     old_stories, old_items = (set(record["stories"]), set(record["items"])) if record else (set(), set())
     return Merged(
@@ -281,14 +281,15 @@ def _headline(story: Story) -> str:
     return f"{title[:70]}{'…' if len(title) > 70 else ''} ({story.lead.id})"
 
 
-def _titles(lines: list[str]) -> dict[str, str]:
-    """Group key -> the heading under its section marker, as the draft shows it."""
+def group_titles(lines: list[str]) -> dict[str, str]:
+    """Group key -> the heading under its section marker, as the draft shows it (a story's own heading,
+    carrying its item marker, is no group's: #techAsia's stories have none)."""
     out: dict[str, str] = {}
     key = None
     for line in lines:
         if m := draftfile.SECTION_MARK_RE.match(line):
             key = m.group(1)
-        elif key and line.startswith("#"):
+        elif key and line.startswith("#") and not draftfile.ITEM_MARK_RE.search(line):
             out.setdefault(key, line.lstrip("#").strip())
             key = None
         elif key and line.strip():
@@ -296,7 +297,7 @@ def _titles(lines: list[str]) -> dict[str, str]:
     return out
 
 
-def _remove(lines: list[str], removals: list[Mark]) -> list[str]:
+def remove_entries(lines: list[str], removals: list[Mark]) -> list[str]:
     """The body without these entries, and without the blank line each leaves behind."""
     lines = list(lines)
     for mark in sorted(removals, key=lambda m: m.start, reverse=True):
@@ -331,28 +332,28 @@ def _add(
     new_lines = render(chosen).split("\n")
     # A moved story goes only into the groups it is missing from, not where it still is.
     unwanted = [m for m in marks(new_lines) if m.story_id in moving and m.group not in moving[m.story_id]]
-    new_lines = _remove(new_lines, unwanted)
-    order = list(_group_spans(fresh_lines))
+    new_lines = remove_entries(new_lines, unwanted)
+    order = list(group_spans(fresh_lines))
     added = 0
-    for key, group_lines in _groups(new_lines).items():
-        entry_lines = _entry_lines(group_lines)
+    for key, group_lines in groups_of(new_lines).items():
+        entry_lines = from_first_entry(group_lines)
         count = sum(1 for line in entry_lines if draftfile.ITEM_MARK_RE.search(line))
         if count:
             added += count
-            lines = _insert(lines, key, group_lines, entry_lines, order)
+            lines = insert_entries(lines, key, group_lines, entry_lines, order)
     return lines, added, {s.id for s in stories}, {i.id for s in stories for i in s.items}
 
 
-def _note_dropped(lines: list[str], deleted: list[str]) -> list[str]:
+def note_dropped(lines: list[str], deleted: list[str]) -> list[str]:
     """Dropped markers for entries deleted outright, together above the first group."""
     at = next((n for n, line in enumerate(lines) if draftfile.SECTION_MARK_RE.match(line)), len(lines))
     block = [draftfile.dropped_marker(story_id) for story_id in deleted]
     if at == len(lines):
-        return [*_trim(lines), "", *block, ""]
+        return [*trim(lines), "", *block, ""]
     return lines[:at] + [*block, ""] + lines[at:]
 
 
-def _group_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
+def group_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
     """Group key -> [start, end) line span: from its section marker to the next marker or the end."""
     starts = [(n, m.group(1)) for n, line in enumerate(lines) if (m := draftfile.SECTION_MARK_RE.match(line))]
     spans: dict[str, tuple[int, int]] = {}
@@ -362,17 +363,17 @@ def _group_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def _groups(lines: list[str]) -> dict[str, list[str]]:
-    return {key: _trim(lines[a:b]) for key, (a, b) in _group_spans(lines).items()}
+def groups_of(lines: list[str]) -> dict[str, list[str]]:
+    return {key: trim(lines[a:b]) for key, (a, b) in group_spans(lines).items()}
 
 
-def _trim(lines: list[str]) -> list[str]:
+def trim(lines: list[str]) -> list[str]:
     while lines and not lines[-1].strip():
         lines = lines[:-1]
     return lines
 
 
-def _entry_lines(group_lines: list[str]) -> list[str]:
+def from_first_entry(group_lines: list[str]) -> list[str]:
     """A generated group without its marker and heading: from the first entry to the end."""
     for n, line in enumerate(group_lines):
         if draftfile.ITEM_MARK_RE.search(line):
@@ -383,10 +384,10 @@ def _entry_lines(group_lines: list[str]) -> list[str]:
 _LIST_ITEM_RE = re.compile(r"^\d+\. ")
 
 
-def _insert(
+def insert_entries(
     lines: list[str], key: str, group_lines: list[str], entry_lines: list[str], order: list[str]
 ) -> list[str]:
-    spans = _group_spans(lines)
+    spans = group_spans(lines)
     if key in spans:
         start, end = spans[key]
         pos = end
@@ -411,5 +412,5 @@ def _insert(
         if other in spans:
             pos = spans[other][0]
             return lines[:pos] + [*group_lines, ""] + lines[pos:]
-    tail = _trim(lines)
+    tail = trim(lines)
     return [*tail, "", *group_lines, ""]
