@@ -104,10 +104,15 @@ def test_the_desk_lists_every_story_of_the_week_with_the_gates_verdict(app, serv
     for story in out:
         assert f'data-story="{story.id}"' in kept_out
         assert html.escape(story.lead.verdict.why) in kept_out  # type: ignore[union-attr]
-    # the reasons `items --explain` gives: matched terms and where, and the score's parts
-    top = stories[0]
-    reason = top.labels.reasons[0]
-    assert f"“{reason.term}” in {reason.where}" in page and f"score {top.score:.2f}" in page
+    # "Why": the reasons `items --explain` gives (matched terms and where, the score's parts), on demand
+    for story in (stories[0], out[0]):
+        status, body = request(server, "GET", f"/{week}/atr/desk/why?item={story.lead.id}")
+        why = body.decode()
+        assert status == 200 and f"score {story.score:.2f}" in why
+        assert html.escape(story.lead.verdict.why) in why  # type: ignore[union-attr]
+        for reason in story.labels.reasons:
+            assert html.escape(f"“{reason.term}” in {reason.where}", quote=False) in why
+    assert request(server, "GET", f"/{week}/atr/desk/why?item=0000000000000000")[0] == 422
 
 
 def test_filters_narrow_the_list(app, server, week: Week) -> None:

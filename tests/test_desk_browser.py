@@ -4,6 +4,7 @@ overwritten; another origin changes nothing; feed text stays text. Screenshots g
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from clirunner import run
 from httpserver import HTTPServer, Reply
 
 from newsletter.models import Week
+from newsletter.preview.candidates import Filters
 from newsletter.preview.server import PreviewServer
 from newsletter.write import desk_edit
 
@@ -57,14 +59,15 @@ class Desk:
     def filter(self, **choices: str) -> None:
         """Set the candidates' filters and wait for the list they ask for."""
         for name, value in choices.items():
-            self.tab.evaluate("window.__list = document.getElementById('cand-list')")
             if name == "q":
                 self.tab.locator("input[name=q]").fill(value)
             else:
                 self.tab.select_option(f"select[name={name}]", value)
-            self.tab.wait_for_function(
-                "() => document.getElementById('cand-list') !== window.__list", timeout=5000
-            )
+        query = self.tab.evaluate(
+            "new URLSearchParams(new FormData(document.getElementById('filters'))).toString()"
+        )
+        wanted = json.dumps(Filters.parse(query).key())
+        self.tab.wait_for_function(f"() => document.getElementById('cand-list').dataset.query === {wanted}")
 
     def entry(self, item: str):
         return self.tab.locator(f'#draft .entry[data-item="{item}"]')
@@ -222,6 +225,22 @@ def test_the_desk_works_from_the_keyboard_alone(app, open_desk, week: Week) -> N
     assert desk.done(n := n + 1)["ok"] and first not in desk.groups()
     tab.keyboard.press("u")
     assert desk.done(n := n + 1)["ok"] and desk.groups()[first] == "stories"
+
+    tab.keyboard.press("r")  # relabel: the region list has the focus; Enter applies
+    tab.locator(".pop select").wait_for()
+    tab.keyboard.press("Home")  # (keep), then China, India: the first story here is China's
+    tab.keyboard.press("ArrowDown")
+    tab.keyboard.press("ArrowDown")
+    tab.keyboard.press("Enter")
+    assert desk.done(n := n + 1)["ok"]
+    label = app.store.overrides()[first]
+    assert label.region == "india" and label.themes is None  # only what was changed
+
+    tab.keyboard.press("i")  # the issue's details: the title has the focus
+    tab.keyboard.press("Control+a")
+    tab.keyboard.type("Chips and more chips")
+    tab.keyboard.press("Control+Enter")
+    assert desk.done(n := n + 1)["ok"] and "\ntitle: Chips and more chips\n" in desk.path.read_text()
     desk.shot("desk-techasia-keyboard.png")
     assert "Typed at the desk without a mouse." in desk.path.read_text()
     assert not desk.dialogs and not desk.errors

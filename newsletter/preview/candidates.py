@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from ..models import Labels, Story, Verdict
 from ..sort.taxonomy import Taxonomy
@@ -30,6 +30,7 @@ class Filters:
     draft: str = ""  # "" | in | out | dropped
     offset: int = 0
     limit: int = PAGE
+    item: str = ""  # one story's explanation (the desk's "why")
 
     @classmethod
     def parse(cls, query: str) -> Filters:
@@ -44,7 +45,14 @@ class Filters:
             draft=raw.get("draft", "") if raw.get("draft", "") in PLACES else "",
             offset=min(number.get("offset", 0), 10_000_000),
             limit=max(1, min(number.get("limit", PAGE), 500)),
+            item=raw.get("item", "")[:64],
         )
+
+    def key(self) -> str:
+        """What the filters ask for (not the page), as the list says it answered: "gate=in&q=zepto"."""
+        shown = {"q": " ".join(self.q.split()), "region": self.region, "theme": self.theme}
+        shown.update(gate=self.gate, draft=self.draft)
+        return urlencode({k: v for k, v in sorted(shown.items()) if v})
 
 
 @dataclass(frozen=True)

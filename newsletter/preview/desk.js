@@ -13,7 +13,7 @@
   var themes = JSON.parse(desk.dataset.themes);
   var filters = document.getElementById("filters");
   var toastEl = document.getElementById("toast");
-  var queue = [], busy = false, lastList = "", toastTimer = 0;
+  var queue = [], busy = false, toastTimer = 0;
   var column = "cands", chosen = { cands: null, draft: null };
 
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -44,11 +44,24 @@
     old.replaceWith(document.adoptNode(fresh));
     return fresh;
   }
+  function listKey() { var l = $("#cand-list"); return l ? l.dataset.key : ""; }
   function setList(html) {
-    if (!html || html === lastList) return;
-    lastList = html;
-    swap("cand-list", html);
+    // A list the page shows already (same ranking, draft, filters and page) is left alone, so a
+    // live refresh after the desk's own action never closes the menu the editor just opened.
+    var fresh = html && parse(html, "cand-list"), old = $("#cand-list");
+    if (!fresh || !old || (fresh.dataset.key && fresh.dataset.key === old.dataset.key)) return;
+    old.replaceWith(document.adoptNode(fresh));
     counted();
+  }
+  function setRows(rows, key) {
+    if (!rows) return;
+    Object.keys(rows).forEach(function (story) {
+      var old = $('#cand-list .cand[data-story="' + CSS.escape(story) + '"]');
+      var fresh = new DOMParser().parseFromString(rows[story], "text/html").body.firstElementChild;
+      if (old && fresh) old.replaceWith(document.adoptNode(fresh));
+    });
+    var list = $("#cand-list");
+    if (list) list.dataset.key = key || "";  // the list now is what that key names
   }
   function counted() { var l = $("#cand-list"); $("#cand-count").textContent = l ? l.dataset.count : ""; }
   function setDraft(html, saved) {
@@ -106,6 +119,7 @@
       closePopups();
       setDraft(data.draft, data.ok);
       setList(data.list);
+      setRows(data.rows, data.list_key);
       reselect();
       if (data.ok) toast(data.message, false, data.notes);
       else { toast(data.error || "That did not work", true); queue = []; }
@@ -288,12 +302,15 @@
   document.addEventListener("submit", function (ev) { ev.preventDefault(); if (ev.target.closest("#front")) saveFront(); });
 
   // -- the candidates list: filters and more ---------------------------------------------------
-  var filterTimer = 0;
+  var filterTimer = 0, asked = 0;
   function refilter() {
     clearTimeout(filterTimer);
     filterTimer = setTimeout(function () {
+      var mine = ++asked;  // typing fast sends several: only the last answer counts
       fetch(base + "/candidates?" + listQuery(0), { cache: "no-store" })
-        .then(function (r) { return r.text(); }).then(function (html) { setList(html); reselect(); });
+        .then(function (r) { return r.text(); }).then(function (html) {
+          if (mine === asked) { setList(html); reselect(); }
+        });
     }, 120);
   }
   filters.addEventListener("input", refilter);
@@ -305,7 +322,7 @@
         var page = parse(html, "cand-list");
         if (!page) return;
         button.replaceWith.apply(button, Array.prototype.slice.call(page.childNodes).map(function (n) { return document.adoptNode(n); }));
-        lastList = "";
+        $("#cand-list").dataset.key = "";  // longer than one page now: the next refresh sends it whole
       });
   }
 
@@ -366,6 +383,11 @@
       else if (typing) t.blur();
       return;
     }
+    if (typing && t.closest(".pop") && ev.key === "Enter") {
+      ev.preventDefault();
+      applyRelabel(t.closest("[data-item]"), false);
+      return;
+    }
     if (typing) {
       if ((ev.ctrlKey || ev.metaKey) && ev.key === "Enter") {
         ev.preventDefault();
@@ -377,13 +399,28 @@
     }
     if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === "z") { ev.preventDefault(); act({ action: "undo" }); return; }
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (menu && /^[1-9]$/.test(ev.key)) {
-      var pick = $$("button", menu)[Number(ev.key) - 1];
-      if (pick && !pick.disabled) pick.click();
+    if (menu) {  // the move menu: a digit picks, arrows walk, Enter takes the focused one
+      var items = $$("button:not([disabled])", menu), at = items.indexOf(document.activeElement);
+      if (/^[1-9]$/.test(ev.key)) {
+        var pick = $$("button", menu)[Number(ev.key) - 1];
+        if (pick && !pick.disabled) pick.click();
+      } else if (ev.key === "ArrowDown" || ev.key === "j") {
+        (items[at + 1] || items[0]).focus();
+      } else if (ev.key === "ArrowUp" || ev.key === "k") {
+        (items[at - 1] || items[items.length - 1]).focus();
+      } else if (ev.key === "Enter" || ev.key === " " || ev.key === "Tab") {
+        return;  // the browser's own: press the focused button, or move on
+      }
       ev.preventDefault();
       return;
     }
-    if ((menu || $(".pop")) && ["ArrowDown", "ArrowUp", "Enter", " ", "Tab"].indexOf(ev.key) >= 0) return;
+    if ($(".pop")) {  // the relabel popover: its own controls take the keys; Enter applies
+      if (ev.key === "Enter" && !t.matches("button")) {
+        ev.preventDefault();
+        applyRelabel(t.closest("[data-item]"), false);
+      }
+      return;
+    }
     var handled = true, row = chosenRow();
     switch (ev.key) {
       case "/": $("input[name=q]", filters).focus(); break;
@@ -405,16 +442,27 @@
       case "o": var a = row && $("a.open", row); if (a) a.click(); break;
       case "u": act({ action: "undo" }); break;
       case "i": openFront(); break;
-      case "?": $("#keys").classList.toggle("open"); toast("Keys: j/k select · ←/→ column · a add · l lead · m move · ⇧↑/⇧↓ reorder · e edit · r relabel · d drop · x why · u undo · / search · i details"); break;
+      case "?": toast("Keys: j/k select · ←/→ column · a add · l lead · m move · ⇧↑/⇧↓ reorder · e edit · r relabel · d drop · x why · u undo · / search · i details"); break;
       default: handled = false;
     }
     if (handled) ev.preventDefault();
   });
   function toggleWhy(row) { var d = $("details", row); if (d) d.open = !d.open; }
+  // "Why" is fetched when first opened: the gate's verdict, the score's parts, each label's evidence.
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!d.matches || !d.matches("details.explain") || !d.open || d.dataset.loaded) return;
+    d.dataset.loaded = "1";
+    fetch(base + "/why?item=" + encodeURIComponent(itemOf(d)), { cache: "no-store" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(); })
+      .then(function (html) {
+        var list = new DOMParser().parseFromString(html, "text/html").body.firstElementChild;
+        if (list) d.appendChild(document.adoptNode(list));
+      }).catch(function () { delete d.dataset.loaded; });
+  }, true);
 
   counted();
   wireLinks();
-  lastList = "";
   var first = rows("cands")[0];
   if (first) { column = "cands"; chosen.cands = first.dataset.item; first.classList.add("sel"); }
 })();

@@ -76,6 +76,7 @@ class View:
 class Outcome:
     message: str
     notes: tuple[str, ...] = ()
+    touched: tuple[str, ...] | None = ()  # stories whose candidate rows changed; None: maybe any
 
 
 class Desk:
@@ -88,19 +89,23 @@ class Desk:
         self._history: dict[Path, deque[Step]] = {}
         self._placers: dict[tuple[Week, str], tuple[object, desk_edit.Placer]] = {}
         self._index: candidates.Index | None = None
+        self._outline: tuple[str, desk_edit.Outline] | None = None
 
     # -- reading ---------------------------------------------------------------------------------
 
     def view(self, week: Week, style: str) -> View:
         path = self.cache.ensure_draft(week, style)
         text = desk_edit.read(path)
-        outline = desk_edit.outline(text)
+        version = desk_edit.version(text)
+        if self._outline is None or self._outline[0] != version:
+            self._outline = (version, desk_edit.outline(text))  # parsing YAML is most of a view's cost
+        outline = self._outline[1]
         entries = [(e.item_id, e.story_id, g.key) for g in outline.groups for e in g.entries]
         history = self._history.get(path)
         return View(
             path,
             text,
-            desk_edit.version(text),
+            version,
             outline,
             candidates.placements(entries),
             history[-1].what if history else "",
@@ -131,12 +136,36 @@ class Desk:
         return [(k, placer.titles[k] or named.get(k, k)) for k in placer.order]
 
     def listing(self, week: Week, view: View, filters: candidates.Filters) -> candidates.Listing:
+        index, names = self._indexed(week)
+        dropped = view.outline.dropped
+        return candidates.listing(index, filters, view.placed, dropped, names, self.app.settings().tz)
+
+    def list_key(self, week: Week, view: View, filters: candidates.Filters) -> str:
+        """What a page of candidates shows depends on: the ranking, the draft, the filters, the page."""
+        ranked = self.cache.ranked(week).version
+        return f"{ranked}.{view.version}.{filters.offset}.{filters.limit}.{filters.key()}"
+
+    def rows(self, week: Week, view: View, story_ids: Sequence[str]) -> list[candidates.Candidate]:
+        """The candidates of these stories as they stand now (after an action changed only them)."""
+        index, names = self._indexed(week)
+        ranked = self.cache.ranked(week)
+        tz = self.app.settings().tz
+        found = [s for i in story_ids if (s := ranked.story(i)) is not None]
+        dropped = view.outline.dropped
+        return [candidates.candidate(s, view.placed, dropped, names, tz, index.taxonomy) for s in found]
+
+    def explain(self, week: Week, view: View, item: str) -> candidates.Candidate:
+        rows = self.rows(week, view, [item])
+        if not rows:
+            raise DeskError(f"item {item} is not among {week}'s stories")
+        return rows[0]
+
+    def _indexed(self, week: Week) -> tuple[candidates.Index, dict[str, str]]:
         ranked = self.cache.ranked(week)
         names = {sid: s.name for sid, s in self.app.all_sources().items()}
         if self._index is None or self._index.version != ranked.version:
             self._index = candidates.Index(ranked, names, self.app.taxonomy())
-        dropped = view.outline.dropped
-        return candidates.listing(self._index, filters, view.placed, dropped, names, self.app.settings().tz)
+        return self._index, names
 
     # -- acting ----------------------------------------------------------------------------------
 
@@ -164,27 +193,28 @@ class Desk:
             if any(len(v) > TEXT_MAX for v in fields.values()):
                 raise DeskError(f"a field is longer than {TEXT_MAX:,} characters")
             text = desk_edit.edit_front(view.text, fields)
-            return self._save(view, text, f"Saved {', '.join(fields)}")
+            return self._save(view, text, Outcome(f"Saved {', '.join(fields)}"))
         item = _item(request)
-        edit, what = self._edit(week, style, view, action, item, request)
-        return self._save(view, edit(view.text), what)
+        edit, outcome = self._edit(week, style, view, action, item, request)
+        return self._save(view, edit(view.text), outcome)
 
     def _edit(
         self, week: Week, style: str, view: View, action: str, item: str, request: dict[str, Any]
-    ) -> tuple[Callable[[str], str], str]:
-        """The edit an action makes (a function of the draft's text), and how to say what it did."""
+    ) -> tuple[Callable[[str], str], Outcome]:
+        """The edit an action makes (a function of the draft's text), and what to say it did."""
         story = self.cache.ranked(week).story(item)
         # A candidate names its story's lead; its entry's marker may name another of its items.
         entry = view.outline.find([item, *([story.id, *(i.id for i in story.items)] if story else [])])
         item = entry.item_id if entry else item
+        touched = (story.id,) if story else ()
         if action == "drop":
-            return (lambda t: desk_edit.drop(t, item)), "Dropped"
+            return (lambda t: desk_edit.drop(t, item)), Outcome("Dropped", touched=touched)
         if action in ("up", "down"):
             step = -1 if action == "up" else 1
-            return (lambda t: desk_edit.shift(t, item, step)), f"Moved {action}"
+            return (lambda t: desk_edit.shift(t, item, step)), Outcome(f"Moved {action}")
         if action == "edit":
             text = _text(request, "text", TEXT_MAX)
-            return (lambda t: desk_edit.rewrite(t, item, text)), "Saved the entry"
+            return (lambda t: desk_edit.rewrite(t, item, text)), Outcome("Saved the entry")
         placer = self.placer(week, style)
         if action == "lead":
             key = placer.lead_key
@@ -198,12 +228,14 @@ class Desk:
         if entry is None:
             if story is None:
                 raise DeskError(f"item {item} is not among {week}'s stories")
-            return (lambda t: desk_edit.add(t, story, key, placer)), f"Added to {title}"
+            added = Outcome(f"Added to {title}", touched=touched)
+            return (lambda t: desk_edit.add(t, story, key, placer)), added
         first = action == "lead" and entry.group == key
         if entry.group == key and not first:
             raise DeskError(f"it is in {title} already")
         what = "Made the top story" if first else f"Moved to {title}"
-        return (lambda t: desk_edit.move(t, item, key, story, placer, first=first)), what
+        edit = lambda t: desk_edit.move(t, item, key, story, placer, first=first)  # noqa: E731
+        return edit, Outcome(what, touched=touched)
 
     def _relabel(self, week: Week, style: str, view: View, request: dict[str, Any]) -> Outcome:
         item = _item(request)
@@ -229,15 +261,15 @@ class Desk:
             said = " · ".join([labels.region, *labels.themes])
         what = f"Relabelled: {said}"
         self._push(view.path, Step(what, view.text, after, record, (labelled.id, before)))
-        return Outcome(what, result.notes)
+        return Outcome(what, result.notes, touched=None)
 
-    def _save(self, view: View, text: str, what: str) -> Outcome:
+    def _save(self, view: View, text: str, outcome: Outcome) -> Outcome:
         if text == view.text:
             return Outcome("Nothing to change")
         record = _record(view.path)
         desk_edit.save(view.path, view.version, text)
-        self._push(view.path, Step(what, view.text, text, record))
-        return Outcome(what)
+        self._push(view.path, Step(outcome.message, view.text, text, record))
+        return outcome
 
     def _push(self, path: Path, step: Step) -> None:
         self._history.setdefault(path, deque(maxlen=HISTORY)).append(step)
@@ -268,7 +300,7 @@ class Desk:
             else:
                 self.app.label(item_id, region=old.region, themes=old.themes or (), clear=True)
             self.cache.relabelled(week, [item_id])
-        return Outcome(f"Undid: {step.what}")
+        return Outcome(f"Undid: {step.what}", touched=None)
 
 
 def _record(path: Path) -> bytes | None:

@@ -63,6 +63,7 @@ def desk_page(
     groups: Sequence[tuple[str, str]],
     lead_key: str,
     listing: Listing,
+    list_key: str,
     taxonomy: Taxonomy,
 ) -> str:
     """The whole desk: the toolbar, the candidates beside the draft, and the keys."""
@@ -96,7 +97,7 @@ def desk_page(
         f'data-regions="{_json_attr(regions)}" data-themes="{_json_attr(themes)}">'
         '<section class="col" id="cands" aria-label="Candidates">'
         '<header class="head"><h2>Candidates</h2><span class="count" id="cand-count"></span></header>'
-        f"{filters}{candidate_list(listing, groups)}</section>"
+        f"{filters}{candidate_list(listing, groups, list_key)}</section>"
         '<section class="col" id="draft-col" aria-label="Draft">'
         f"{draft_pane(view, week, style, groups)}</section></main>"
         '<div id="toast" role="status" aria-live="polite"></div>'
@@ -108,10 +109,12 @@ def desk_page(
 # -- candidates ----------------------------------------------------------------------------------
 
 
-def candidate_list(listing: Listing, groups: Sequence[tuple[str, str]]) -> str:
-    """The candidates page: counts, one row per story, and a button for the next page."""
-    titles = dict(groups)
-    rows = "".join(_candidate(c, titles) for c in listing.rows)
+def candidate_list(listing: Listing, groups: Sequence[tuple[str, str]], key: str = "") -> str:
+    """The candidates page: counts, one row per story, and a button for the next page.
+
+    key says what the list depends on (Desk.list_key): the page skips a list it already shows.
+    """
+    rows = "".join(candidate_row(c, groups) for c in listing.rows)
     start = listing.filters.offset
     more = ""
     if listing.more:
@@ -126,11 +129,14 @@ def candidate_list(listing: Listing, groups: Sequence[tuple[str, str]]) -> str:
     if listing.matched != listing.total:
         count = f"{listing.matched:,} of {count}"
     return (
-        f'<div class="list" id="cand-list" data-count="{_e(count)}" data-offset="{start}">{rows}{more}</div>'
+        f'<div class="list" id="cand-list" data-count="{_e(count)}" data-offset="{start}" '
+        f'data-query="{_e(listing.filters.key())}" data-key="{_e(key)}">{rows}{more}</div>'
     )
 
 
-def _candidate(c: Candidate, titles: dict[str, str]) -> str:
+def candidate_row(c: Candidate, groups: Sequence[tuple[str, str]]) -> str:
+    """One candidate: its score, headline, outlets, date, labels, the gate's call, and its actions."""
+    titles = dict(groups)
     story = c.story
     labels = c.labels
     verdict = c.verdict
@@ -173,7 +179,7 @@ def _candidate(c: Candidate, titles: dict[str, str]) -> str:
         f'<p class="info">{outlets}{date} · <span class="chip region">{_e(c.region_name)}</span>'
         f"{themes}{mine}</p>"
         f'<p class="why"><b>{gate}</b> {why}</p>'
-        f"{_explain(c)}</div>"
+        '<details class="explain"><summary>Why</summary></details></div>'
         f'<div class="side">{status}{add}</div><div class="acts">{move}'
         '<button type="button" data-action="lead" title="make it a lead story (l)">Lead</button>'
         '<button type="button" data-action="relabel" title="change its region or themes (r)">Relabel</button>'
@@ -185,8 +191,9 @@ def _parts(parts: Sequence[tuple[str, float]]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in parts if v)
 
 
-def _explain(c: Candidate) -> str:
-    """Why: the gate's verdict, the score's parts, and each label's evidence (what items --explain says)."""
+def why(c: Candidate) -> str:
+    """Why: the gate's verdict, the score's parts, and each label's evidence (what items --explain says);
+    fetched when the editor opens it, so a page of candidates stays light."""
     verdict = c.verdict
     gate = "in the issue" if c.passed else "kept out"
     rows = [f"<dt>gate</dt><dd>{gate}: {_e(verdict.why if verdict else '-')}</dd>"]
@@ -199,7 +206,7 @@ def _explain(c: Candidate) -> str:
     items = "".join(f"<li>{_e(i.title)} <small>{_e(i.id)}</small></li>" for i in c.story.items)
     count = len(c.story.items)
     rows.append(f"<dt>{count} item{'s' if count > 1 else ''}</dt><dd><ul>{items}</ul></dd>")
-    return f'<details class="explain"><summary>Why</summary><dl>{"".join(rows)}</dl></details>'
+    return f'<dl class="why-list">{"".join(rows)}</dl>'
 
 
 # -- the draft -----------------------------------------------------------------------------------

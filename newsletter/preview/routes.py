@@ -56,7 +56,7 @@ RAW_CSP = (
     "frame-ancestors 'self'"
 )
 POST_MAX = 1_000_000  # bytes in one desk action (an edited entry or intro is a few thousand)
-DESK_PARTS = ("", "candidates", "state", "action")
+DESK_PARTS = ("", "candidates", "state", "why", "action")
 
 
 def is_loopback(host: str) -> bool:
@@ -158,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 view = desk.view(week, style)
                 groups = desk.groups(week, style)
+                if part == "why":
+                    html = desk_page.why(desk.explain(week, view, filters.item))
+                    return self._send(200, "text/html; charset=utf-8", html.encode("utf-8"))
                 listing = desk.listing(week, view, filters)
                 if part == "":
                     page = desk_page.desk_page(
@@ -170,6 +173,7 @@ class Handler(BaseHTTPRequestHandler):
                         groups=groups,
                         lead_key=desk.placer(week, style).lead_key,
                         listing=listing,
+                        list_key=desk.list_key(week, view, filters),
                         taxonomy=preview.app.taxonomy(),
                     )
                     return self._page(200, page)
@@ -177,11 +181,11 @@ class Handler(BaseHTTPRequestHandler):
                 if part:
                     return self._json(422, {"ok": False, "error": str(exc)})
                 return self._page(200, preview.views.desk_failure(week, style, str(exc), self._nonce()))
+            key = desk.list_key(week, view, filters)
+        list_html = desk_page.candidate_list(listing, groups, key)
         if part == "candidates":
-            html = desk_page.candidate_list(listing, groups)
-            return self._send(200, "text/html; charset=utf-8", html.encode("utf-8"))
+            return self._send(200, "text/html; charset=utf-8", list_html.encode("utf-8"))
         draft = desk_page.draft_pane(view, week, style, groups)
-        list_html = desk_page.candidate_list(listing, groups)
         self._json(200, {"ok": True, "version": view.version, "draft": draft, "list": list_html})
 
     def do_POST(self) -> None:
@@ -234,9 +238,11 @@ class Handler(BaseHTTPRequestHandler):
         status: int = 200
         answer: dict[str, Any] = {"ok": True}
         with preview.views.lock:
+            touched: tuple[str, ...] | None = None
             try:
                 outcome = desk.act(week, style, request)
                 answer.update(message=outcome.message, notes=list(outcome.notes))
+                touched = outcome.touched
             except DraftConflict as exc:
                 status, answer = 409, {"ok": False, "error": str(exc)}
             except ItemNotFound as exc:
@@ -248,7 +254,14 @@ class Handler(BaseHTTPRequestHandler):
                 groups = desk.groups(week, style)
                 answer["version"] = view.version
                 answer["draft"] = desk_page.draft_pane(view, week, style, groups)
-                answer["list"] = desk_page.candidate_list(desk.listing(week, view, filters), groups)
+                key = desk.list_key(week, view, filters)
+                if touched is None or filters.draft:  # the list may have changed anywhere: all of it
+                    listing = desk.listing(week, view, filters)
+                    answer["list"] = desk_page.candidate_list(listing, groups, key)
+                else:  # only the rows of the stories the action touched
+                    rows = desk.rows(week, view, touched)
+                    answer["rows"] = {c.story.id: desk_page.candidate_row(c, groups) for c in rows}
+                    answer["list_key"] = key  # what the page's list now shows
             except NewsletterError as exc:
                 answer.setdefault("error", str(exc))
         return status, answer

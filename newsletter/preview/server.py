@@ -138,12 +138,13 @@ class PreviewServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _spawn(self, target: object, name: str) -> None:
+    def _spawn(self, target: object, name: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
         thread.start()
         self._threads.append(thread)
+        return thread
 
-    def warm(self) -> None:
+    def warm(self) -> threading.Thread:
         """Rank the week in the background, so the desk opens at once (a draft on disk needs no ranking
         to render, so the preview never waits for this)."""
 
@@ -152,7 +153,7 @@ class PreviewServer:
             with self.views.lock, contextlib.suppress(NewsletterError):
                 self.cache.ranked(self.week)
 
-        self._spawn(rank, "preview-warm")
+        return self._spawn(rank, "preview-warm")
 
     def watched(self) -> list[Path]:
         ws = self.app.ws
