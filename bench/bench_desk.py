@@ -188,7 +188,7 @@ def _action(tab, action: str, n: int) -> float | None:
         tab.locator('#draft [data-action="undo"]').click()
     else:
         entry = entries.nth(4 + n % 7)
-        entry.hover()
+        entry.click(position={"x": 4, "y": 4})  # selected: its actions show under it
         if action == "move":
             entry.locator('[data-action="move"]').click()
             entry.locator('.menu [data-section="japan"], .menu [data-section="china"]').last.click()

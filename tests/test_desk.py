@@ -373,3 +373,14 @@ def test_a_story_the_store_no_longer_holds_can_still_be_moved_and_dropped(app, s
     assert act(server, week, action="move", item=ghost, section="japan")[0] == 200
     assert entries(path)[ghost] == "japan" and line in path.read_text()
     assert act(server, week, action="drop", item=ghost)[0] == 200 and ghost not in entries(path)
+
+
+def test_a_week_without_items_shows_why_the_desk_cannot_open(app, server, week: Week) -> None:
+    (app.ws.issues / "2026-W40").mkdir(parents=True)
+    page = desk(server, Week(2026, 40))
+    assert 'role="alert"' in page and "2026-W40 has no items" in page
+    crowded = "?" + "&".join(f"f{n}=x" for n in range(50))
+    assert request(server, "GET", f"/{week}/atr/desk/candidates{crowded}")[0] == 200
+    payload = json.dumps({"action": "undo", "base": ""}).encode()
+    assert request(server, "POST", "/2026-W39/atr/desk/action", payload, own(server))[0] == 404
+    assert not (app.ws.issues / "2026-W39").exists()

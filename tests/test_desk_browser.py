@@ -76,7 +76,8 @@ class Desk:
         return self.tab.locator(f'#cand-list .cand[data-item="{item}"]')
 
     def click(self, row, action: str) -> None:
-        row.hover()
+        """Select the row (its actions show under it), then press one of them."""
+        row.click(position={"x": 4, "y": 4})
         row.locator(f'[data-action="{action}"]').first.click()
 
     def groups(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ from newsletter.models import Section, Story, Week
 from newsletter.sort import curate
 from newsletter.write import desk_edit as de
 from newsletter.write import draft, draft_merge, draftfile
+from newsletter.write.placer import Placer
 
 
 @pytest.fixture
@@ -25,12 +26,12 @@ def week(app) -> Week:
     return app.resolve_week(None)[0]
 
 
-def setup(app, week: Week, style: str) -> tuple[Path, list[Story], de.Placer]:
+def setup(app, week: Week, style: str) -> tuple[Path, list[Story], Placer]:
     stories, count = app.ranked_week(week)
     path = app.draft(week, style, ranked=(stories, count)).path
     plan = app.plan(week, style, (stories, count))
     sections = curate.style_sections(style, app.settings().style_settings(style), app.taxonomy())
-    placer = de.Placer(draft.body_renderer(app.ws, app.settings()), plan, sections, stories[0])
+    placer = Placer(draft.body_renderer(app.ws, app.settings()), plan, sections, stories[0])
     return path, stories, placer
 
 

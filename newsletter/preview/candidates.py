@@ -35,7 +35,10 @@ class Filters:
     @classmethod
     def parse(cls, query: str) -> Filters:
         """From a query string; anything unknown is ignored rather than refused (it only filters)."""
-        raw = {k: v[-1] for k, v in parse_qs(query, max_num_fields=20).items()}
+        try:
+            raw = {k: v[-1] for k, v in parse_qs(query, max_num_fields=20).items()}
+        except ValueError:  # more fields than any filter has: none of them is ours
+            raw = {}
         number = {k: int(raw[k]) for k in ("offset", "limit") if raw.get(k, "").isdigit()}
         return cls(
             q=raw.get("q", "")[:200],

@@ -9,6 +9,7 @@ The last HISTORY actions can be undone, labels included.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections import deque
@@ -22,6 +23,7 @@ from ..models import Item, Week
 from ..sort import curate
 from ..workspace import atomic_write
 from ..write import desk_edit, draft, draftfile
+from ..write.placer import Placer
 from . import candidates
 from .weeks import RankingApp, WeekCache
 
@@ -87,7 +89,7 @@ class Desk:
         self.cache = cache
         self.lock = lock
         self._history: dict[Path, deque[Step]] = {}
-        self._placers: dict[tuple[Week, str], tuple[object, desk_edit.Placer]] = {}
+        self._placers: dict[tuple[Week, str], tuple[object, Placer]] = {}
         self._index: candidates.Index | None = None
         self._outline: tuple[str, desk_edit.Outline] | None = None
 
@@ -111,20 +113,18 @@ class Desk:
             history[-1].what if history else "",
         )
 
-    def placer(self, week: Week, style: str) -> desk_edit.Placer:
+    def placer(self, week: Week, style: str) -> Placer:
         """Where this style's draft can put stories, kept until the plan or the settings change."""
         ranked = self.cache.ranked(week)
         plan = self.cache.plan(week, style)
         settings = self.app.settings()
-        key = (ranked.version, id(settings), draft.body_renderer)
+        key = (ranked.version, id(settings), _templates(self.app.ws.templates))
         kept = self._placers.get((week, style))
         if kept is None or kept[0] != key:
             if not ranked.stories:
                 raise DeskError(f"{week} has no stories to place")
             sections = curate.style_sections(style, settings.style_settings(style), self.app.taxonomy())
-            placer = desk_edit.Placer(
-                draft.body_renderer(self.app.ws, settings), plan, sections, ranked.stories[0]
-            )
+            placer = Placer(draft.body_renderer(self.app.ws, settings), plan, sections, ranked.stories[0])
             kept = (key, placer)
             self._placers[(week, style)] = kept
         return kept[1]
@@ -253,14 +253,17 @@ class Desk:
         record = _record(view.path)
         labelled = self.app.label(item, region=region or None, themes=tuple(themes or ()), clear=clear)
         self.cache.relabelled(week, [labelled.id, *(i.id for i in story.items)] if story else [labelled.id])
-        result = self.app.draft(week, style, ranked=self.cache.ranked(week).pair, labels_only=True)
-        after = desk_edit.read(view.path)
+        taxonomy = self.app.taxonomy()
         labels = labelled.labels
         said = "cleared" if clear and not region and not themes else ""
         if labels is not None and not said:
-            said = " · ".join([labels.region, *labels.themes])
+            said = " · ".join([taxonomy.region_name(labels.region), *map(taxonomy.theme_name, labels.themes)])
         what = f"Relabelled: {said}"
-        self._push(view.path, Step(what, view.text, after, record, (labelled.id, before)))
+        try:  # the label is set: whatever the draft does, undo must be able to take it back
+            result = self.app.draft(week, style, ranked=self.cache.ranked(week).pair, labels_only=True)
+        finally:
+            after = desk_edit.read(view.path)
+            self._push(view.path, Step(what, view.text, after, record, (labelled.id, before)))
         return Outcome(what, result.notes, touched=None)
 
     def _save(self, view: View, text: str, outcome: Outcome) -> Outcome:
@@ -301,6 +304,15 @@ class Desk:
                 self.app.label(item_id, region=old.region, themes=old.themes or (), clear=True)
             self.cache.relabelled(week, [item_id])
         return Outcome(f"Undid: {step.what}", touched=None)
+
+
+def _templates(folder: Path) -> tuple[tuple[str, int], ...]:
+    """The workspace's own templates and when each last changed: a new heading shows in the desk."""
+    found = []
+    for path in folder.rglob("*.j2") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):  # deleted between the listing and the look
+            found.append((str(path), path.stat().st_mtime_ns))
+    return tuple(sorted(found))
 
 
 def _record(path: Path) -> bytes | None:

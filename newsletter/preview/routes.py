@@ -210,6 +210,8 @@ class Handler(BaseHTTPRequestHandler):
             return 403, {"ok": False, "refused": True, "error": "forbidden host"}
         if week is None or segments[2:] != ["desk", "action"] or style not in preview.views.styles():
             return 404, {"ok": False, "refused": True, "error": "not found"}
+        if week not in preview.known_weeks():
+            return 404, {"ok": False, "refused": True, "error": f"no issue folder for {week}"}
         refusal = self._refusal(preview)
         if refusal:
             return 403, {"ok": False, "refused": True, "error": refusal}

@@ -243,7 +243,7 @@ def serve(
                 file=sys.stderr,
             )
         where = f"previewing {server.week} {server.style} at {server.issue_url}"
-        print(f"{where} (Ctrl-C to stop)", file=sys.stderr)
+        print(f"{where} (Ctrl-C to stop); the desk is at {server.issue_url}/desk", file=sys.stderr)
         if open_browser:
             webbrowser.open(server.issue_url)
         while True:
