@@ -178,12 +178,12 @@ def candidate_row(c: Candidate, groups: Sequence[tuple[str, str]]) -> str:
         f'<div class="main"><h3 class="hl">{_e(c.headline)}</h3>'
         f'<p class="info">{outlets}{date} · <span class="chip region">{_e(c.region_name)}</span>'
         f"{themes}{mine}</p>"
-        f'<p class="why"><b>{gate}</b> {why}</p>'
-        '<details class="explain"><summary>Why</summary></details></div>'
+        f'<p class="why"><b>{gate}</b> {why}</p></div>'
         f'<div class="side">{status}{add}</div><div class="acts">{move}'
         '<button type="button" data-action="lead" title="make it a lead story (l)">Lead</button>'
         '<button type="button" data-action="relabel" title="change its region or themes (r)">Relabel</button>'
-        f"{link}</div></article>"
+        f"{link}</div>"
+        '<details class="explain"><summary>Why</summary></details></article>'
     )
 
 
