@@ -211,7 +211,8 @@ def merge(
     titles = _titles(fresh_lines) | _titles(lines)
 
     def name(keys: set[str] | list[str]) -> str:
-        return " and ".join(sorted(titles.get(k) or k or "the top" for k in set(keys)))
+        # A group without a heading of its own (#techAsia's stories) is named by its key.
+        return " and ".join(sorted(titles.get(k) or f"the {k}" if k else "the top" for k in set(keys)))
 
     removals: list[Mark] = []
     moving: dict[str, set[str]] = {}
@@ -288,7 +289,7 @@ def _titles(lines: list[str]) -> dict[str, str]:
     for line in lines:
         if m := draftfile.SECTION_MARK_RE.match(line):
             key = m.group(1)
-        elif key and line.startswith("#"):
+        elif key and line.startswith("#") and not draftfile.ITEM_MARK_RE.search(line):
             out.setdefault(key, line.lstrip("#").strip())
             key = None
         elif key and line.strip():
