@@ -414,3 +414,17 @@ def test_a_label_brings_a_story_the_plan_lacked_into_the_draft_on_build(ws: Work
     assert result.notes == (
         f"Google picks Johor for a TPU data centre ({johor.lead.id}): added to Southeast Asia",
     )
+
+
+def test_a_label_into_a_group_without_a_heading_names_the_group_not_a_story(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), techasia_plan()).path
+    path.write_text(path.read_text(encoding="utf-8").replace("Hello", "Hi"), encoding="utf-8")
+    plan = techasia_plan()
+    extra = fresh(710, "japan", "Sony opens an AI lab in Osaka")
+    extra = dataclasses.replace(
+        extra,
+        lead=dataclasses.replace(extra.lead, labels=dataclasses.replace(extra.lead.labels, overridden=True)),
+    )
+    plan = dataclasses.replace(plan, leads=(*plan.leads, extra))
+    result = draft.write_draft(ws, settings(), plan, labelled=[extra], labels_only=True)
+    assert result.notes == (f"Sony opens an AI lab in Osaka ({extra.lead.id}): added to the stories",)

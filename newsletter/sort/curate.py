@@ -159,14 +159,19 @@ def topic(story: Story, taxonomy: Taxonomy) -> str:
     labels = story.labels
     title = story.lead.title
     named = [
-        r.term for r in labels.reasons if r.where == "title" and r.kind == "region" and len(r.term) <= 24
+        r.term
+        for r in labels.reasons
+        if r.where == "title"
+        and len(r.term) <= 24
+        # a name of a region, or a company the gate counts as technology ("Nvidia", not "GPU")
+        and (r.kind == "region" or (r.kind == "gate" and r.term[:1].isupper() and not r.term.isupper()))
     ]
     # The name the headline opens with is its subject: "Zepto files for an IPO in Mumbai" is Zepto's.
     name = min(named, key=lambda term: (title.find(term) % (len(title) + 1), -len(term)), default="")
     theme = taxonomy.theme_name(labels.themes[0]) if labels.themes else ""
     if theme.endswith("s") and theme[:-1].isupper():  # "IPOs" -> "IPO"
         theme = theme[:-1]
-    if theme and not theme[1:2].isupper():
+    if theme and not any(c.isupper() or c == "&" for c in theme[1:]):  # "funding", but "M&A", "AI chips"
         theme = theme[:1].lower() + theme[1:]
     if name and theme and name.lower() not in theme.lower():
         return f"{name}'s {theme}" if not name.endswith("s") else f"{name}' {theme}"

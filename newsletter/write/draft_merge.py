@@ -211,7 +211,8 @@ def merge(
     titles = group_titles(fresh_lines) | group_titles(lines)
 
     def name(keys: set[str] | list[str]) -> str:
-        return " and ".join(sorted(titles.get(k) or k or "the top" for k in set(keys)))
+        # A group without a heading of its own (#techAsia's stories) is named by its key.
+        return " and ".join(sorted(titles.get(k) or f"the {k}" if k else "the top" for k in set(keys)))
 
     removals: list[Mark] = []
     moving: dict[str, set[str]] = {}

@@ -17,8 +17,8 @@ stories. Outputs, all beside the draft:
              made absolute against base_url (relative ones are dropped without it).
 - `txt`   -> `<style>.txt`: plain text from the sanitized HTML, each link's URL written out.
 - `eml`   -> `<style>.eml`: the `txt` and `email` outputs as one MIME message (message.py), From,
-             Reply-To and unsubscribe headers from [send]; `all` leaves it out, with a warning, when
-             newsletter.toml has no [send] table.
+             Reply-To and unsubscribe headers from [send]; without a [send] table a plain build leaves
+             it out, and `all` leaves it out with a warning.
 
 Every output is rendered in memory first and written with atomic_write afterwards, so a failed
 or interrupted build leaves the previous outputs whole.
@@ -309,8 +309,10 @@ def build_outputs(
     wanted = _expand(formats)
     warnings = []
     if "eml" in wanted and settings.send is None and (not formats or "all" in formats):
+        # A plain `build` makes what is configured, quietly; `--format all` says what it left out.
         wanted.remove("eml")
-        warnings.append(message.NOT_CONFIGURED)
+        if formats:
+            warnings.append(message.NOT_CONFIGURED)
     rendered = {fmt: _render(env, settings, issue, fmt) for fmt in wanted if fmt != "eml"}
     if "eml" in wanted:
         parts = {f: rendered.get(f) or _render(env, settings, issue, f) for f in ("email", "txt")}
