@@ -58,7 +58,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         ".errors": (
             "NewsletterError", "WorkspaceError", "ConfigError", "StoreError", "SourceError",
             "FeedParseError", "WeekError", "StyleError", "ItemNotFound", "DraftConflict", "RenderError",
-            "FrontMatterError", "PreviewError", "PortInUse", "SendError",
+            "FrontMatterError", "PreviewError", "PortInUse", "SendError", "DeskError",
         ),
         ".serialize": ("item_record", "labels_record", "source_record", "item_lines", "source_line"),
         ".feeds.intake": ("RunSummary", "SourceOutcome"),
@@ -81,6 +81,7 @@ if TYPE_CHECKING:  # the same names, spelled out for type checkers and editors
     )
     from .errors import (
         ConfigError,
+        DeskError,
         DraftConflict,
         FeedParseError,
         FrontMatterError,

@@ -5,25 +5,48 @@ The CLI uses nothing else, so a script importing `newsletter` can do all the CLI
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import STYLES, Settings, check_style
-from .errors import ItemNotFound, NewsletterError, SendError
+from .errors import (
+    ConfigError,
+    DraftConflict,
+    ItemNotFound,
+    NewsletterError,
+    SendError,
+    SourceError,
+    StoreError,
+    WorkspaceError,
+)
 from .feeds import outlets
 from .feeds import sources as source_list
-from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Verdict, Week, evolve, when
+from .models import (
+    GLOBAL,
+    UTC,
+    IssuePlan,
+    Item,
+    Labels,
+    Source,
+    SourceHealth,
+    Story,
+    Verdict,
+    Week,
+    evolve,
+    when,
+)
 from .sort import classify, clustering, curate, labels, relevance
 from .sort.facts import FACTS_VERSION, Facts
 from .sort.forked import Forked
 from .store import Store
-from .workspace import FORMATS, Workspace
+from .workspace import FORMATS, Workspace, atomic_write
 
 # Fetching (httpx, feedparser) and writing (jinja2, markdown, email) load in the methods that use them:
 # `newsletter items` or a classify run needs neither.
@@ -32,16 +55,19 @@ if TYPE_CHECKING:
     from .write import draft, render
     from .write import send as send_mod
 
+OPML_MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
+PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
 
-@contextmanager
+
+@contextlib.contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while a week is loaded and sorted.
 
     Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
     the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
-    Reference counting frees them as usual. Before the collector runs again, what now exists is moved out
-    of its sight (gc.freeze): else its first pass would walk every object made meanwhile (half a second
-    on such a week), and a cycle it could free is not among them.
+    Reference counting frees them as usual. In a one-thread command, what now exists is moved out of the
+    collector's sight before it runs again (gc.freeze): else its first pass would walk every object made
+    meanwhile (half a second on such a week). A server (threads) keeps its collector as it was.
     """
     was = gc.isenabled()
     gc.disable()
@@ -49,11 +75,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was:
-            gc.freeze()
+            if threading.active_count() == 1:
+                gc.freeze()
             gc.enable()
-
-
-PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
 
 
 class Newsletter:
@@ -70,6 +94,7 @@ class Newsletter:
         self._now = now
         self._store: Store | None = None
         self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
+        self._compiled: tuple[classify.Taxonomy, classify.Classifier] | None = None
         # What clustering read of each item's text, kept between calls when set (a long-running desk may set
         # Facts() here); None: each call reads from the store what it needs and lets it go (a build).
         self.facts_cache: Facts | None = None
@@ -112,17 +137,38 @@ class Newsletter:
         return self._read(self.ws.settings_path, self.ws.settings)
 
     def sources(self) -> list[Source]:
-        return list(self._read(self.ws.sources_path, self.ws.sources))
+        sources = list(self._read(self.ws.sources_path, self.ws.sources))
+        self._check_priors(sources)
+        return sources
+
+    def _check_priors(self, sources: Sequence[Source]) -> None:
+        """A source's region and themes must be ones taxonomy.toml knows; the message names the key."""
+        taxonomy = self.taxonomy()
+        path = self.ws.sources_path
+        for n, src in enumerate(sources, 1):
+            where = f"{path}: source #{n} ({src.id})"
+            if src.region is not None and src.region != GLOBAL and src.region not in taxonomy.regions:
+                known = ", ".join([*taxonomy.regions, GLOBAL])
+                raise ConfigError(
+                    f"{where}: region {src.region!r} is not in taxonomy.toml (known: {known})", path
+                )
+            for theme in src.themes:
+                if theme not in taxonomy.themes:
+                    known = ", ".join(taxonomy.themes)
+                    raise ConfigError(
+                        f"{where}: theme {theme!r} is not in taxonomy.toml (known: {known})", path
+                    )
 
     def taxonomy(self) -> classify.Taxonomy:
-        return self._classifier()[0]
+        return self._read(self.ws.taxonomy_path, lambda: classify.load_taxonomy(self.ws.taxonomy_path))
 
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
-        def load() -> tuple[classify.Taxonomy, classify.Classifier]:
-            taxonomy = classify.load_taxonomy(self.ws.taxonomy_path)
-            return taxonomy, classify.Classifier(taxonomy)
-
-        return self._read(self.ws.taxonomy_path, load)
+        """The taxonomy and its compiled matcher, compiled only when something classifies (a fifth
+        of a second): checking sources.toml against the taxonomy needs only its ids."""
+        taxonomy = self.taxonomy()
+        if self._compiled is None or self._compiled[0] is not taxonomy:
+            self._compiled = (taxonomy, classify.Classifier(taxonomy))
+        return self._compiled
 
     def outlets(self) -> outlets.Outlets:
         path = self.ws.outlets_path
@@ -174,10 +220,15 @@ class Newsletter:
             self.store.forget_health(source_id)
         return changed
 
-    def import_opml(self, data: bytes) -> tuple[list[Source], list[str]]:
-        """Add every outline not already a source; categories become themes/regions they match."""
-        from .feeds import opml
+    def import_opml(self, data: bytes | Path) -> tuple[list[Source], list[str]]:
+        """Add every outline not already a source; categories become themes/regions they match.
 
+        data: the OPML, or the path of its file (a regular file only: a pipe would never end).
+        """
+        from .feeds import fetch, opml
+
+        if isinstance(data, Path):
+            data = fetch.read_local(data.expanduser(), OPML_MAX_BYTES, configured=False)
         sources = self.sources()
         taxonomy = self.taxonomy()
         known = self.outlets()
@@ -192,14 +243,40 @@ class Newsletter:
             self.ws.save_sources([*sources, *added])
         return added, skipped
 
-    def export_opml(self) -> str:
+    def export_opml(self, path: Path | None = None) -> str:
+        """The sources as OPML; written to path (whose folder must exist) when one is given."""
         from .feeds import opml
 
-        return opml.write_opml(self.sources(), self.settings().name)
+        text = opml.write_opml(self.sources(), self.settings().name)
+        if path is not None:
+            if path.is_dir():
+                raise WorkspaceError(f"{path} is a folder: give the OPML file's name", path)
+            if not path.parent.is_dir():
+                raise WorkspaceError(
+                    f"{path.parent} does not exist: create the folder first, or write the OPML elsewhere",
+                    path,
+                )
+            atomic_write(path, text)
+        return text
 
     def source_status(self) -> list[tuple[Source, SourceHealth]]:
+        """Each configured source with its health, then those the store holds items of that sources.toml
+        does not list: status "one-off" (ingested by hand) or "removed" (taken out of sources.toml)."""
         health = self.store.health()
-        return [(s, health.get(s.id, SourceHealth(s.id))) for s in self.sources()]
+        sources = self.sources()
+        rows = [(s, health.get(s.id, SourceHealth(s.id))) for s in sources]
+        listed = {s.id for s in sources}
+        every = self.all_sources()
+        ingested = {r.source_id for r in self.store.one_off_sources()}
+        for source_id in sorted(set(health) - listed):
+            h = health[source_id]
+            if not h.item_count and source_id not in ingested:
+                continue  # health left from a removed source that never stored anything
+            status = "one-off" if source_id in ingested else "removed"
+            known = every.get(source_id)
+            src = Source(id=source_id, name=known.name if known else source_id, url="", enabled=False)
+            rows.append((src, dataclasses.replace(h, status=status)))
+        return rows
 
     # -- fetch and ingest: see intake.py --------------------------------------------------------
     def fetch(
@@ -220,6 +297,11 @@ class Newsletter:
             if named
             else [s for s in sources if s.enabled]
         )
+        if not chosen:
+            raise SourceError(
+                "no source is enabled: `newsletter sources list` shows them, "
+                "`newsletter sources enable ID` turns one on, `newsletter sources add URL` adds one"
+            )
         fetch_settings = settings.fetch
         if concurrency is not None:
             if concurrency < 1:
@@ -238,12 +320,13 @@ class Newsletter:
         self, targets: Sequence[str], *, source_name: str | None = None, stdin: bytes | None = None
     ) -> RunSummary:
         """One-off input: files (several), one URL, or stdin ("-"), stored like a source's items."""
-        from .feeds import intake
-
         if not targets:
             raise NewsletterError("nothing to ingest: give files, a URL, or - for stdin")
+        from .feeds import intake
+
         settings = self.settings()
         ingester = intake.Intake(self.store, self.now)
+        # Every target is tried: a bad file is named in the summary and never stops the ones after it.
         outcomes = ingester.ingest_all(
             targets, lambda target: intake.read_target(target, settings.fetch, stdin), source_name
         )
@@ -322,20 +405,28 @@ class Newsletter:
         self.store.save_facts(facts.fresh())
         marks = judged.result()
         labelled = [evolve(it, labels=lab, verdict=v) for it, (lab, v) in zip(unique, marks, strict=True)]
-        grouped = [
-            relevance.gate_story(labels.editor_labels_win(story))
-            for story in clustering.stories(labelled, groups, weights)
-        ]
+        grouped = clustering.stories(labelled, groups, weights)
         if week is None:
-            latest = max((i.published for i in items if i.published), default=self.now())
-            week = Week.of(latest, settings.tz)
-        return curate.rank(
-            grouped,
-            week=week,
-            tz=settings.tz,
-            theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
-            source_weight=weights,
-        )
+            # A feed may date an item in 9999: the week to rank against is never later than now.
+            now = self.now()
+            latest = max((i.published for i in items if i.published and i.published <= now), default=now)
+            week = Week.of(latest, self.settings().tz)
+        return self._settled(grouped, week)
+
+    def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:
+        """Stories labelled, gated and scored again from their items, after the editor labelled one.
+
+        Clustering reads no labels, so each story keeps its items, lead and id; what a label changes
+        (region, themes, the gate's verdict, the theme part of the score) comes out as `stories` would
+        give it, without clustering the week again.
+        """
+        bare = [dataclasses.replace(i, labels=None, verdict=None) for s in stories for i in s.items]
+        labelled = {i.id: i for i in self._gated(self.label_items(bare))}
+        raw = [
+            dataclasses.replace(s, lead=labelled[s.lead.id], also=tuple(labelled[i.id] for i in s.also))
+            for s in stories
+        ]
+        return self._settled(raw, week)
 
     def _known_facts(self, items: Sequence[Item]) -> Facts:
         """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""
@@ -345,13 +436,30 @@ class Newsletter:
             facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
         return facts
 
+    def _gated(self, items: list[Item]) -> list[Item]:
+        """Labelled items with the relevance gate's verdict on each."""
+        scoring = self.taxonomy().scoring
+        return relevance.gate_items(items, self.all_sources(), self.settings().focus, scoring)
+
+    def _settled(self, stories: Sequence[Story], week: Week) -> list[Story]:
+        """Clustered stories placed by the editor's labels and the gate, then scored and ranked."""
+        settings = self.settings()
+        grouped = [relevance.gate_story(labels.editor_labels_win(story)) for story in stories]
+        return curate.rank(
+            grouped,
+            week=week,
+            tz=settings.tz,
+            theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
+            source_weight={sid: s.weight for sid, s in self.all_sources().items()},
+        )
+
     def items(
         self, week: Week | None, *, region: str | None = None, theme: str | None = None
     ) -> list[tuple[Item, Story]]:
         """Items of a week (or all when week is None), each with its story, filtered by labels."""
+        region_id = labels.region_id(self.taxonomy(), region) if region is not None else None
+        theme_id = labels.theme_id(self.taxonomy(), theme) if theme is not None else None
         raw = self.week_items(week) if week else self.store.all_items()
-        region_id = labels.region_id(self.taxonomy(), region) if region else None
-        theme_id = labels.theme_id(self.taxonomy(), theme) if theme else None
         rows = [
             (item, story)
             for story in self.stories(raw, week)
@@ -373,10 +481,10 @@ class Newsletter:
         item_id = self._full_id(item_id)
         if clear:
             self.store.clear_override(item_id)
-        if region or themes:
+        if region is not None or themes:
             self.store.set_override(
                 item_id,
-                labels.region_id(self.taxonomy(), region) if region else None,
+                labels.region_id(self.taxonomy(), region) if region is not None else None,
                 tuple(labels.theme_id(self.taxonomy(), t) for t in themes) if themes else None,
                 self.now(),
             )
@@ -423,11 +531,37 @@ class Newsletter:
         )
 
     def draft(
-        self, week: Week, style: str, *, force: bool = False, ranked: tuple[list[Story], int] | None = None
+        self,
+        week: Week,
+        style: str,
+        *,
+        force: bool = False,
+        ranked: tuple[list[Story], int] | None = None,
+        labels_only: bool = False,
     ) -> draft.DraftResult:
+        """Write (or merge into) the style's draft; the editor's labels move entries they never touched.
+
+        labels_only: what `build` does to an existing draft: apply labels, add nothing else.
+        """
         from .write import draft
 
-        return draft.write_draft(self.ws, self.settings(), self.plan(week, style, ranked), force=force)
+        ranked = ranked or self.ranked_week(week)
+        labelled = [s for s in ranked[0] if s.labels.overridden]
+        return draft.write_draft(
+            self.ws,
+            self.settings(),
+            self.plan(week, style, ranked),
+            force=force,
+            labelled=labelled,
+            labels_only=labels_only,
+        )
+
+    def _labels_in(self, week: Week) -> bool:
+        """Whether the editor labelled any item of the week: only then can a label move a drafted entry."""
+        if self._store is None and not self.db_path.exists():
+            return False  # no store, no labels: and building a draft needs none
+        overrides = self.store.overrides()
+        return bool(overrides) and any(item.id in overrides for item in self.week_items(week))
 
     def ensure_draft(self, week: Week, style: str) -> Path:
         """The draft's path, drafting first when there is none yet."""
@@ -438,7 +572,7 @@ class Newsletter:
 
     def styles(self, chosen: Sequence[str] = ()) -> list[str]:
         """The styles asked for, checked; none asked: every style newsletter.toml lists."""
-        return [check_style(s) for s in chosen] or list(self.settings().styles or STYLES)
+        return list(dict.fromkeys(check_style(s) for s in chosen)) or list(self.settings().styles or STYLES)
 
     def build(
         self, week: Week, styles: Sequence[str] = (), formats: Sequence[str] = ()
@@ -452,12 +586,26 @@ class Newsletter:
         settings = self.settings()
         chosen = self.styles(styles)
         ranked = None  # classify, cluster and rank the week once, however many styles need a draft
+        labelled = None
         results = []
         for style in chosen:
+            notes: tuple[str, ...] = ()
             if not self.ws.draft_path(week, style).exists():
                 ranked = ranked or self.ranked_week(week)
                 self.draft(week, style, ranked=ranked)
-            results.append(render.build_outputs(self.ws, settings, week, style, formats, self.now()))
+            else:
+                if labelled is None:
+                    try:
+                        labelled = self._labels_in(week)
+                    except StoreError as exc:  # the draft alone is enough to build from
+                        labelled, notes = False, (f"labels not applied: {exc}",)
+                if labelled:
+                    # The editor's labels reach a draft that exists: entries they never touched move.
+                    ranked = ranked or self.ranked_week(week)
+                    with contextlib.suppress(DraftConflict):  # rendering then names what is wrong with it
+                        notes = self.draft(week, style, ranked=ranked, labels_only=True).notes
+            result = render.build_outputs(self.ws, settings, week, style, formats, self.now())
+            results.append(dataclasses.replace(result, notes=notes))
         render.build_archive(self.ws, settings)
         return results
 

@@ -17,7 +17,7 @@ from . import __version__
 from .config import HOUSE_STYLES, check_style
 from .errors import NewsletterError
 from .feeds.safetext import shown
-from .workspace import FORMATS, Workspace, atomic_write
+from .workspace import FORMATS, Workspace
 
 if TYPE_CHECKING:
     from . import Newsletter, RunSummary, SourceOutcome
@@ -105,11 +105,26 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
-    """Make a new workspace in DIRECTORY from the packaged seeds and templates."""
-    ws = Workspace.init(directory)
-    click.echo(f"new workspace in {ws.root}: edit seeds/newsletter.toml, then `newsletter fetch`", err=True)
+@click.argument("directory")
+@click.option("--sample", is_flag=True, help="The demo: fictional sample feeds enabled, no network needed.")
+def init(directory: str, sample: bool) -> None:
+    """Make a new workspace in DIRECTORY for real work: outlets listed, none enabled yet."""
+    if not directory.strip():
+        raise click.UsageError("give the folder for the new workspace, such as `newsletter init my-letter`")
+    ws = Workspace.init(Path(directory), sample=sample)
+    if sample:
+        click.echo(
+            f"new demo workspace in {ws.root} with the sample feeds enabled: "
+            f"cd {ws.root} && newsletter fetch && newsletter build",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"new workspace in {ws.root}: edit seeds/newsletter.toml, pick outlets with "
+            "`newsletter sources list` and `newsletter sources enable ID` (or `sources add URL`), "
+            "then `newsletter fetch`",
+            err=True,
+        )
 
 
 # -- sources -----------------------------------------------------------------------------------
@@ -124,7 +139,11 @@ def sources() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_ctx
 def sources_list(c: Context, as_json: bool) -> None:
-    """Each source with its health: ok, not modified, failing since …, gone, moved."""
+    """Each source with its health: ok, not modified, failing since …, gone, moved.
+
+    Sources the store holds items of but sources.toml does not list come last: one-off ingests
+    and removed sources, with their item counts.
+    """
     from .serialize import json_line, source_line, source_record
 
     for src, h in c.app.source_status():
@@ -178,7 +197,7 @@ _toggle(False, "Disable a source: `fetch` skips it until it is enabled again.")
 @pass_ctx
 def sources_import_opml(c: Context, file: str) -> None:
     """Add every feed in an OPML FILE (- for stdin); categories become regions and themes."""
-    data = sys.stdin.buffer.read() if file == "-" else _read_file(file)
+    data = sys.stdin.buffer.read() if file == "-" else Path(file)
     added, skipped = c.app.import_opml(data)
     for line in skipped:
         click.echo(shown(f"skipped {line}"), err=True)
@@ -190,11 +209,10 @@ def sources_import_opml(c: Context, file: str) -> None:
 @pass_ctx
 def sources_export_opml(c: Context, file: Path | None) -> None:
     """Write the sources as OPML to FILE (default: stdout)."""
-    text = c.app.export_opml()
+    text = c.app.export_opml(file)
     if file is None:
         click.echo(text, nl=False)
     else:
-        atomic_write(file, text)
         click.echo(f"wrote {file}", err=True)
 
 
@@ -253,10 +271,15 @@ class _progress:
 @click.option("--source-name", metavar="N", help="Attribute the items to this outlet name.")
 @pass_ctx
 def ingest(c: Context, targets: tuple[str, ...], source_name: str | None) -> None:
-    """Read one-off feeds: files (several at once), a URL, or - for stdin."""
+    """Read one-off feeds: files (several at once), a URL, or - for stdin.
+
+    Every file is tried; each failure is named, and the exit status is 1 when any failed.
+    """
     stdin = sys.stdin.buffer.read() if "-" in targets else None
     summary = c.app.ingest(targets, source_name=source_name, stdin=stdin)
     _report(summary)
+    if summary.failed:
+        sys.exit(1)
 
 
 # -- items, labels, classify -------------------------------------------------------------------
@@ -338,11 +361,12 @@ def classify_cmd(c: Context, explain: bool) -> None:
             else:
                 workers.submit(job)
                 # Answers in order; before a read that could wait for input, every answer goes out.
-                done = list(
-                    workers.ready() if len(workers) < 2 * CLASSIFY_WORKERS and _waiting(stdin) else []
-                )
-                if not done and (len(workers) >= 2 * CLASSIFY_WORKERS or not _waiting(stdin)):
-                    done = list(workers.drain()) if not _waiting(stdin) else [next(workers.drain())]
+                if not _waiting(stdin):
+                    done = list(workers.drain())
+                else:
+                    done = list(workers.ready())
+                    while len(workers) >= 2 * CLASSIFY_WORKERS:  # a bound on the work in flight
+                        done.append(next(workers.drain()))
             for text, errors in done:
                 bad += errors
                 if text:
@@ -464,14 +488,16 @@ def _line_batches(stream: BinaryIO, limit: int) -> Iterator[list[bytes | None]]:
 @pass_ctx
 def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool) -> None:
     """Write issues/WEEK/STYLE.md for the editor; re-running merges new items, never loses edits."""
+    styles = c.app.styles(style)  # a wrong style is the only line, before any note about the week
     chosen = _resolve_week(c.app, week)
-    styles = c.app.styles(style)
     ranked = c.app.ranked_week(chosen)  # once for every style
     for s in styles:
         result = c.app.draft(chosen, s, force=force, ranked=ranked)
         extra = f" (backup: {result.backup})" if result.backup else ""
         added = f", {result.added} new entries" if result.added else ""
         click.echo(f"{result.action} {result.path}{added}{extra}", err=True)
+        for note in result.notes:
+            click.echo(shown(f"  {note}"), err=True)  # notes quote feed headlines
 
 
 @cli.command()
@@ -487,9 +513,12 @@ def draft_cmd(c: Context, week: str | None, style: tuple[str, ...], force: bool)
 @pass_ctx
 def build(c: Context, week: str | None, style: tuple[str, ...], formats: tuple[str, ...]) -> None:
     """Write the week's issue: Markdown, web HTML, email HTML, text and .eml under issues/WEEK/."""
+    styles = c.app.styles(style)
     chosen = _resolve_week(c.app, week)
     warned: set[str] = set()  # a warning about the settings comes once, not once per style
-    for result in c.app.build(chosen, c.app.styles(style), formats):
+    for result in c.app.build(chosen, styles, formats):
+        for note in result.notes:
+            click.echo(shown(f"label: {note}"), err=True)
         for warning in result.warnings:
             if warning not in warned:
                 warned.add(warning)
@@ -570,10 +599,3 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)
-
-
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise NewsletterError(f"cannot read {path}: {exc.strerror}") from None

@@ -8,6 +8,7 @@ before any work starts.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,19 +188,34 @@ class Settings:
         return ss.name or (self.name if declared.own_name else declared.label)
 
 
+BOM = "\ufeff"
+
+
+def read_text_file(path: Path) -> str:
+    """A seeds file's text: UTF-8, a leading byte-order mark kept (editors on Windows write one)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found", path) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 text: save the file as UTF-8 in your editor", path
+        ) from None
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file; a syntax error names the file and line."""
     import tomllib
 
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found", path) from None
+        return tomllib.loads(read_text_file(path).removeprefix(BOM))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}", path) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
 
 
 def _default(f: dataclasses.Field) -> Any:
@@ -238,6 +254,8 @@ def from_table(cls: type, data: Any, where: str, path: Path) -> Any:
         elif isinstance(default, (int, float)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{path}: {where}.{key} must be a number", path)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{path}: {where}.{key} must be a finite number, not {value}", path)
             if isinstance(default, int) and not isinstance(value, int):
                 raise ConfigError(f"{path}: {where}.{key} must be a whole number", path)
         elif isinstance(default, str):

@@ -85,6 +85,10 @@ class FrontMatterError(NewsletterError):
         self.line = line
 
 
+class DeskError(NewsletterError):
+    """A desk action that cannot be done as asked (no such entry or section, an empty text); says why."""
+
+
 class PreviewError(NewsletterError):
     """The preview server cannot start: the port is taken, the host is unknown, ..."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from .errors import WeekError
 
@@ -51,7 +51,7 @@ class SourceHealth:
     """What the store knows about a source's last fetches."""
 
     source_id: str
-    status: str = "never"  # never | ok | not_modified | failing | gone | moved
+    status: str = "never"  # never | ok | not_modified | failing | gone | moved; one-off | removed (unlisted)
     last_attempt: dt.datetime | None = None
     last_success: dt.datetime | None = None
     failing_since: dt.datetime | None = None
@@ -203,12 +203,22 @@ class Week:
     year: int
     week: int
 
+    # Years whose weeks the tool can date: a week's bounds, shifted by any time zone, stay within
+    # datetime's range, and a four-digit year keeps the store's time text in time order.
+    FIRST_YEAR: ClassVar[int] = 1000
+    LAST_YEAR: ClassVar[int] = 9998
+
     @classmethod
     def parse(cls, text: str) -> Week:
         m = WEEK_RE.match(text.strip())
         if not m:
             raise WeekError(f"{text!r} is not an ISO week: write it like 2026-W48")
         year, week = int(m.group(1)), int(m.group(2))
+        if not cls.FIRST_YEAR <= year <= cls.LAST_YEAR:
+            raise WeekError(
+                f"{text!r} is outside the weeks newsletter can date "
+                f"(years {cls.FIRST_YEAR} to {cls.LAST_YEAR})"
+            )
         try:
             dt.date.fromisocalendar(year, week, 1)
         except ValueError:

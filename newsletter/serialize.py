@@ -115,11 +115,19 @@ def health_text(h: SourceHealth) -> str:
         return f"moved to {without_credentials(h.moved_to or '')} (seen {h.redirect_streak}x)"
     if h.status == "gone":
         return f"gone: {h.last_error}"
+    if h.status == "one-off":
+        return f"one-off (ingest){_last(h)}"
+    if h.status == "removed":
+        return f"not in sources.toml (items kept){_last(h)}"
     return h.status.replace("_", " ")
 
 
+def _last(h: SourceHealth) -> str:
+    return f", last {h.last_success:%Y-%m-%d}" if h.last_success else ""
+
+
 def source_line(src: Source, h: SourceHealth) -> str:
-    state = health_text(h) if src.enabled else "disabled"
+    state = health_text(h) if src.enabled or h.status in ("one-off", "removed") else "disabled"
     return shown(f"{src.id:<28} {h.item_count:>5} items  {state:<20} {src.url}")
 
 

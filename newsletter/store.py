@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import json
+import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from .errors import ItemNotFound, StoreError
 from .models import UTC, Item, SourceHealth
@@ -114,6 +118,8 @@ _MIN_GLOBAL_GUID = 8
 
 _HEALTH_TIMES = ("last_attempt", "last_success", "failing_since")
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _ts(moment: dt.datetime) -> str:
     """UTC ISO 8601 with a fixed width, so text order is time order and the index answers ranges."""
@@ -148,22 +154,126 @@ class OneOffSource:
     language: str  # the feed's declared language ("zh-cn"), or ""
 
 
+def _guard(method: F) -> F:
+    """SQLite's failures (read-only, damaged, busy, disk full) as one StoreError line that says what to do."""
+
+    @functools.wraps(method)
+    def guarded(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+
+    return cast(F, guarded)
+
+
 class Store:
     """One SQLite file in WAL mode, schema versioned with PRAGMA user_version."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        self._check_files()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
+            if not self.path.exists():
+                self._create()
+            self._db = self._connect(self.path)
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the store {self.path}: {exc}") from None
+            raise self._failure(exc, "cannot open the store") from None
         except OSError as exc:
             raise StoreError(f"cannot create the store {self.path}: {exc.strerror}") from None
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _create(self) -> None:
+        """Make a new store beside its place and link it in whole, so a store file is never half made.
+
+        A zero-byte store is then never ours (a kill between create and first write would leave one),
+        and can be refused rather than silently started afresh without the editor's overrides.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.new")
+        try:
+            db = self._connect(tmp)
+            self._db = db
+            self._migrate()
+            db.close()
+            with contextlib.suppress(FileExistsError):  # another command made it at that moment: use theirs
+                os.link(tmp, self.path)
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
+
+    def _check_files(self) -> None:
+        """Refuse what SQLite would fail on deep inside a command, before it touches anything.
+
+        A read-only store is refused before SQLite opens it: opening it would leave read-only
+        -wal and -shm files behind that break every later run even once the store is writable.
+        """
+        path = self.path
+        if not path.exists():
+            return
+        if not path.is_file():
+            raise StoreError(f"the store {path} is not a file: point --db at a store file (or a new name)")
+        if path.stat().st_size == 0:
+            raise StoreError(
+                f"the store {path} is empty (0 bytes), cut short by a full disk or a failed copy: restore "
+                "it from a backup, or delete it to start a new store (your label overrides were in it)"
+            )
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise StoreError(
+                f"the store {path} is read-only: make it writable (chmod u+rw {path}) "
+                "or point --db at another file"
+            )
+        for side in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if side.exists() and not os.access(side, os.R_OK | os.W_OK):
+                try:
+                    # Left read-only by an earlier run on a read-only store; the store itself is ours again.
+                    side.chmod(path.stat().st_mode & 0o777)
+                except OSError:
+                    raise StoreError(
+                        f"{side} is read-only, left by a run on a read-only store: make it writable "
+                        f"(chmod u+rw {side})"
+                    ) from None
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"the store's folder {path.parent} is read-only: SQLite needs to write beside the store; "
+                "make it writable or point --db elsewhere"
+            )
+
+    def _failure(self, exc: sqlite3.Error, doing: str = "") -> StoreError:
+        text = " ".join(str(exc).split())
+        low = text.lower()
+        path = self.path
+        if "readonly" in low or "read-only" in low:
+            return StoreError(
+                f"the store {path} is read-only ({text}): make it and its folder writable, "
+                "or point --db at another file"
+            )
+        if "locked" in low or "busy" in low:
+            return StoreError(
+                f"the store {path} is busy: another newsletter command is writing it; run this again when "
+                "it is done"
+            )
+        if "full" in low:
+            return StoreError(
+                f"the disk holding the store {path} is full: free some space and run this again"
+            )
+        if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in low or "not a database" in low):
+            what = "is not a store, or is damaged" if "not a database" in low else "is damaged"
+            return StoreError(
+                f"the store {path} {what} ({text}): keep a copy and try `sqlite3 {path} .recover`, or move "
+                "it aside and run `newsletter fetch` for a new one (your label overrides are in the old)"
+            )
+        if doing == "cannot open the store":
+            return StoreError(f"cannot open the store {path}: {text}")
+        return StoreError(f"the store {path} failed: {text}")
 
     def close(self) -> None:
         self._db.close()
@@ -201,6 +311,7 @@ class Store:
 
     # -- items ---------------------------------------------------------------------------------
 
+    @_guard
     def save_fetch(
         self, source_id: str, items: Iterable[Item], health: SourceHealth, now: dt.datetime
     ) -> int:
@@ -263,10 +374,12 @@ class Store:
             self._write_health(db, dataclasses.replace(health, last_new=len(inserts)))
         return len(inserts)
 
+    @_guard
     def save_health(self, health: SourceHealth) -> None:
         with self._transaction() as db:
             self._write_health(db, health)
 
+    @_guard
     def items_between(self, start: dt.datetime, end: dt.datetime) -> list[Item]:
         """Items published in [start, end), newest first; answered from the publication-time index."""
         rows = self._db.execute(
@@ -276,6 +389,7 @@ class Store:
         )
         return [_item(r) for r in rows]
 
+    @_guard
     def all_items(self) -> list[Item]:
         """Every item, newest first, the undated ones last."""
         rows = self._db.execute(
@@ -283,37 +397,60 @@ class Store:
         )
         return [_item(r) for r in rows]
 
+    @_guard
     def count_between(self, start: dt.datetime, end: dt.datetime) -> int:
         row = self._db.execute(
             "SELECT count(*) FROM items WHERE published >= ? AND published < ?", (_ts(start), _ts(end))
         )
         return int(row.fetchone()[0])
 
+    @_guard
+    def week_signature(self, start: dt.datetime, end: dt.datetime) -> tuple[int, str]:
+        """How many items [start, end) holds and when one was last written: changes whenever a fetch or
+        ingest adds or refreshes one of them (each refresh stamps last_seen)."""
+        row = self._db.execute(
+            "SELECT count(*), coalesce(max(last_seen), '') FROM items WHERE published >= ? AND published < ?",
+            (_ts(start), _ts(end)),
+        ).fetchone()
+        return int(row[0]), str(row[1])
+
+    @_guard
+    def data_version(self) -> int:
+        """A number that changes when another connection (another command) commits to the store; this
+        connection's own writes leave it as it is (SQLite's PRAGMA data_version)."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    @_guard
     def get_item(self, item_id: str) -> Item:
         row = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
         if row is None:
             raise ItemNotFound(f"no item with id {item_id!r}: `newsletter items --all` lists them")
         return _item(row)
 
+    @_guard
     def find_items(self, prefix: str) -> list[str]:
         """Ids starting with a prefix, so an editor can type the first few characters."""
         pattern = prefix.replace("\\", "").replace("%", "").replace("_", "") + "%"
         return [r[0] for r in self._db.execute("SELECT id FROM items WHERE id LIKE ? LIMIT 5", (pattern,))]
 
+    @_guard
     def latest_published(self, before: dt.datetime) -> dt.datetime | None:
         """The newest publication time not after `before` (feeds with future dates are ignored)."""
         row = self._db.execute("SELECT max(published) FROM items WHERE published <= ?", (_ts(before),))
         return _dt(row.fetchone()[0])
 
+    @_guard
     def count_items(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
 
+    @_guard
     def item_counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT source_id, count(*) FROM items GROUP BY source_id")
         return {r[0]: int(r[1]) for r in rows}
 
     # -- facts: what clustering reads of each item's text (sort/facts.py); only ever a cache ------------
 
+    @_guard
     def facts(self, item_ids: Iterable[str], version: int) -> dict[str, tuple[int, str, str | None]]:
         """Stored facts of these items in this version: text key, shingle counts, statements or None."""
         rows = self._db.execute(
@@ -335,12 +472,13 @@ class Store:
                     " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM items WHERE id = ?1)",
                     rows,
                 )
-        except sqlite3.OperationalError:
+        except sqlite3.Error:  # read-only, busy, full: a cache not written is no failure
             return False
         return True
 
     # -- overrides -----------------------------------------------------------------------------
 
+    @_guard
     def set_override(
         self, item_id: str, region: str | None, themes: tuple[str, ...] | None, now: dt.datetime
     ) -> Override:
@@ -359,16 +497,19 @@ class Store:
             )
         return Override(item_id, region, themes)
 
+    @_guard
     def clear_override(self, item_id: str) -> bool:
         with self._transaction() as db:
             return db.execute("DELETE FROM overrides WHERE item_id = ?", (item_id,)).rowcount > 0
 
+    @_guard
     def overrides(self) -> dict[str, Override]:
         rows = self._db.execute("SELECT item_id, region, themes FROM overrides")
         return {r[0]: Override(r[0], r[1], None if r[2] is None else tuple(json.loads(r[2]))) for r in rows}
 
     # -- source health -------------------------------------------------------------------------
 
+    @_guard
     def health(self) -> dict[str, SourceHealth]:
         """Every source's health, with the store's item count for it."""
         counts = self.item_counts()
@@ -383,6 +524,7 @@ class Store:
             out.setdefault(source_id, SourceHealth(source_id, item_count=count))
         return out
 
+    @_guard
     def remember_source(
         self, source_id: str, *, name: str, feed_title: str, link: str, language: str
     ) -> None:
@@ -395,12 +537,14 @@ class Store:
                 (source_id, name, feed_title, link, language),
             )
 
+    @_guard
     def one_off_sources(self) -> list[OneOffSource]:
         rows = self._db.execute(
             "SELECT source_id, name, feed_title, link, language FROM source_names ORDER BY source_id"
         )
         return [OneOffSource(*row) for row in rows]
 
+    @_guard
     def forget_health(self, source_id: str) -> None:
         """Drop a source's fetch state (its items stay): a re-enabled 'gone' source starts afresh."""
         with self._transaction() as db:

@@ -6,12 +6,13 @@ path the tool reads or writes in it is built here, so the layout is defined once
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings, load_settings
+from .config import BOM, Settings, load_settings, read_text_file
 from .errors import WorkspaceError
 
 if TYPE_CHECKING:  # loaded where used: the CLI's help needs FORMATS, not tomlkit
@@ -43,12 +44,18 @@ os.umask(_UMASK)
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a file so that readers see the old content or the new, never a half.
+
+    A folder or disk that refuses the write (read-only, full) is a WorkspaceError naming the file.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     import tempfile  # here: `newsletter --help` loads this module for FORMATS alone
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         # mkstemp makes 0600 files; outputs are meant to be read (served, opened, shared) like any other.
         os.fchmod(fd, 0o666 & ~_UMASK)
@@ -57,9 +64,17 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> WorkspaceError:
+    why = exc.strerror or str(exc)
+    return WorkspaceError(f"cannot write {path}: {why} (the file was left as it was)", path)
 
 
 @dataclass(frozen=True)
@@ -85,8 +100,13 @@ class Workspace:
         return ws
 
     @classmethod
-    def init(cls, root: Path | str) -> Workspace:
-        """A new workspace from the packaged seeds and templates; refuses to overwrite one."""
+    def init(cls, root: Path | str, *, sample: bool = False) -> Workspace:
+        """A new workspace from the packaged seeds and templates; refuses to overwrite one.
+
+        It is for real work: every source is listed but disabled, the fictional sample outlets
+        included, so a first fetch stores no invented news. With sample=True it is the demo, the
+        sample feeds enabled as in the repository's own workspace.
+        """
         path = Path(root).expanduser()
         if (path / "seeds" / SETTINGS_FILE).exists():
             raise WorkspaceError(f"{path} is already a workspace: nothing was changed", path)
@@ -108,7 +128,10 @@ class Workspace:
                 atomic_write(gitignore, ".newsletter/\n")
         except OSError as exc:
             raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
-        return cls(path.resolve())
+        ws = cls(path.resolve())
+        if not sample:
+            ws.save_sources([dataclasses.replace(s, enabled=False) for s in ws.sources()])
+        return ws
 
     @property
     def seeds(self) -> Path:
@@ -177,10 +200,13 @@ class Workspace:
         return load_sources(self.sources_path)
 
     def save_sources(self, sources: list[Source]) -> None:
-        from .feeds.sources import dump_sources
+        """Write sources.toml, only once the new text is checked to read back as exactly these sources."""
+        from .feeds.sources import checked_text
 
-        existing = self.sources_path.read_text(encoding="utf-8") if self.sources_path.exists() else ""
-        atomic_write(self.sources_path, dump_sources(sources, existing))
+        path = self.sources_path
+        existing = read_text_file(path) if path.exists() else ""
+        bom = BOM if existing.startswith(BOM) else ""
+        atomic_write(path, bom + checked_text(sources, existing.removeprefix(BOM), path))
 
     def resolve_local(self, url: str) -> Path:
         """A local source path, relative to the workspace; never outside it unless absolute in config."""

@@ -39,7 +39,11 @@ def run(
 
 
 def run_process(
-    *args: str, cwd: Path | None = None, stdin: str | None = None, command: list[str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    command: list[str] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """`newsletter ARGS` as a real process (`python -m newsletter`, or the given command)."""
     env = {k: v for k, v in {**os.environ, **CLEAN_ENV}.items() if v is not None}
@@ -50,5 +54,5 @@ def run_process(
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=timeout,
     )

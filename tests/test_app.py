@@ -146,7 +146,7 @@ def test_ingest_files_and_stdin(app: Newsletter, tmp_path: Path) -> None:
     assert "Sample Wire" in app.source_names().values()
 
 
-def test_many_files_are_stored_in_order_and_a_bad_one_stops_the_rest(app: Newsletter, tmp_path: Path) -> None:
+def test_many_files_are_stored_in_order_and_a_bad_one_is_named(app: Newsletter, tmp_path: Path) -> None:
     """Fourteen files are parsed by worker processes; what is stored is what one by one would store."""
     paths = []
     for n in range(14):
@@ -155,13 +155,19 @@ def test_many_files_are_stored_in_order_and_a_bad_one_stops_the_rest(app: Newsle
         body = f'<rss version="2.0"><channel><title>Wire {n}</title>{item}</channel></rss>'
         path.write_text("this is no feed" if n == 9 else body, encoding="utf-8")
         paths.append(str(path))
+    paths.insert(4, str(tmp_path / "missing.xml"))
+    summary = app.ingest(paths)
+    assert [o.status for o in summary.outcomes] == ["ok"] * 4 + ["failed"] + ["ok"] * 5 + ["failed"] + [
+        "ok"
+    ] * 4
+    failed = [o for o in summary.outcomes if o.status == "failed"]
+    assert "missing.xml" in (failed[0].error or "") and "wire-09.xml" in (failed[1].error or "")
+    assert [o.source.name for o in summary.outcomes if o.status == "ok"] == [
+        f"Wire {n}" for n in range(14) if n != 9
+    ]
+    assert {item.title for item in app.store.all_items()} == {f"Story {n}" for n in range(14) if n != 9}
     with pytest.raises(NewsletterError, match="wire-09.xml"):
-        app.ingest(paths)
-    stored = {item.title for item in app.store.all_items()}
-    assert stored == {f"Story {n}" for n in range(9)}
-    summary = app.ingest(paths[:9] + paths[10:])
-    assert [o.source.name for o in summary.outcomes] == [f"Wire {n}" for n in range(14) if n != 9]
-    assert summary.new == 4
+        app.ingest([paths[10]])  # a single target: its error, as ever
 
 
 def test_second_fetch_while_one_runs_is_refused(app: Newsletter) -> None:
@@ -242,3 +248,49 @@ def test_ingested_feeds_are_named_as_readers_know_them(app: Newsletter) -> None:
     assert len(set(verge)) == 2  # two feeds of one outlet keep their own ids
     assert all(one_offs[sid].tech for sid in verge)
     assert one_offs[next(s for s in one_offs if one_offs[s].name == "The Economist")].paywalled
+
+
+def _section_of(text: str, needle: str) -> str:
+    key = ""
+    for line in text.split("\n"):
+        if m := re.match(r"<!-- section:([\w-]+) -->", line):
+            key = m.group(1)
+        if needle in line and "<!-- item:" in line:
+            return key
+    raise AssertionError(f"{needle!r} is not in the draft")
+
+
+def test_a_label_reaches_an_existing_draft_on_draft_and_on_build(fetched: Newsletter) -> None:
+    path = fetched.draft(SEED_WEEK, "atr").path
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("The story I kept coming back to", "My own words:"), encoding="utf-8")
+    japan = text.split("<!-- section:japan -->", 1)[1].split("<!-- section:", 1)[0]
+    lead_id = re.search(r"<!-- item:([0-9a-f]+)", japan).group(1)
+    item, story = next((i, s) for i, s in fetched.items(SEED_WEEK) if s.lead.id == lead_id)
+    assert fetched.draft(SEED_WEEK, "atr").action == "unchanged"
+
+    fetched.label(item.id, region="south-korea")
+    result = fetched.draft(SEED_WEEK, "atr")
+    text = path.read_text(encoding="utf-8")
+    assert result.action == "merged" and "moved from Japan to South Korea" in result.notes[0]
+    assert _section_of(text, story.lead.id) == "south-korea" and "My own words:" in text
+    md = fetched.build(SEED_WEEK, ["atr"], ["md"])[0].paths[0].read_text(encoding="utf-8")
+    korea = md.split("## South Korea", 1)[1].split("\n## ", 1)[0]
+    assert story.lead.url in korea
+
+    fetched.label(item.id, region="japan")  # and back, this time with `build` alone
+    built = fetched.build(SEED_WEEK, ["atr"], ["md"])[0]
+    assert "moved from South Korea to Japan" in built.notes[0]
+    assert _section_of(path.read_text(encoding="utf-8"), story.lead.id) == "japan"
+    assert "My own words:" in path.read_text(encoding="utf-8")
+
+
+def test_an_item_dated_year_9999_does_not_break_listing_every_item(app: Newsletter) -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Future</title><link>https://f.example/</link>'
+        b"<item><title>Samsung ships 2nm chips in Seoul</title><link>https://f.example/a</link>"
+        b"<pubDate>Fri, 31 Dec 9999 23:00:00 GMT</pubDate></item></channel></rss>"
+    )
+    assert not app.ingest(["-"], stdin=feed).failed
+    rows = app.items(None)
+    assert [item.title for item, _ in rows] == ["Samsung ships 2nm chips in Seoul"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import select
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -16,6 +21,8 @@ from clirunner import run, run_process
 
 import newsletter
 from newsletter.cli import cli
+from newsletter.models import Week
+from newsletter.store import Store
 from newsletter.workspace import Workspace
 
 
@@ -174,6 +181,371 @@ def test_sources_disable_and_enable(ws_dir: Path) -> None:
     assert run("sources", "enable", "asia-tech-wire", cwd=ws_dir).returncode == 0
     assert {s.id: s for s in load_sources(ws_dir / "seeds" / "sources.toml")}["asia-tech-wire"].enabled
     assert_one_line_error(run("sources", "enable", "nope", cwd=ws_dir), "no source with id 'nope'")
+
+
+def editor_files_changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """Files outside the store's folder that were added, changed or removed."""
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    return {k for k in changed if not k.startswith(".newsletter/")}
+
+
+@pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
+def test_seeds_file_with_a_bom_is_read_and_kept(ws_dir: Path, name: str) -> None:
+    path = ws_dir / "seeds" / name
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    proc = run("items", "--all", "--region", "taiwan", cwd=ws_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "taiwan" in proc.stdout
+
+
+def test_sources_command_keeps_a_bom_and_the_file_valid(ws_dir: Path) -> None:
+    path = ws_dir / "seeds" / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert run("sources", "disable", "asia-tech-wire", cwd=ws_dir).returncode == 0
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf# ")
+    assert run("sources", "list", cwd=ws_dir).returncode == 0
+
+
+@pytest.mark.parametrize("name", ["newsletter.toml", "sources.toml", "taxonomy.toml"])
+def test_seeds_file_that_is_not_utf8_is_one_line(ws_dir: Path, name: str) -> None:
+    path = ws_dir / "seeds" / name
+    path.write_bytes(path.read_bytes() + b"\n# caf\xe9 \xff\n")
+    before = snapshot(ws_dir)
+    for args in (("build",), ("items", "--all")):
+        proc = run(*args, cwd=ws_dir)
+        assert_one_line_error(proc, name)
+        assert "UTF-8" in proc.stderr
+    assert not editor_files_changed(before, snapshot(ws_dir))
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ('region = "mars"', "region 'mars'"),
+        ('themes = ["ai", "warp-drives"]', "theme 'warp-drives'"),
+        ("weight = nan", "weight"),
+        ('id = "../../x"', "id '../../x'"),
+    ],
+)
+def test_bad_source_values_stop_every_command_in_one_line(ws_dir: Path, row: str, needle: str) -> None:
+    path = ws_dir / "seeds" / "sources.toml"
+    fields = {"id": '"odd"', "name": '"Odd"', "url": '"https://odd.example/feed"'}
+    key, value = row.split(" = ", 1)
+    fields[key] = value
+    table = "".join(f"{k} = {v}\n" for k, v in fields.items())
+    path.write_text(path.read_text(encoding="utf-8") + f"\n[[source]]\n{table}", encoding="utf-8")
+    before = snapshot(ws_dir)
+    for args in (("sources", "list"), ("fetch",), ("sources", "add", "https://new.example/feed")):
+        proc = run(*args, cwd=ws_dir)
+        assert_one_line_error(proc, needle)
+        assert "sources.toml" in proc.stderr
+    assert not editor_files_changed(before, snapshot(ws_dir))
+
+
+def test_export_opml_to_a_missing_folder_is_an_error(ws_dir: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "x.opml"
+    assert_one_line_error(run("sources", "export-opml", str(target), cwd=ws_dir), "does not exist")
+    assert not (tmp_path / "no").exists()
+    good = run("sources", "export-opml", str(tmp_path / "x.opml"), cwd=ws_dir)
+    assert good.returncode == 0 and "<opml" in (tmp_path / "x.opml").read_text(encoding="utf-8")
+
+
+# -- a damaged or read-only workspace ------------------------------------------------------------
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def editor_ws():
+    """A fetched and drafted demo workspace owned by an ordinary user, and a way to run as that user.
+
+    Permissions do not bind root, so as root the commands run as nobody; otherwise as ourselves.
+    """
+    root = Path(tempfile.mkdtemp(prefix="newsletter-ro-", dir="/tmp"))
+    root.chmod(0o755)
+    ws = Workspace.init(root / "ws", sample=True).root
+    as_root = os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv (util-linux): cannot test as an ordinary user")
+
+    def as_editor(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        env = {**os.environ, "NO_COLOR": "1", "HOME": str(root)}
+        for key in ("NEWSLETTER_WORKSPACE", "NEWSLETTER_DB"):
+            env.pop(key, None)
+        drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] if as_root else []
+        return subprocess.run(
+            [*drop, sys.executable, "-m", "newsletter", *args],
+            cwd=ws,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+    from newsletter.app import Newsletter
+
+    with contextlib.closing(Newsletter(Workspace.open(ws))) as app:  # set up in this process: faster
+        assert not app.fetch().failed
+        app.draft(Week.parse("2026-W47"), "atr")
+    if as_root:
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+    yield ws, as_editor
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    shutil.rmtree(root)
+
+
+def _an_item(ws: Path) -> str:
+    with Store(ws / ".newsletter" / "store.sqlite3") as store:
+        return store.all_items()[0].id
+
+
+def test_read_only_store_is_one_line_and_leaves_nothing_behind(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    item_id = _an_item(ws)
+    db = ws / ".newsletter" / "store.sqlite3"
+    db.chmod(0o444)
+    for args in (("fetch",), ("label", item_id, "--region", "japan"), ("items", "--all")):
+        assert_one_line_error(as_editor(*args), "read-only")
+    assert not (ws / ".newsletter" / "store.sqlite3-shm").exists(), "no read-only -shm left behind"
+    db.chmod(0o644)
+    proc = as_editor("label", item_id, "--region", "japan")
+    assert proc.returncode == 0, proc.stderr
+    assert as_editor("fetch").returncode == 0
+
+
+def test_left_over_read_only_wal_files_are_mended(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    item_id = _an_item(ws)
+    db = ws / ".newsletter" / "store.sqlite3"
+    reader = sqlite3.connect(db)  # an open reader has -wal and -shm files beside the store, as a run had
+    reader.execute("SELECT count(*) FROM items").fetchone()
+    sides = {side: Path(f"{db}{side}").read_bytes() for side in ("-wal", "-shm")}
+    reader.close()
+    for side, data in sides.items():
+        path = Path(f"{db}{side}")
+        path.write_bytes(data)
+        if os.geteuid() == 0:
+            os.chown(path, NOBODY, NOBODY)
+        path.chmod(0o444)
+    proc = as_editor("label", item_id, "--region", "japan")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_read_only_issue_folders_are_one_line(editor_ws) -> None:
+    ws, as_editor = editor_ws
+    week = ws / "issues" / "2026-W47"
+    draft_before = (week / "atr.md").read_bytes()
+    week.chmod(0o555)
+    assert_one_line_error(as_editor("draft", "--week", "2026-W47", "--force"), "cannot write")
+    assert (week / "atr.md").read_bytes() == draft_before
+    assert_one_line_error(as_editor("build", "--week", "2026-W47"), "cannot write")
+    week.chmod(0o755)
+    (ws / "issues").chmod(0o555)
+    assert_one_line_error(as_editor("build", "--week", "2026-W47"), "index.html")
+    (ws / "issues").chmod(0o755)
+    assert as_editor("build", "--week", "2026-W47").returncode == 0
+
+
+@pytest.fixture
+def drafted_ws(ws_dir: Path) -> Path:
+    assert run("fetch", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    return ws_dir
+
+
+def test_damaged_store_is_one_line_for_every_command(drafted_ws: Path) -> None:
+    item_id = _an_item(drafted_ws)
+    db = drafted_ws / ".newsletter" / "store.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[4096 : len(data) - 4096] = b"\xa5" * (len(data) - 8192)
+    db.write_bytes(bytes(data))
+    for args in (
+        ("fetch",),
+        ("draft", "--week", "2026-W47"),
+        ("items", "--all"),
+        ("label", item_id, "--region", "japan"),
+    ):
+        assert_one_line_error(run(*args, cwd=drafted_ws), "damaged")
+
+
+def test_zero_byte_store_is_named_not_silently_replaced(drafted_ws: Path) -> None:
+    db = drafted_ws / ".newsletter" / "store.sqlite3"
+    db.write_bytes(b"")
+    assert_one_line_error(run("items", "--all", cwd=drafted_ws), "is empty (0 bytes)")
+    assert db.read_bytes() == b""
+
+
+def test_init_says_what_to_do_next_and_fetch_says_nothing_is_enabled(tmp_path: Path) -> None:
+    proc = run("init", str(tmp_path / "real"), cwd=tmp_path)
+    assert proc.returncode == 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sources enable" in lines[0] and "fetch" in lines[0]
+    fetch = run("fetch", cwd=tmp_path / "real")
+    assert_one_line_error(fetch, "no source is enabled")
+    listed = run("sources", "list", cwd=tmp_path / "real")
+    assert "nikkei-asia" in listed.stdout and "disabled" in listed.stdout
+    assert run("sources", "enable", "asia-tech-wire", cwd=tmp_path / "real").returncode == 0
+    fetched = run("fetch", cwd=tmp_path / "real")
+    assert fetched.returncode == 0 and "1 source: 1 ok" in fetched.stderr
+
+
+def test_init_sample_is_the_demo(tmp_path: Path) -> None:
+    proc = run("init", str(tmp_path / "demo"), "--sample", cwd=tmp_path)
+    assert proc.returncode == 0 and "sample" in proc.stderr
+    fetched = run("fetch", cwd=tmp_path / "demo")
+    assert fetched.returncode == 0 and "6 sources: 6 ok" in fetched.stderr
+
+
+def test_ingest_tries_every_file_and_names_every_failure(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    (tmp_path / "page.html").write_text("<html><body>not a feed</body></html>")
+    (tmp_path / "empty.xml").write_bytes(b"")
+    targets = [
+        "seeds/feeds/chip-street.xml",
+        str(tmp_path / "missing.xml"),
+        str(fifo),
+        str(tmp_path / "page.html"),
+        str(tmp_path / "empty.xml"),
+        str(tmp_path),
+        "seeds/feeds/seoul-bytes.xml",
+    ]
+    proc = run_process("ingest", *targets, cwd=ws_dir, timeout=30)  # a FIFO once hung here for ever
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("7 sources: 2 ok, 0 not modified, 5 failed; ") and "new items" in lines[-1]
+    failures = [line for line in lines if line.lstrip().startswith("failed:")]
+    assert len(failures) == 5
+    for target, why in (
+        ("missing.xml", "file not found"),
+        ("pipe.xml", "not a regular file"),
+        ("page.html", "HTML page"),
+        ("empty.xml", "empty"),
+        (f"{tmp_path} is", "folder"),
+    ):
+        assert any(target in line and why in line for line in failures), (target, failures)
+    for line in failures:
+        assert "feed URL" not in line and "remove the source" not in line, line
+    with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
+        assert set(store.item_counts()) == {"chip-street", "seoul-bytes"}, (
+            "the files after a bad one are read"
+        )
+
+
+def test_ingest_of_one_bad_file_is_one_line(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    assert_one_line_error(run_process("ingest", str(fifo), cwd=ws_dir, timeout=30), "not a regular file")
+
+
+def test_fetch_of_a_source_that_is_a_fifo_fails_that_source_only(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xml"
+    os.mkfifo(fifo)
+    path = ws_dir / "seeds" / "sources.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + f'\n[[source]]\nid = "pipe"\nname = "Pipe"\nurl = "{fifo}"\n',
+        encoding="utf-8",
+    )
+    proc = run_process("fetch", cwd=ws_dir, timeout=30)
+    assert proc.returncode == 1
+    assert "7 sources: 6 ok, 0 not modified, 1 failed" in proc.stderr
+    assert "pipe" in proc.stderr and "not a regular file" in proc.stderr
+
+
+def test_sources_list_shows_one_off_sources_with_their_counts(ws_dir: Path) -> None:
+    assert (
+        run("ingest", "seeds/feeds/chip-street.xml", "--source-name", "Wire Copy", cwd=ws_dir).returncode == 0
+    )
+    assert run("fetch", "--source", "seoul-bytes", cwd=ws_dir).returncode == 0
+    assert run("sources", "remove", "seoul-bytes", cwd=ws_dir).returncode == 0
+    with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
+        counts = store.item_counts()
+    proc = run("sources", "list", cwd=ws_dir)
+    rows = {line.split()[0]: line for line in proc.stdout.splitlines()}
+    assert "one-off" in rows["wire-copy"] and f" {counts['wire-copy']} items" in rows["wire-copy"]
+    assert (
+        "not in sources.toml" in rows["seoul-bytes"]
+        and f" {counts['seoul-bytes']} items" in rows["seoul-bytes"]
+    )
+    js = [json.loads(line) for line in run("sources", "list", "--json", cwd=ws_dir).stdout.splitlines()]
+    by_id = {r["id"]: r for r in js}
+    assert by_id["wire-copy"]["status"] == "one-off" and by_id["wire-copy"]["name"] == "Wire Copy"
+    assert by_id["wire-copy"]["items"] == counts["wire-copy"] and by_id["wire-copy"]["enabled"] is False
+    assert by_id["seoul-bytes"]["status"] == "removed"
+    assert by_id["asia-tech-wire"]["status"] == "never", "configured sources are listed as before"
+
+
+# -- found by trying every command wrong -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("build", "--week", "9999-W52"), "outside the weeks newsletter can date"),
+        (("draft", "--week", "0001-W01"), "outside the weeks newsletter can date"),
+        (("items", "--week", "9999-W01"), "outside the weeks newsletter can date"),
+        (("sources", "add", "https://[::1/feed"), "not a valid URL"),
+        (("ingest", "http://[::1/feed"), "not a valid URL"),
+        (("sources", "add", ""), "give a feed URL"),
+        (("sources", "export-opml", "."), "is a directory"),
+        (("sources", "export-opml", ""), "is a folder"),
+        (("items", "--all", "--region", ""), "unknown region ''"),
+        (("items", "--all", "--theme", ""), "unknown theme ''"),
+        (("init", ""), "give the folder"),
+        (("--db", "/dev/null", "items", "--all"), "not a file"),
+    ],
+)
+def test_more_mistakes_are_one_line(ws_dir: Path, args: tuple[str, ...], needle: str) -> None:
+    before = snapshot(ws_dir)
+    assert_one_line_error(run(*args, cwd=ws_dir), needle)
+    assert not editor_files_changed(before, snapshot(ws_dir))
+
+
+def test_a_bad_style_is_the_only_line_even_when_the_week_is_guessed(ws_dir: Path) -> None:
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0  # so a week is guessed
+    for command in ("draft", "build"):
+        assert_one_line_error(run(command, "--style", "zine", cwd=ws_dir), "unknown style 'zine'")
+
+
+def test_label_with_an_empty_region_is_refused(ws_dir: Path) -> None:
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    with Store(ws_dir / ".newsletter" / "store.sqlite3") as store:
+        item_id = store.all_items()[0].id
+    assert_one_line_error(run("label", item_id, "--region", "", cwd=ws_dir), "unknown region ''")
+
+
+def test_pipes_where_files_belong_never_hang(ws_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert_one_line_error(
+        run_process("sources", "import-opml", str(fifo), cwd=ws_dir, timeout=30), "not a regular file"
+    )
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", "--style", "atr", cwd=ws_dir).returncode == 0
+    draft = ws_dir / "issues" / "2026-W47" / "atr.md"
+    draft.unlink()
+    os.mkfifo(draft)
+    for command in ("build", "draft"):
+        proc = run_process(command, "--week", "2026-W47", "--style", "atr", cwd=ws_dir, timeout=30)
+        assert_one_line_error(proc, "not a regular file")
+
+
+def test_build_of_existing_drafts_needs_no_store(ws_dir: Path) -> None:
+    assert run("ingest", "seeds/feeds/chip-street.xml", cwd=ws_dir).returncode == 0
+    assert run("draft", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    db = ws_dir / ".newsletter" / "store.sqlite3"
+    db.write_bytes(b"not a store at all" * 300)
+    proc = run("build", "--week", "2026-W47", cwd=ws_dir)
+    assert proc.returncode == 0 and "labels not applied" in proc.stderr, proc.stderr
+    shutil.rmtree(ws_dir / ".newsletter")
+    assert run("build", "--week", "2026-W47", cwd=ws_dir).returncode == 0
+    assert not (ws_dir / ".newsletter").exists(), "building from drafts makes no store"
 
 
 HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;aGk=\x07\u202e\u200b"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -137,3 +138,75 @@ def test_week_folders_and_issue_paths_come_from_one_place(workspace: Workspace) 
     assert workspace.draft_path(week, "atr") == workspace.issues / "2026-W48" / "atr.md"
     assert workspace.output_path(week, "atr", "email") == workspace.issues / "2026-W48" / "atr.email.html"
     assert workspace.output_path("2026-W48", "techasia", "md").name == "techasia.paste.md"
+
+
+@pytest.mark.parametrize("far", ["9999-W52", "9999-W01", "0001-W01", "0999-W52"])
+def test_weeks_the_tool_cannot_date_are_refused(far: str) -> None:
+    with pytest.raises(WeekError, match="outside the weeks newsletter can date"):
+        Week.parse(far)
+
+
+@pytest.mark.parametrize("edge", ["1000-W01", "9998-W52"])
+def test_the_first_and_last_datable_weeks_work_in_every_time_zone(edge: str) -> None:
+    week = Week.parse(edge)
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Singapore"):
+        start, end = week.bounds(ZoneInfo(zone))
+        assert end - start == dt.timedelta(days=7)
+        assert len(start.isoformat()) == len(end.isoformat()) == 25, "four-digit years sort as text"
+
+
+@pytest.mark.parametrize(
+    ("row", "needle"),
+    [
+        ("weight = nan", "weight"),
+        ("weight = inf", "weight"),
+        ("weight = -inf", "weight"),
+        ("weight = -1.0", "weight"),
+        ('id = ""', "id"),
+        ('id = "../../x"', "id"),
+        ('id = "a/b"', "id"),
+        ('id = "nikkei asia"', "id"),
+        ('url = ""', "url"),
+        ('name = " "', "name"),
+    ],
+)
+def test_source_values_are_checked_naming_the_key(tmp_path: Path, row: str, needle: str) -> None:
+    path = tmp_path / "sources.toml"
+    fields = {"id": '"a"', "name": '"A"', "url": '"https://a.example/feed"'}
+    key, value = row.split(" = ", 1)
+    fields[key] = value
+    path.write_text("[[source]]\n" + "".join(f"{k} = {v}\n" for k, v in fields.items()))
+    with pytest.raises(ConfigError) as err:
+        load_sources(path)
+    message = str(err.value)
+    assert re.search(rf"source #1\b[^:]*(: |\.){needle} ", message), message
+    assert str(path) in message and "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_settings_numbers_must_be_finite(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "newsletter.toml"
+    path.write_text(f"[fetch]\ntimeout = {value}\n")
+    with pytest.raises(ConfigError, match="fetch.timeout must be a finite number"):
+        load_settings(path)
+
+
+def test_init_makes_a_workspace_for_real_work(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "real")
+    sources = ws.sources()
+    samples = [s for s in sources if s.url.startswith("seeds/feeds/")]
+    real = [s for s in sources if s.is_remote]
+    assert samples and real, "the sample outlets and the real ones are both listed"
+    assert not any(s.enabled for s in sources), "nothing fictional (or unasked) is fetched"
+    text = ws.sources_path.read_text(encoding="utf-8")
+    assert "# Keys of a [[source]] table:" in text, "the explanations stay"
+    demo = Workspace.init(tmp_path / "demo", sample=True)
+    assert {s.id for s in demo.sources() if s.enabled} == {s.id for s in samples}
+    assert [(s.id, s.url) for s in demo.sources()] == [(s.id, s.url) for s in sources]
+
+
+def test_the_repository_itself_stays_the_demo() -> None:
+    from conftest import REPO
+
+    enabled = [s for s in load_sources(REPO / "seeds" / "sources.toml") if s.enabled]
+    assert enabled and all(s.url.startswith("seeds/feeds/") for s in enabled)

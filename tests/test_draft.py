@@ -17,7 +17,7 @@ from newsletter.workspace import Workspace
 from newsletter.write import draft, draftfile, render
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, 5)
-MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})? -->")
+MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})?(?: fp:[0-9a-f]{10}) -->")
 
 
 @pytest.fixture
@@ -170,26 +170,61 @@ def test_new_lead_story_joins_news_in_focus(ws: Workspace) -> None:
     assert "### Japan approves another ¥1tn for Rapidus" in focus
 
 
-def test_edited_draft_without_its_record_refuses(ws: Workspace) -> None:
+def test_a_draft_without_its_record_merges_from_its_own_markers(ws: Workspace) -> None:
+    """A copy of the issue folder without dot-files: the draft itself says what it holds and dropped."""
     path = draft.write_draft(ws, settings(), atr_plan()).path
+    _edit(path)  # rewrites the letter, deletes bKash, moves BYD
+    first = with_new(atr_plan(), "china", fresh(705, "china", "Xiaomi ships its own phone chip"))
+    assert draft.write_draft(ws, settings(), first).action == "merged"
+    text = path.read_text(encoding="utf-8")
+    bkash = next(s for s in atr_plan().sections[-1].stories if "bKash" in s.lead.title)
+    assert f"<!-- dropped:{bkash.id} -->" in text, "the deletion the record saw is now in the draft itself"
     draftfile.state_path(path).unlink()
-    path.write_text(path.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
-    before = path.read_text(encoding="utf-8")
-    with pytest.raises(DraftConflict, match="--force") as err:
-        draft.write_draft(ws, settings(), atr_plan())
-    assert err.value.path == path and path.read_text(encoding="utf-8") == before
-    assert "\n" not in str(err.value)
+    second = with_new(first, "japan", fresh(706, "japan", "Nintendo opens a Kyoto lab"))
+    result = draft.write_draft(ws, settings(), second)
+    assert (result.action, result.added) == ("merged", 1)
+    after = path.read_text(encoding="utf-8")
+    kept = [line for line in text.split("\n") if line.strip()]
+    assert [line for line in after.split("\n") if line in kept] == kept, (
+        "every line of the editor's, in order"
+    )
+    assert "Nintendo opens a Kyoto lab" in after and "bKash" not in after
+    assert (
+        after.count("Xiaomi ships its own phone chip") == 1
+        and after.count("BYD opens its first plant in Hungary") == 1
+    )
+    assert draftfile.state_path(path).exists(), "the record is made again"
+    assert draft.write_draft(ws, settings(), second).action == "unchanged"
 
 
-def test_edited_draft_with_a_damaged_record_refuses(ws: Workspace) -> None:
+def test_a_damaged_record_is_no_worse_than_none(ws: Workspace) -> None:
     path = draft.write_draft(ws, settings(), atr_plan()).path
     record = draftfile.state_path(path)
     state = json.loads(record.read_text(encoding="utf-8"))
     del state["stories"]
     record.write_text(json.dumps(state), encoding="utf-8")
     path.write_text(path.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
-    with pytest.raises(DraftConflict, match="--force"):
-        draft.write_draft(ws, settings(), with_new(atr_plan(), "china", fresh(704, "china", "New")))
+    result = draft.write_draft(
+        ws, settings(), with_new(atr_plan(), "china", fresh(704, "china", "New thing"))
+    )
+    text = path.read_text(encoding="utf-8")
+    assert (result.action, result.added) == ("merged", 1) and "My note." in text and "New thing" in text
+
+
+def test_an_entry_dropped_by_marker_stays_out_and_out_of_every_output(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    draftfile.state_path(path).unlink()
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("Shein filed again"))
+    shein = MARK_RE.search(lines[at]).group(1)
+    lines[at] = f"<!-- dropped:{shein} -->"  # what the desk (or the editor) leaves for a dropped entry
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert draft.write_draft(ws, settings(), atr_plan()).action == "unchanged"
+    assert "Shein filed again" not in path.read_text(encoding="utf-8")
+    outputs = render.build_outputs(ws, settings(), WEEK, "atr", ["all"])
+    for out in outputs.paths:
+        body = out.read_text(encoding="utf-8")
+        assert "dropped" not in body and "fp:" not in body and "item:" not in body, out.name
 
 
 def test_edited_draft_with_broken_front_matter_refuses_naming_the_line(ws: Workspace) -> None:
@@ -241,3 +276,155 @@ def test_broken_draft_template_raises_render_error_and_keeps_the_draft(ws: Works
         draft.write_draft(ws, settings(), atr_plan(), force=True)
     assert path.read_text(encoding="utf-8") == before
     assert not list(path.parent.glob("*.backup-*"))
+
+
+# -- the editor's labels act on an existing draft ------------------------------------------------
+
+
+def relabel(plan: IssuePlan, word: str, region: str | None) -> tuple[IssuePlan, Story]:
+    """The plan once the editor labelled the story whose title has `word`: it leaves its section for
+    `region`'s (None: for no section, as a label to a region the style does not show)."""
+    found = next(s for sec in plan.sections for s in sec.stories if word in s.lead.title)
+    labels = dataclasses.replace(found.lead.labels, region=region or "global", overridden=True)
+    moved = dataclasses.replace(found, lead=dataclasses.replace(found.lead, labels=labels))
+    sections = []
+    for sec in plan.sections:
+        stories = tuple(s for s in sec.stories if s.id != found.id)
+        if sec.key == region:
+            stories = (*stories, moved)
+        sections.append(dataclasses.replace(sec, stories=stories))
+    return dataclasses.replace(plan, sections=tuple(sections)), moved
+
+
+def section_of(text: str, line_start: str) -> str:
+    key = ""
+    for line in text.split("\n"):
+        if m := re.match(r"<!-- section:([\w-]+) -->", line):
+            key = m.group(1)
+        if line.startswith(line_start):
+            return key
+    raise AssertionError(f"no line starts with {line_start!r}")
+
+
+def edited_letter(path: Path) -> str:
+    text = path.read_text(encoding="utf-8").replace(
+        "The story I kept coming back to", "What I kept thinking about"
+    )
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def test_a_label_moves_an_untouched_entry_of_an_edited_draft(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    edited_letter(path)
+    plan, byd = relabel(atr_plan(), "BYD", "japan")
+    result = draft.write_draft(ws, settings(), plan, labelled=[byd])
+    text = path.read_text(encoding="utf-8")
+    assert result.action == "merged" and result.added == 0
+    assert (
+        section_of(text, "BYD opens its first plant in Hungary") == "japan"
+        and text.count("BYD opens its first plant in Hungary") == 1
+    )
+    assert "What I kept thinking about" in text, "the editor's letter stays"
+    assert result.notes == (
+        f"BYD opens its first plant in Hungary ({byd.lead.id}): moved from China to Japan",
+    )
+    again = draft.write_draft(ws, settings(), plan, labelled=[byd])
+    assert again.action == "unchanged" and not again.notes and path.read_text(encoding="utf-8") == text
+
+
+def test_a_label_leaves_an_entry_the_editor_rewrote_or_moved_and_says_so(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    text = edited_letter(path).replace(
+        "BYD opens its first plant in Hungary", "BYD, as I wrote last week, opens its first plant in Hungary"
+    )
+    path.write_text(text, encoding="utf-8")
+    plan, byd = relabel(atr_plan(), "BYD", "japan")
+    result = draft.write_draft(ws, settings(), plan, labelled=[byd])
+    assert path.read_text(encoding="utf-8") == text and result.action == "unchanged"
+    assert len(result.notes) == 1 and "not moved to Japan" in result.notes[0]
+    assert "you moved or rewrote its entry in China" in result.notes[0]
+    # Moved by hand to Taiwan, untouched otherwise: the editor's placement wins too.
+    path = draft.write_draft(ws, settings(), atr_plan(), force=True).path
+    lines = edited_letter(path).split("\n")
+    entry = lines.pop(
+        next(i for i, line in enumerate(lines) if line.startswith("BYD opens its first plant in Hungary"))
+    )
+    lines.insert(lines.index("<!-- section:rest-of-asia -->"), entry + "\n")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = draft.write_draft(ws, settings(), plan, labelled=[byd])
+    assert section_of(path.read_text(encoding="utf-8"), "BYD opens its first plant in Hungary") == "taiwan"
+    assert "you moved or rewrote its entry in Taiwan" in result.notes[0]
+
+
+def test_a_label_out_of_every_section_takes_an_untouched_entry_out_and_back(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    edited_letter(path)
+    plan, shein = relabel(atr_plan(), "Shein", None)
+    result = draft.write_draft(ws, settings(), plan, labelled=[shein])
+    assert "Shein filed again" not in path.read_text(encoding="utf-8")
+    assert result.notes == (
+        f"Shein refiles for a Hong Kong listing ({shein.lead.id}): "
+        "taken out of China: its label keeps it out",
+    )
+    back, shein_hk = relabel(atr_plan(), "Shein", "china")
+    result = draft.write_draft(ws, settings(), back, labelled=[shein_hk])
+    assert section_of(path.read_text(encoding="utf-8"), "Shein filed again") == "china", (
+        "not taken for dropped"
+    )
+
+
+def test_build_mode_applies_labels_only_even_to_an_untouched_draft(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    plan, byd = relabel(atr_plan(), "BYD", "japan")
+    plan = with_new(plan, "india", fresh(707, "india", "Ola cuts prices"))
+    result = draft.write_draft(ws, settings(), plan, labelled=[byd], labels_only=True)
+    text = path.read_text(encoding="utf-8")
+    assert result.action == "merged" and section_of(text, "BYD opens its first plant in Hungary") == "japan"
+    assert "Ola cuts prices" not in text, "new stories wait for `newsletter draft`"
+    again = draft.write_draft(ws, settings(), plan)
+    assert again.action == "replaced", "still nothing of the editor's in it: regenerated whole"
+    assert "Ola cuts prices" in path.read_text(encoding="utf-8")
+
+
+def test_a_labelled_entry_the_editor_dropped_stays_dropped(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    _edit(path)  # deletes bKash outright
+    plan, bkash = relabel(atr_plan(), "bKash", "india")
+    result = draft.write_draft(ws, settings(), plan, labelled=[bkash])
+    assert "bKash" not in path.read_text(encoding="utf-8")
+    assert "you dropped it" in result.notes[0]
+
+
+def test_a_label_brings_a_story_the_plan_lacked_into_the_draft_on_build(ws: Workspace) -> None:
+    """What reversing the relevance gate with `label` looks like to the draft: a story new to the plan."""
+    path = draft.write_draft(ws, settings(), atr_plan()).path
+    edited_letter(path)
+    johor = fresh(708, "southeast-asia", "Google picks Johor for a TPU data centre")
+    johor = dataclasses.replace(
+        johor,
+        lead=dataclasses.replace(johor.lead, labels=dataclasses.replace(johor.lead.labels, overridden=True)),
+    )
+    plan = with_new(
+        with_new(atr_plan(), "southeast-asia", johor), "india", fresh(709, "india", "Ola cuts prices")
+    )
+    result = draft.write_draft(ws, settings(), plan, labelled=[johor], labels_only=True)
+    text = path.read_text(encoding="utf-8")
+    assert section_of(text, "Google picks Johor") == "southeast-asia" and "Ola cuts prices" not in text
+    assert result.notes == (
+        f"Google picks Johor for a TPU data centre ({johor.lead.id}): added to Southeast Asia",
+    )
+
+
+def test_a_label_into_a_group_without_a_heading_names_the_group_not_a_story(ws: Workspace) -> None:
+    path = draft.write_draft(ws, settings(), techasia_plan()).path
+    path.write_text(path.read_text(encoding="utf-8").replace("Hello", "Hi"), encoding="utf-8")
+    plan = techasia_plan()
+    extra = fresh(710, "japan", "Sony opens an AI lab in Osaka")
+    extra = dataclasses.replace(
+        extra,
+        lead=dataclasses.replace(extra.lead, labels=dataclasses.replace(extra.lead.labels, overridden=True)),
+    )
+    plan = dataclasses.replace(plan, leads=(*plan.leads, extra))
+    result = draft.write_draft(ws, settings(), plan, labelled=[extra], labels_only=True)
+    assert result.notes == (f"Sony opens an AI lab in Osaka ({extra.lead.id}): added to the stories",)

@@ -54,7 +54,7 @@ def server() -> Iterator[HTTPServer]:
 
 def workspace(tmp_path: Path, sources: list[Source]) -> Workspace:
     """A workspace whose [fetch] settings give up fast, listing these sources."""
-    ws = Workspace.init(tmp_path / "ws")
+    ws = Workspace.init(tmp_path / "ws", sample=True)
     text = ws.settings_path.read_text(encoding="utf-8")
     for old, new in (("timeout = 20.0", "timeout = 0.5"), ("retries = 3", "retries = 1")):
         assert old in text, f"the packaged newsletter.toml no longer has {old!r}"

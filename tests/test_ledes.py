@@ -62,6 +62,11 @@ def test_outlet_tags_leave_headlines() -> None:
     assert clean_headline("Grab posts first profit - Straits Times") == "Grab posts first profit"
     assert clean_headline("Grab posts first profit | Tech Wire") == "Grab posts first profit"
     assert clean_headline("Sea - a company") == "Sea - a company"
+    talk = "某公司创始人：AI 创业路上的那些坑和机遇"
+    assert clean_headline(f"CNCC 2016 | {talk}") == talk
+    news = "某公司完成新一轮融资，估值超过十亿美元"
+    assert clean_headline(f"{news}｜首发") == news
+    assert clean_headline("Apple | Google") == "Apple | Google"  # no label beside a headline: left as it is
 
 
 @given(st.text(max_size=400), st.text(max_size=80))

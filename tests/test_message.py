@@ -113,7 +113,9 @@ def test_a_title_cannot_smuggle_headers() -> None:
 
 
 def test_build_all_without_send_skips_the_eml_with_one_line(ws: Workspace) -> None:
-    proc = run(ws, "build", "--week", str(WEEK))
+    quiet = run(ws, "build", "--week", str(WEEK))
+    assert quiet.returncode == 0 and quiet.stderr.strip() == "", "a plain build makes what is configured"
+    proc = run(ws, "build", "--week", str(WEEK), "--format", "all")
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.strip().splitlines() == [f"warning: {message.NOT_CONFIGURED}"], "once, not per style"
     assert "[send]" in message.NOT_CONFIGURED and "from" in message.NOT_CONFIGURED

@@ -10,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import resource
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -35,7 +38,7 @@ ENTRY_RE = re.compile(r"(?<!\\)\[link(?: 🔒)?\]\(https?://")
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    return Workspace.init(tmp_path / "ws")
+    return Workspace.init(tmp_path / "ws", sample=True)
 
 
 def plan_for(style: str, **kw: object) -> IssuePlan:
@@ -232,7 +235,7 @@ def _shape(md: str) -> tuple[list[str], int, int]:
 
 @pytest.mark.parametrize("style", ["atr", "techasia"])
 def test_hostile_text_never_changes_structure_or_reaches_html_as_markup(tmp_path: Path, style: str) -> None:
-    ws = Workspace.init(tmp_path / "ws")
+    ws = Workspace.init(tmp_path / "ws", sample=True)
     env = templating.environment(ws)
     path = ws.draft_path(WEEK, style)
     base_plan = plan_for(style, hostile=False)
@@ -436,3 +439,68 @@ def test_archive_of_an_empty_workspace_is_still_valid(ws: Workspace) -> None:
     index, feed = render.build_archive(ws, settings())
     assert "No issue has been built yet" in index.read_text(encoding="utf-8")
     assert ET.parse(feed).getroot().findall(f"{ATOM}entry") == []
+
+
+def _set_front(ws: Workspace, key: str, value: str) -> Path:
+    """Set one front matter line of the week's atr draft, as an editor would by hand."""
+    path = ws.draft_path(WEEK, "atr")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
+    lines[at] = f"{key}: {value}"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("title", "[1, 2]", "title must be text"),
+        ("subtitle", "{a: 1}", "subtitle must be text"),
+        ("date", "'2026-13-45'", "date '2026-13-45' is not a date"),
+        ("date", "[2026]", "date '[2026]' is not a date"),
+        ("week", "2026-W12", "week: 2026-W12, but the draft is in the 2026-W47 folder"),
+        ("style", "techasia", "style: techasia, but the draft is atr.md"),
+    ],
+)
+def test_front_matter_values_of_the_wrong_kind_are_refused(
+    ws: Workspace, key: str, value: str, needle: str
+) -> None:
+    draft.write_draft(ws, settings(), atr_plan())
+    path = _set_front(ws, key, value)
+    before = path.read_bytes()
+    with pytest.raises(RenderError) as err:
+        render.build_outputs(ws, settings(), WEEK, "atr", ["all"])
+    message = str(err.value)
+    assert needle in message and message.startswith(f"{path}:") and "\n" not in message, message
+    assert err.value.line == path.read_text(encoding="utf-8").split("\n").index(f"{key}: {value}") + 1
+    assert path.read_bytes() == before and not list(path.parent.glob("atr.*html"))
+
+
+def test_a_yaml_alias_bomb_in_front_matter_is_refused_at_once(ws: Workspace) -> None:
+    draft.write_draft(ws, settings(), atr_plan())
+    bomb = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        bomb.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    path = ws.draft_path(WEEK, "atr")
+    text = path.read_text(encoding="utf-8").replace("---\n", "---\n" + "\n".join(bomb) + "\n", 1)
+    path.write_text(text.replace("\ntitle: ", "\ntitle: *i\nold_title: ", 1), encoding="utf-8")
+    # 9**9 strings were it expanded: run the build in a process that may not grow past 1 GB.
+    limit = 1 << 30
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsletter", "build", "--week", str(WEEK), "--style", "atr"],
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-500:]
+    assert len(proc.stderr.strip().splitlines()) == 1 and "alias" in proc.stderr
+
+
+def test_a_scalar_alias_in_front_matter_still_works(ws: Workspace) -> None:
+    draft.write_draft(ws, settings(), atr_plan())
+    _set_front(ws, "title", "&t My own title")
+    _set_front(ws, "preheader", "*t")
+    page = render.build_outputs(ws, settings(), WEEK, "atr", ["html"]).paths[0].read_text(encoding="utf-8")
+    assert page.count("My own title") >= 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -90,7 +91,7 @@ def test_import_500_outlines_maps_categories(app: Newsletter) -> None:
 def test_export_round_trips_through_import(app: Newsletter, tmp_path: Path) -> None:
     text = app.export_opml()
     urls = {s.url for s in app.sources() if s.is_remote}
-    other = Newsletter(type(app.ws).init(tmp_path / "other"))
+    other = Newsletter(type(app.ws).init(tmp_path / "other", sample=True))
     other.ws.save_sources([])
     added, _ = other.import_opml(text.encode())
     assert {s.url for s in added} == urls
@@ -124,3 +125,59 @@ def test_sources_commands_keep_the_editors_comments(app: Newsletter) -> None:
         assert kept in text
     assert "Old Feed" not in text
     assert [(s.id, s.enabled) for s in load_sources(path)] == [("tokyo-wire", False), ("new-feed", True)]
+
+
+LAYOUTS = {
+    "tables": '# mine\n\n[[source]]\nid = "a"\nname = "A"\nurl = "https://a.example/rss"  # keep\n',
+    "inline array": (
+        '# mine\nsource = [\n  { id = "a", name = "A", url = "https://a.example/rss" },  # keep\n]\n'
+    ),
+    "one-line inline array": '# mine\nsource = [{ id = "a", name = "A", url = "https://a.example/rss" }]\n',
+    "empty array": "# mine\nsource = []\n",
+    "comments only": "# mine\n",
+    "empty file": "",
+    "no final newline": '# mine\n[[source]]\nid = "a"\nname = "A"\nurl = "https://a.example/rss"',
+}
+
+
+def _ids(app: Newsletter) -> list[tuple[str, bool]]:
+    # Read back with the strict loader and with tomllib: the file must stay valid TOML.
+    text = app.ws.sources_path.read_text(encoding="utf-8")
+    assert text.endswith("\n"), repr(text[-40:])
+    if text.strip():
+        tomllib.loads(text)
+    return [(s.id, s.enabled) for s in load_sources(app.ws.sources_path)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=list(LAYOUTS))
+def test_every_sources_command_keeps_the_file_valid(app: Newsletter, layout: str) -> None:
+    path = app.ws.sources_path
+    path.write_text(LAYOUTS[layout], encoding="utf-8")
+    start = [(s.id, True) for s in load_sources(path)] if LAYOUTS[layout].strip() else []
+    app.add_source("http://127.0.0.1:9/b.xml", name="b")
+    app.add_source("http://127.0.0.1:9/c.xml", name="c")
+    assert _ids(app) == [*start, ("b", True), ("c", True)]
+    app.set_enabled("b", False)
+    assert _ids(app) == [*start, ("b", False), ("c", True)]
+    for source_id, _ in _ids(app):
+        app.remove_source(source_id)
+        assert source_id not in dict(_ids(app))
+    assert _ids(app) == []
+    app.add_source("http://127.0.0.1:9/d.xml", name="d")
+    app.add_source("http://127.0.0.1:9/e.xml", name="e")
+    assert _ids(app) == [("d", True), ("e", True)]
+    for source_id, _ in _ids(app):
+        app.remove_source(source_id)
+    added, _ = app.import_opml(opml(3))
+    assert _ids(app) == [(s.id, True) for s in added] and len(added) == 3
+    if "# mine" in LAYOUTS[layout]:
+        assert "# mine" in path.read_text(encoding="utf-8"), "the editor's comment stays"
+
+
+def test_removing_every_seeded_source_then_adding_twice(app: Newsletter) -> None:
+    for src in app.sources():
+        app.remove_source(src.id)
+    app.add_source("http://127.0.0.1:9/a.xml", name="a")
+    app.add_source("http://127.0.0.1:9/b.xml", name="b")
+    assert _ids(app) == [("a", True), ("b", True)]
+    assert "# Feeds this newsletter reads" in app.ws.sources_path.read_text(encoding="utf-8")

@@ -59,7 +59,7 @@ def test_newer_store_is_refused(tmp_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the store"):
+    with pytest.raises(StoreError, match="is not a store, or is damaged"):
         Store(path)
 
 
@@ -206,3 +206,41 @@ def test_items_read_back_are_whole_items(store: Store) -> None:
     (read,) = store.all_items()
     assert list(vars(read)) == [f.name for f in dataclasses.fields(Item)]
     assert read == dataclasses.replace(saved, source_id="a") and hash(read) == hash(saved)
+
+
+def test_a_new_store_appears_whole(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "s.sqlite3"
+    Store(path).close()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["s.sqlite3"], "no temporary files left"
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_zero_byte_store_is_refused_not_silently_made_new(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"")
+    with pytest.raises(StoreError, match=r"is empty \(0 bytes\).*label overrides") as err:
+        Store(path)
+    assert "\n" not in str(err.value)
+    assert path.read_bytes() == b"", "the file is left for the editor to restore"
+
+
+def _damage(path: Path) -> None:
+    """Overwrite a few pages in the middle of the file, as a bad disk or a torn copy would."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    middle = (len(data) // page // 2) * page
+    data[middle : middle + 3 * page] = b"\xa5" * (3 * page)
+    path.write_bytes(bytes(data))
+
+
+def test_damaged_store_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with Store(path) as s:
+        s.save_fetch("a", [item(n, title="Story " * 40) for n in range(2000)], SourceHealth("a"), NOW)
+        s.set_override(item(3).id, "japan", None, NOW)
+    _damage(path)
+    with pytest.raises(StoreError, match=r"is damaged .*\.recover") as err:
+        s = Store(path)
+        s.all_items()
+        s.set_override(item(4).id, "japan", None, NOW)
+    assert "\n" not in str(err.value) and str(path) in str(err.value)

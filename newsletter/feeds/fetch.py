@@ -8,7 +8,9 @@ are still downloading. Nothing here raises for a failing source; each outcome is
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 import threading
 import time
 from collections import deque
@@ -69,19 +71,36 @@ class _Response:
     peer: netguard.Peer | None = None  # the address and port the answer came from
 
 
-def read_local(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a local feed file, at most max_bytes; SourceError with a clear line otherwise."""
+def read_local(path: Path, max_bytes: int, *, configured: bool = True) -> bytes:
+    """The bytes of a local feed file, at most max_bytes; SourceError with a clear line otherwise.
+
+    Only a regular file is read: a FIFO or a device would block or never end, so it is refused at
+    once (it is opened without blocking to find out). `configured` says the path comes from
+    sources.toml, so the message points there; otherwise it was given on the command line.
+    """
+    fix = ": fix the source's path or remove the source" if configured else ""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise SourceError(f"{path}: file not found: fix the source's path or remove the source") from None
+        raise SourceError(f"{path}: file not found{fix}") from None
     except IsADirectoryError:
         raise SourceError(f"{path} is a folder, not a feed file") from None
     except PermissionError:
         raise SourceError(f"{path}: permission denied: make the file readable") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise SourceError(f"{path} is a folder, not a feed file")
+        raise SourceError(f"{path} is not a regular file (a pipe, device or socket): give a feed file")
+    with os.fdopen(fd, "rb") as fh:
+        os.set_blocking(fd, True)
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise SourceError(f"{path} is larger than the {size_text(max_bytes)} cap (fetch.max_bytes): not read")
     return data

@@ -76,7 +76,9 @@ class RunSummary:
         """One line per source that failed, is gone, moved or stored with a warning."""
         out = []
         for o in self.outcomes:
-            if o.status in ("failed", "gone"):
+            if o.status in ("failed", "gone") and (o.error or "").startswith(o.source.url):
+                out.append(f"  {o.status}: {o.error}")  # a file or URL given by hand, named already
+            elif o.status in ("failed", "gone"):
                 out.append(f"  {o.status}: {o.source.id} ({o.source.url}): {o.error}")
             elif o.moved_to:
                 out.append(f"  moved: {o.source.id} now at {o.moved_to} (sources.toml updated)")
@@ -89,8 +91,15 @@ class RunSummary:
 def fetch_lock(db_path: Path) -> Iterator[None]:
     """One fetch at a time per store: a second one says so instead of racing the first."""
     lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise StoreError(
+            f"cannot lock the store: {lock_path}: {exc.strerror}: "
+            "make its folder writable or point --db elsewhere"
+        ) from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -114,8 +123,9 @@ def read_target(
         if result.status != "ok":
             raise SourceError(f"{target}: {result.error or result.status}", target)
         return result.data or b"", result.final_url or target, result.content_type
-    path = Path(target).expanduser().resolve()
-    return read_local(path, settings.max_bytes), path.as_uri(), None
+    # Read as typed, so a message names the file the way the editor wrote it.
+    path = Path(target).expanduser()
+    return read_local(path, settings.max_bytes, configured=False), path.resolve().as_uri(), None
 
 
 class Intake:
@@ -177,34 +187,48 @@ class Intake:
         read: Callable[[str], tuple[bytes, str, str | None]],
         source_name: str | None,
     ) -> list[SourceOutcome]:
-        """ingest() for each target in turn, `read` giving its bytes, URL and content type; with many,
-        the bodies are parsed in worker processes while the next are read, and stored in the order given.
+        """ingest() for each target, `read` giving its bytes, URL and content type; with many, the bodies
+        are parsed in worker processes while the next are read, and stored in the order given.
 
-        As one by one: the first target that cannot be read or is no feed ends the run with its error,
-        every target before it stored and none after it.
+        Every target is tried: one that cannot be read, is no feed or cannot be stored is a failed outcome
+        naming why, and never stops the ones after it (a single target raises its error instead).
         """
         outcomes: list[SourceOutcome] = []
         parsed: dict[int, ParsedFeed | str] = {}
-        held: dict[int, tuple[str, str, dt.datetime]] = {}
+        held: dict[int, tuple[str, str, dt.datetime] | NewsletterError] = {}
+
+        def failed(target: str, exc: NewsletterError) -> SourceOutcome:
+            if len(targets) == 1:
+                raise exc
+            return SourceOutcome(Source(id=target, name=target, url=target), "failed", error=str(exc))
 
         def store(finished: Iterable[tuple[Any, ParsedFeed | str]]) -> None:
             for n, body in finished:
                 parsed[n] = body
-            while len(outcomes) in parsed:
+            while len(outcomes) in held and (
+                isinstance(held[len(outcomes)], NewsletterError) or len(outcomes) in parsed
+            ):
                 n = len(outcomes)
-                target, url, now = held.pop(n)
-                outcomes.append(self._store_one(target, url, source_name, now, parsed.pop(n)))
+                entry = held.pop(n)
+                if isinstance(entry, NewsletterError):
+                    outcomes.append(failed(targets[n], entry))
+                    continue
+                target, url, now = entry
+                try:
+                    outcomes.append(self._store_one(target, url, source_name, now, parsed.pop(n)))
+                except NewsletterError as exc:
+                    outcomes.append(failed(target, exc))
 
         with _Parsers(len(targets)) as parsers:
             for n, target in enumerate(targets):
                 try:
                     data, url, content_type = read(target)
-                except NewsletterError:
-                    store(parsers.drain())  # the targets before this one first, as one by one
-                    raise
-                now = self._now()
-                held[n] = (target, url, now)
-                parsers.submit(n, (data, _probe_id(source_name), url, content_type, now))
+                except NewsletterError as exc:
+                    held[n] = exc
+                else:
+                    now = self._now()
+                    held[n] = (target, url, now)
+                    parsers.submit(n, (data, _probe_id(source_name), url, content_type, now))
                 store(parsers.ready())
             store(parsers.drain())
         return outcomes
@@ -213,7 +237,7 @@ class Intake:
         self, target: str, url: str, source_name: str | None, now: dt.datetime, parsed: ParsedFeed | str
     ) -> SourceOutcome:
         if isinstance(parsed, str):
-            raise FeedParseError(f"{target}: {parsed}", target)
+            raise FeedParseError(f"{target}: {parsed.removeprefix(f'{url}: ')}", target)
         # The id keeps feeds apart (from the name given or the feed's full title); the name shown
         # in the issue is worked out when read (outlets.py), so a better outlet list renames old items.
         source_id = _one_off_id(source_name or parsed.title or Path(target).stem or "stdin")

@@ -11,7 +11,7 @@ from ..errors import FeedParseError
 from ..models import UTC, Item, ParsedFeed
 from .entries import make_item, text_as_html, to_utc, unique_items
 from .feedtext import plain_title
-from .urls import canonical_url
+from .urls import canonical_url, check_hint
 
 
 def _text(value: Any) -> str:
@@ -78,13 +78,13 @@ def parse_jsonfeed(
         doc = json.loads(data, strict=False)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         reason = " ".join(str(exc).split())[:120]
-        raise FeedParseError(f"{where}not valid JSON ({reason}): check the feed URL", url) from None
+        raise FeedParseError(f"{where}not valid JSON ({reason}): {check_hint(url)}", url) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("items", []), list):
-        raise FeedParseError(f"{where}JSON but not a JSON Feed (no items list): check the feed URL", url)
+        raise FeedParseError(f"{where}JSON but not a JSON Feed (no items list): {check_hint(url)}", url)
     version = _text(doc.get("version"))
     if "jsonfeed.org/version/" not in version and "items" not in doc:
         raise FeedParseError(
-            f"{where}JSON but not a JSON Feed (no version, no items): check the feed URL", url
+            f"{where}JSON but not a JSON Feed (no version, no items): {check_hint(url)}", url
         )
     is_http = url.startswith(("http://", "https://"))
     home = canonical_url(_text(doc.get("home_page_url")), url if is_http else "")

@@ -29,7 +29,7 @@ from .entries import TAGS_MAX, make_item, text_as_html, to_utc, unique_items
 from .feedtext import plain_title
 from .jsonfeed import parse_jsonfeed
 from .safetext import printable
-from .urls import canonical_url
+from .urls import canonical_url, check_hint
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
@@ -204,12 +204,13 @@ def _not_a_feed(data: bytes, url: str) -> FeedParseError:
     head = data[:2048].lstrip().lower()
     where = f"{url}: " if url else ""
     if not head:
-        return FeedParseError(f"{where}the body is empty: check the feed URL", url)
+        what = "the body" if url.startswith(("http://", "https://")) else "it"
+        return FeedParseError(f"{where}{what} is empty: {check_hint(url)}", url)
     if b"<html" in head or b"<!doctype html" in head:
         return FeedParseError(
             f"{where}this is an HTML page, not a feed: use the page's RSS/Atom link instead", url
         )
-    return FeedParseError(f"{where}not an RSS, Atom or JSON feed: check the feed URL", url)
+    return FeedParseError(f"{where}not an RSS, Atom or JSON feed: {check_hint(url)}", url)
 
 
 def parse_feed(

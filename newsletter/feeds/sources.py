@@ -7,8 +7,10 @@ saves the file.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
+import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,11 @@ def slugify(text: str) -> str:
 
 
 def load_sources(path: Path) -> list[Source]:
-    data = read_toml(path)
+    return sources_from_toml(read_toml(path), path)
+
+
+def sources_from_toml(data: dict[str, Any], path: Path) -> list[Source]:
+    """The sources of a parsed sources.toml, every value checked; ConfigError names the key."""
     rows = data.pop("source", [])
     if data:
         raise ConfigError(f"{path}: unknown key {sorted(data)[0]!r} (sources are [[source]] tables)", path)
@@ -48,11 +54,34 @@ def load_sources(path: Path) -> list[Source]:
         src: Source = from_table(Source, row, where, path)
         if src.tech is not None and not isinstance(src.tech, bool):
             raise ConfigError(f"{path}: {where}.tech must be true or false", path)
+        _check_source(src, where, path)
         if src.id in seen:
             raise ConfigError(f"{path}: two sources have the id {src.id!r}", path)
         seen.add(src.id)
         sources.append(src)
     return sources
+
+
+SOURCE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+
+
+def _check_source(src: Source, where: str, path: Path) -> None:
+    """Values a source's keys must hold beyond their types; the message names the key."""
+    if not SOURCE_ID_RE.fullmatch(src.id):
+        raise ConfigError(
+            f"{path}: {where}: id {src.id!r} must be letters, digits, '-' and '_' (like nikkei-asia)", path
+        )
+    where = f"{where} ({src.id})"
+    if not src.url.strip():
+        raise ConfigError(f"{path}: {where}: url is empty: give an http(s) feed URL or a file path", path)
+    if not src.name.strip():
+        raise ConfigError(f"{path}: {where}: name is empty: give the name readers know the outlet by", path)
+    if not math.isfinite(src.weight) or src.weight < 0:
+        raise ConfigError(
+            f"{path}: {where}: weight must be a finite number of 0 or more (1.0 is ordinary), "
+            f"not {src.weight}",
+            path,
+        )
 
 
 _SOURCES_HEADER = "Feeds this newsletter reads. Edit freely: `newsletter sources ...` keeps your comments."
@@ -66,28 +95,35 @@ def dump_sources(sources: list[Source], existing: str = "") -> str:
     """sources.toml text for these sources, keeping the editor's comments, order and layout.
 
     Tables of sources that stay are updated key by key, new sources are appended and removed
-    ones dropped, so `sources add` never wipes what the editor wrote in the file.
+    ones dropped, so `sources add` never wipes what the editor wrote in the file. Sources the
+    editor wrote as an inline array (`source = [{ id = ... }]`) stay one, and get inline tables.
     """
     import tomlkit  # only writing needs it: reading is tomllib (config.read_toml)
+    import tomlkit.items
 
+    if existing and not existing.endswith("\n"):
+        existing += "\n"  # else tomlkit glues an appended table onto the last line
     doc = tomlkit.parse(existing) if existing.strip() else tomlkit.document()
     if not existing.strip():
         doc.add(tomlkit.comment(_SOURCES_HEADER))
         doc.add(tomlkit.nl())
-    tables = doc.get("source")
-    if tables is None:
-        tables = tomlkit.aot()
-        doc.append("source", tables)
+    rows: Any = doc.get("source")
+    if rows is not None and not isinstance(rows, (tomlkit.items.AoT, tomlkit.items.Array)):
+        raise ConfigError("sources are [[source]] tables")
+    if isinstance(rows, tomlkit.items.Array) and not len(rows):
+        del doc["source"]  # `source = []`: the new sources become [[source]] tables
+        rows = None
+    inline = isinstance(rows, tomlkit.items.Array)
     wanted = {src.id: src for src in sources}
     default = Source(id="", name="", url="")
     present: set[str] = set()
-    for index in reversed(range(len(tables))):
-        table = tables[index]
+    for index in reversed(range(len(rows) if rows is not None else 0)):
+        table = rows[index]
         name = str(table.get("name", table.get("url", "")))
         sid = str(table.get("id", slugify(name)))
         src = wanted.get(sid)
         if src is None:
-            del tables[index]
+            del rows[index]
             continue
         present.add(sid)
         for f in dataclasses.fields(Source):
@@ -100,17 +136,43 @@ def dump_sources(sources: list[Source], existing: str = "") -> str:
                 continue
             if table.get(f.name) != _toml_value(value):
                 table[f.name] = _toml_value(value)
+    added = []
     for src in sources:
         if src.id in present:
             continue
-        table = tomlkit.table()
+        table = tomlkit.inline_table() if inline else tomlkit.table()
         for f in dataclasses.fields(Source):
             value = getattr(src, f.name)
             if value is not None and (f.name in ("id", "name", "url") or value != getattr(default, f.name)):
                 table[f.name] = _toml_value(value)
-        tables.append(table)
+        added.append(table)
+    if not sources:
+        # An empty array of tables would be written as `source = []`, which tables cannot follow.
+        if "source" in doc:
+            del doc["source"]
+    elif rows is None:
+        doc.append("source", tomlkit.aot())
+        rows = doc["source"]
+    for table in added:
+        rows.append(table)
     text = tomlkit.dumps(doc)
     return text if text.endswith("\n") else text + "\n"
+
+
+def checked_text(sources: list[Source], existing: str, path: Path) -> str:
+    """dump_sources, refused unless the new text reads back as exactly these sources: whatever
+    valid TOML the editor wrote stays valid, or the file is left as it is."""
+    import tomlkit.exceptions
+
+    try:
+        text = dump_sources(sources, existing)
+        again = sources_from_toml(tomllib.loads(text), path)
+    except (ConfigError, tomllib.TOMLDecodeError, tomlkit.exceptions.TOMLKitError) as exc:
+        why = " ".join(str(exc).split())
+        raise ConfigError(f"{path}: cannot be updated safely ({why}); nothing was changed", path) from None
+    if again != sources:
+        raise ConfigError(f"{path}: cannot be updated safely; nothing was changed: edit it by hand", path)
+    return text
 
 
 # -- editing the list ----------------------------------------------------------------------------
@@ -139,6 +201,8 @@ def name_from_url(url: str) -> str:
 
 def location(url: str, root: Path) -> str:
     """An http(s) URL, or a feed file that exists (kept relative when inside the workspace at root)."""
+    if not url.strip():
+        raise SourceError("give a feed URL (https://...) or the path of a feed file", url)
     if looks_like_url(url):
         return check_remote_url(url)
     path = Path(url).expanduser().resolve()

@@ -158,3 +158,10 @@ def check_remote_url(url: str) -> str:
 def looks_like_url(text: str) -> bool:
     """A URL of any scheme (to be checked, and refused unless http(s)) rather than a file path."""
     return "://" in text or text.split(":", 1)[0].lower() in ("data", "javascript", "mailto", "file", "ftp")
+
+
+def check_hint(url: str) -> str:
+    """What to check when bytes are no feed: the URL of a remote feed, else the file or input given."""
+    if url.startswith(("http://", "https://")):
+        return "check the feed URL"
+    return "check the file" if url else "check the input"

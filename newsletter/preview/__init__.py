@@ -1,7 +1,13 @@
 """The local preview: a server on 127.0.0.1 that renders the issue on request and reloads as the editor works.
 
-server.py  the server: routing, safety (loopback, Host check, CSP, per-run nonce), the file watcher
-pages.py   the pages it shows: index, issue views, failures, the reload script
+server.py       the server object, the file watcher, the start-up warm-up
+routes.py       every request: routing, safety (loopback, Host check, CSP, per-response nonce), the
+                desk's endpoints and the checks on every POST (per-run token, same origin, JSON)
+pages.py        the pages it shows: index, issue views, failures, the reload script
+weeks.py        the ranked week and plans, kept between requests and updated, not rebuilt
+desk.py         the desk: the draft's state, the actions, undo, conflicts
+candidates.py   every story of the week, filtered and paged for the desk
+desk_page.py    the desk's HTML (desk.js and desk.css are its script and style)
 """
 
 from __future__ import annotations

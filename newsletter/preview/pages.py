@@ -19,6 +19,7 @@ from ..config import STYLES, Settings
 from ..errors import NewsletterError, RenderError
 from ..models import Week
 from ..workspace import Workspace
+from .weeks import WeekCache
 
 VIEWS = (("web", "Web"), ("email", "Email"), ("side", "Side by side"), ("md", "Markdown"))
 SANDBOX = (
@@ -67,9 +68,11 @@ class PreviewApp(Protocol):
 class Views:
     """Renders an issue's views for the preview, one at a time, turning every error into a Failure."""
 
-    def __init__(self, app: PreviewApp) -> None:
+    def __init__(self, app: PreviewApp, cache: WeekCache) -> None:
         self.app = app
+        self.cache = cache
         # Requests arrive on many threads; the app's store and drafting are used one at a time.
+        # Rendering an existing draft needs neither, so it never waits behind a week being ranked.
         self.lock = threading.Lock()
 
     def styles(self) -> tuple[str, ...]:
@@ -84,9 +87,10 @@ class Views:
 
         app = self.app
         try:
-            with self.lock:
-                app.ensure_draft(week, style)
-                return render_mod.render_view(app.ws, app.settings(), week, style, fmt)
+            if not app.ws.draft_path(week, style).exists():
+                with self.lock:
+                    self.cache.ensure_draft(week, style)
+            return render_mod.render_view(app.ws, app.settings(), week, style, fmt)
         except RenderError as exc:
             return Failure(str(exc), _shown_path(app.ws, exc.path), exc.line)
         except NewsletterError as exc:
@@ -101,6 +105,9 @@ class Views:
         for week in weeks:
             rows.append((week, {s: self.app.ws.draft_path(week, s).exists() for s in styles}))
         return index_page(rows, current, nonce)
+
+    def desk_failure(self, week: Week, style: str, message: str, nonce: str) -> str:
+        return desk_failure_page(week, style, self.styles(), message, nonce)
 
     def issue(self, week: Week, style: str, view: str, nonce: str) -> str:
         """The issue page; the views it shows render now, so an error shows on the page, not in a frame."""
@@ -162,7 +169,8 @@ color:#7a1c12}
 #preview.index{display:block;padding:24px 32px;max-width:860px;flex:none}.index h1{font-size:20px}
 .index table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden}
 .index td,.index th{padding:8px 14px;border-bottom:1px solid #e3e6ec;text-align:left}
-.index a{color:#1a56c4}
+.index a{color:#1a56c4}.index a.desk{margin-left:10px;font-size:12.5px;padding:1px 8px;
+border:1px solid #c9d3e6;border-radius:10px;text-decoration:none}
 """
 
 _SCRIPT = r"""
@@ -203,12 +211,13 @@ _SCRIPT = r"""
 """
 
 
-def _frame(page: str, title: str, nonce: str, body: str) -> str:
+def frame(page: str, title: str, nonce: str, body: str, *, css: str = "", script: str = _SCRIPT) -> str:
+    """A preview page: the shared style (and any more), the body, and its one script, under the nonce."""
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
         '<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">'
-        f'<style nonce="{nonce}">{_STYLE}</style></head><body class="{page}">{body}'
-        f'<script nonce="{nonce}">{_SCRIPT}</script></body></html>'
+        f'<style nonce="{nonce}">{_STYLE}{css}</style></head><body class="{page}">{body}'
+        f'<script nonce="{nonce}">{script}</script></body></html>'
     )
 
 
@@ -219,7 +228,8 @@ def index_page(rows: Sequence[tuple[Week, dict[str, bool]]], current: Week | Non
     for week, drafted in rows:
         todo = " <small>(not drafted yet)</small>"
         cells = "".join(
-            f'<td><a href="/{week}/{_e(s)}">{_e(s)}</a>{"" if done else todo}</td>'
+            f'<td><a href="/{week}/{_e(s)}">{_e(s)}</a>{"" if done else todo} '
+            f'<a class="desk" href="/{week}/{_e(s)}/desk">Desk</a></td>'
             for s, done in drafted.items()
         )
         note = " <small>(this week)</small>" if week == current else ""
@@ -230,21 +240,30 @@ def index_page(rows: Sequence[tuple[Week, dict[str, bool]]], current: Week | Non
         f'<div class="index" id="preview"><h1>Issues</h1>'
         f"<table><tr><th>week</th>{head}</tr>{''.join(lines)}</table></div>"
     )
-    return _frame("page-index", "newsletter preview", nonce, body)
+    return frame("page-index", "newsletter preview", nonce, body)
 
 
-def _toolbar(week: Week, style: str, styles: Iterable[str], view: str, email_bytes: int | None) -> str:
+def toolbar(week: Week, style: str, styles: Iterable[str], view: str, email_bytes: int | None) -> str:
+    """The bar above every issue page: styles, views (the desk first), the email's size, raw files.
+
+    view is a key of VIEWS, or "desk" (then the style links lead to each style's desk, and the
+    email's size, which would cost a render, is left out).
+    """
     base = f"/{week}/{style}"
-    views = "".join(
+    desk = f'<a class="{"on" if view == "desk" else ""}" href="{base}/desk" title="curate the week">Desk</a>'
+    views = desk + "".join(
         f'<a class="{"on" if key == view else ""}" href="{base}?view={key}">{label}</a>'
         for key, label in VIEWS
     )
     others = "".join(
-        f'<a class="{"on" if s == style else ""}" href="/{week}/{_e(s)}?view={view}">{_e(s)}</a>'
+        f'<a class="{"on" if s == style else ""}" '
+        f'href="/{week}/{_e(s)}{"/desk" if view == "desk" else f"?view={view}"}">{_e(s)}</a>'
         for s in styles
     )
     size = '<span class="kb over" title="the email does not render">email: error</span>'
-    if email_bytes is not None:
+    if view == "desk":
+        size = ""
+    elif email_bytes is not None:
         # The email rendered, so render (and its Jinja2) is loaded already: one limit for build and preview.
         from ..write.render import GMAIL_CLIP_BYTES
 
@@ -272,7 +291,7 @@ def issue_page(
     failure: Failure | None = None,
 ) -> str:
     """The toolbar and the chosen view (web, email, both, Markdown), or the error that stops them."""
-    bar = _toolbar(week, style, styles, view, email_bytes)
+    bar = toolbar(week, style, styles, view, email_bytes)
     if failure is not None:
         main = (
             '<main id="preview" class="broken"><div class="error" role="alert">'
@@ -294,7 +313,17 @@ def issue_page(
         )
         panes = {"web": web, "email": email, "side": web + email, "md": md}[view]
         main = f'<main id="preview" class="view-{view}">{panes}</main>'
-    return _frame("page-issue", f"{week} {style} · preview", nonce, bar + main)
+    return frame("page-issue", f"{week} {style} · preview", nonce, bar + main)
+
+
+def desk_failure_page(week: Week, style: str, styles: Iterable[str], message: str, nonce: str) -> str:
+    """The desk when it cannot open (no items that week, a broken seeds file): why, and what to do."""
+    main = (
+        '<main id="preview" class="broken"><div class="error" role="alert"><h1>The desk cannot open</h1>'
+        f"<pre>{_e(message)}</pre><p>Fix it and save: this page updates itself.</p></div></main>"
+    )
+    bar = toolbar(week, style, styles, "desk", None)
+    return frame("page-desk", f"Desk · {week} {style}", nonce, bar + main)
 
 
 def failure_page(failure: Failure) -> str:

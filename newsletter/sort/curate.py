@@ -124,8 +124,13 @@ def rank(
     finally:
         if paused:
             gc.enable()
-    scored.sort(key=lambda s: (-s.score, when(s.lead), s.id))
+    scored.sort(key=rank_key)
     return scored
+
+
+def rank_key(story: Story) -> tuple[float, dt.datetime, str]:
+    """Where a scored story ranks: higher score first, then the earlier story, then the id."""
+    return (-story.score, when(story.lead), story.id)
 
 
 def theme_priority(taxonomy: Taxonomy, configured: Mapping[str, float]) -> dict[str, float]:
@@ -153,14 +158,19 @@ def topic(story: Story, taxonomy: Taxonomy) -> str:
     labels = story.labels
     title = story.lead.title
     named = [
-        r.term for r in labels.reasons if r.where == "title" and r.kind == "region" and len(r.term) <= 24
+        r.term
+        for r in labels.reasons
+        if r.where == "title"
+        and len(r.term) <= 24
+        # a name of a region, or a company the gate counts as technology ("Nvidia", not "GPU")
+        and (r.kind == "region" or (r.kind == "gate" and r.term[:1].isupper() and not r.term.isupper()))
     ]
     # The name the headline opens with is its subject: "Zepto files for an IPO in Mumbai" is Zepto's.
     name = min(named, key=lambda term: (title.find(term) % (len(title) + 1), -len(term)), default="")
     theme = taxonomy.theme_name(labels.themes[0]) if labels.themes else ""
     if theme.endswith("s") and theme[:-1].isupper():  # "IPOs" -> "IPO"
         theme = theme[:-1]
-    if theme and not theme[1:2].isupper():
+    if theme and not any(c.isupper() or c == "&" for c in theme[1:]):  # "funding", but "M&A", "AI chips"
         theme = theme[:1].lower() + theme[1:]
     if name and theme and name.lower() not in theme.lower():
         return f"{name}'s {theme}" if not name.endswith("s") else f"{name}' {theme}"
@@ -240,7 +250,7 @@ def _plan_by_region(
     for key in dict.fromkeys(keys):  # a region listed twice gets one section
         stories = by_region.get(key, [])[: max(settings.per_section, 0)]
         if stories:
-            title = settings.section_titles.get(key) or taxonomy.region_name(key)
+            title = section_title(style, settings, taxonomy, key)
             sections.append(Section(key=key, title=title, stories=tuple(stories)))
     return leads, sections, []
 
@@ -269,10 +279,23 @@ def _plan_by_theme(
         stories = stories[: max(settings.per_section, 0)]
         used.update(s.id for s in stories)
         if stories:
-            title = settings.section_titles.get(key) or taxonomy.theme_name(key)
+            title = section_title(style, settings, taxonomy, key)
             sections.append(Section(key=key, title=title, stories=tuple(stories)))
     reads = [s for s in rest if s.id not in used][: max(settings.reads, 0)]
     return leads, sections, reads
+
+
+def section_title(style: HouseStyle, settings: StyleSettings, taxonomy: Taxonomy, key: str) -> str:
+    """A section's heading: [style.KEY] section_titles, else the region's or theme's name."""
+    name = taxonomy.region_name if style.planner == "regions" else taxonomy.theme_name
+    return settings.section_titles.get(key) or name(key)
+
+
+def style_sections(style: str, settings: StyleSettings, taxonomy: Taxonomy) -> list[Section]:
+    """Every section a style's issue can hold, in house order, with no stories: what the desk offers."""
+    declared = house_style(style)
+    keys = dict.fromkeys(settings.sections or declared.sections)
+    return [Section(key, section_title(declared, settings, taxonomy, key), ()) for key in keys]
 
 
 PLANNERS = {"regions": _plan_by_region, "themes": _plan_by_theme}

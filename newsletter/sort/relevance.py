@@ -25,6 +25,12 @@ _NOT_NEWS_RE = re.compile(
     r"|deal of the day\b|[\[【(]?(?:pr|ad|広告|推广|广告)[\]】)]?\s*[:：|])",
     re.IGNORECASE,
 )
+# How-to posts and tips: service pieces, not news ("How to turn off ...", "... : Galaxy Tips", "使い方").
+_HOW_TO_RE = re.compile(
+    r"^\s*how to\b|\bhow to (?:use|set up|turn (?:on|off)|get|fix|buy|choose)\b|\btips\b|\bbuying guide\b"
+    r"|\bcheat sheet\b|使い方|設定方法|の設定|教程|攻略|小技巧",
+    re.IGNORECASE,
+)
 
 
 # A round-up of several stories in one post: "8 点 1 氪：A；B；C", "【大公司晚报】A；B", "A; B | 早报".
@@ -42,6 +48,8 @@ def not_news(item: Item) -> str:
         return "a date list, not news"
     if _NOT_NEWS_RE.search(item.title):
         return "a sponsored or deals post, not news"
+    if _HOW_TO_RE.search(item.title):
+        return "a how-to or tips post, not news"
     topics = [t for t in _TOPIC_SPLIT_RE.split(item.title) if len(t.strip()) >= 6]
     if len(topics) >= 3 or (len(topics) >= 2 and _DIGEST_RE.search(item.title)):
         return "a round-up of several stories, not one"

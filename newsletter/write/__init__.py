@@ -1,7 +1,10 @@
 """Writing the issue: the editable draft, its file format, the outputs rendered from it, and the email.
 
 draft.py       issues/<week>/<style>.md from an IssuePlan; redrafts merge, never lose the editor's text
+draft_merge.py a redraft merged into an edited draft from its own markers
 draftfile.py   the draft file format: front matter, item and section markers, the record beside it
+desk_edit.py   the draft edited entry by entry (the desk): add, drop, move, reorder, rewrite, front matter
+placer.py      where a style's draft can put a story, and its entry there, from the draft's templates
 escape.py      feed text as Markdown that renders literally; safe link targets
 templating.py  the Jinja2 environment (workspace templates first) and its filters
 render.py      the draft into .paste.md, .html, .email.html, .txt and .eml; the archive and Atom feed

@@ -5,19 +5,21 @@ a Markdown body in the house style, one entry per story, each ending in an HTML 
 `<!-- item:ID -->` that Markdown renderers drop. Groups of entries (News in focus, a region,
 the suggested reads) open with `<!-- section:KEY -->`.
 
+Each marker also carries a fingerprint of its entry as generated, and an entry the editor drops
+leaves `<!-- dropped:ID -->`: a redraft merges from the draft file alone (draft_merge.py), adding
+new stories and moving entries the editor labelled but never touched.
+
 Beside the draft, `.<style>.draft.json` records what the generator last wrote: the text's
-SHA-256 and every story and item id it has ever put in. With it a redraft can tell an
-untouched draft (regenerate it), an edited one (merge: add only stories never drafted before,
-each at the end of its group, leaving the editor's text and order alone), and an entry the
-editor deleted (never re-added). Without it, or with front matter it cannot read, a redraft
-refuses with DraftConflict rather than guess.
+SHA-256 and every story and item id it has put in. With it a redraft regenerates an untouched
+draft whole, and sees entries the editor deleted outright (it leaves dropped markers for them).
+It is an aid, not a need: without it, or with it damaged, the merge reads the draft's markers.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +27,10 @@ from typing import Any
 import jinja2
 
 from ..config import Settings, StyleSettings, check_style, house_style
-from ..errors import DraftConflict, FrontMatterError
 from ..feeds import feedtext
 from ..models import IssuePlan, Item, Section, Story
 from ..workspace import Workspace, atomic_write
-from . import draftfile, escape, ledes, templating
+from . import draft_merge, draftfile, escape, ledes, templating
 
 FOCUS_KEY = "focus"  # the lead stories: News in focus (atr)
 READS_KEY = "reads"  # Suggested reads (techasia)
@@ -41,6 +42,7 @@ class DraftResult:
     action: str  # created | merged | unchanged | replaced
     backup: Path | None = None
     added: int = 0
+    notes: tuple[str, ...] = ()  # what the editor's labels moved, or why not
 
 
 @dataclass(frozen=True)
@@ -215,11 +217,23 @@ def _body(env: jinja2.Environment, settings: Settings, plan: IssuePlan, views: d
     return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
 
 
+def render_body(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> str:
+    """The stamped Markdown body of a plan (or of part of one: what a merge or the desk adds)."""
+    return draft_merge.stamp(_body(env, settings, plan, _views(plan, settings.style_settings(plan.style))))
+
+
+def body_renderer(ws: Workspace, settings: Settings) -> Callable[[IssuePlan], str]:
+    """render_body with the workspace's templates, for entries placed one at a time (write/desk_edit.py)."""
+    env = templating.environment(ws)
+    return lambda part: render_body(env, settings, part)
+
+
 def generate(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> tuple[str, dict[str, Any]]:
     """The full text of a fresh draft, and the views it was made from."""
     views = _views(plan, settings.style_settings(plan.style))
     fm = _front_matter(env, settings, plan, views)
-    return f"---\n{fm}---\n\n{_body(env, settings, plan, views)}", views
+    body = draft_merge.stamp(_body(env, settings, plan, views))
+    return f"---\n{fm}---\n\n{body}", views
 
 
 # -- writing and merging -----------------------------------------------------------------------
@@ -241,24 +255,31 @@ def _backup(path: Path, now: dt.datetime) -> Path:
     return backup
 
 
-def _conflict(path: Path, why: str) -> DraftConflict:
-    return DraftConflict(
-        f"{path}: {why}; your draft was left as it is: fix it, or run `newsletter draft --force` "
-        f"to start over (a timestamped backup is kept beside it)",
-        path,
-    )
-
-
 def write_draft(
-    ws: Workspace, settings: Settings, plan: IssuePlan, *, force: bool = False, now: dt.datetime | None = None
+    ws: Workspace,
+    settings: Settings,
+    plan: IssuePlan,
+    *,
+    force: bool = False,
+    now: dt.datetime | None = None,
+    labelled: Sequence[Story] = (),
+    labels_only: bool = False,
 ) -> DraftResult:
-    """Write the week's draft: create it, regenerate it if untouched, merge new stories into an edited one."""
+    """Write the week's draft: create it, regenerate it if untouched, merge into an edited one.
+
+    labelled: the week's stories that carry an editor's label; their untouched entries move to
+    where the plan puts them (see draft_merge). labels_only: act on labels and nothing else, as
+    `build` does; an untouched draft is then merged too, not regenerated.
+    """
     style = check_style(plan.style)
     path = ws.draft_path(plan.week, style)
     env = templating.environment(ws)
     fresh, views = generate(env, settings, plan)
     stories, items = _plan_ids(plan)
+    draftfile.check_regular(path)
     if not path.exists():
+        if labels_only:
+            return DraftResult(path, "unchanged")
         atomic_write(path, fresh)
         draftfile.save_state(path, fresh, stories, items)
         return DraftResult(path, "created", None, len(_ordered_entries(views)))
@@ -270,142 +291,31 @@ def write_draft(
     try:
         current = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _conflict(path, f"cannot read the draft ({exc})") from None
-    state = draftfile.load_state(path)
-    if state is None:
-        raise _conflict(
-            path,
-            f"its record {draftfile.state_path(path).name} is missing or unreadable, "
-            "so new stories cannot be told from deleted ones",
-        )
-    if state["sha256"] and draftfile.sha(current) == state["sha256"]:
+        raise draft_merge.conflict(path, f"cannot read the draft ({exc})") from None
+    state = draftfile.load_state(path)  # None when missing or damaged: the draft's own markers suffice
+    untouched = bool(state and state["sha256"] and draftfile.sha(current) == state["sha256"])
+    if untouched and not labels_only:
         # Untouched since the generator wrote it: nothing of the editor's to keep.
         if current == fresh:
             return DraftResult(path, "unchanged")
         atomic_write(path, fresh)
         draftfile.save_state(path, fresh, stories, items)
         return DraftResult(path, "replaced")
-    merged, added, new_stories, new_items = _merge(env, settings, plan, path, current, state, fresh)
-    if not added:
-        return DraftResult(path, "unchanged")
-    atomic_write(path, merged)
-    stories, items = set(state["stories"]) | new_stories, set(state["items"]) | new_items
-    draftfile.save_state(path, None, stories, items, str(state.get("intro_sha256") or ""))
-    return DraftResult(path, "merged", None, added)
-
-
-def _merge(
-    env: jinja2.Environment,
-    settings: Settings,
-    plan: IssuePlan,
-    path: Path,
-    current: str,
-    state: dict[str, Any],
-    fresh: str,
-) -> tuple[str, int, set[str], set[str]]:
-    """The edited draft with never-drafted stories added at the end of their groups, and how many."""
-    try:
-        fm_text, body = draftfile.split_front_matter(current)
-        front = draftfile.parse_front_matter(fm_text)
-    except FrontMatterError as exc:
-        raise _conflict(path, f"line {exc.line}: {exc.message}") from None
-    for key, want in (("week", str(plan.week)), ("style", plan.style)):
-        if key in front and str(front[key]) != want:
-            raise _conflict(path, f"its front matter says {key}: {front[key]}, not {want}")
-    in_draft_stories: set[str] = set()
-    in_draft_items: set[str] = set()
-    for m in draftfile.ITEM_MARK_RE.finditer(body):
-        in_draft_items.add(m.group(1))
-        in_draft_stories.add(m.group(2) or m.group(1))
-    known_stories = in_draft_stories | set(state["stories"])
-    known_items = in_draft_items | set(state["items"])
-
-    def is_new(story: Story) -> bool:
-        return story.id not in known_stories and not any(i.id in known_items for i in story.items)
-
-    new_plan = dataclasses.replace(
-        plan,
-        leads=tuple(s for s in plan.leads if is_new(s)),
-        sections=tuple(
-            dataclasses.replace(sec, stories=tuple(s for s in sec.stories if is_new(s)))
-            for sec in plan.sections
-        ),
-        reads=tuple(s for s in plan.reads if is_new(s)),
+    merged = draft_merge.merge(
+        path=path,
+        current=current,
+        plan=plan,
+        fresh=fresh,
+        render=lambda part: render_body(env, settings, part),
+        record=state,
+        labelled=labelled,
+        labels_only=labels_only,
     )
-    new_stories, new_items = _plan_ids(new_plan)
-    if not new_stories:
-        return current, 0, set(), set()
-    # The house order of groups comes from the fresh draft write_draft already rendered.
-    order = list(_group_spans(draftfile.split_front_matter(fresh)[1].split("\n")))
-    additions = _groups(_body(env, settings, new_plan, _views(new_plan, settings.style_settings(plan.style))))
-    lines = body.split("\n")
-    added = 0
-    for key, group_lines in additions.items():
-        entry_lines = _entry_lines(group_lines)
-        added += sum(1 for line in entry_lines if draftfile.ITEM_MARK_RE.search(line))
-        lines = _insert(lines, key, group_lines, entry_lines, order)
-    return f"---\n{fm_text}---\n" + "\n".join(lines), added, new_stories, new_items
-
-
-def _group_spans(lines: list[str]) -> dict[str, tuple[int, int]]:
-    """Group key -> [start, end) line span: from its section marker to the next marker or the end."""
-    starts = [(n, m.group(1)) for n, line in enumerate(lines) if (m := draftfile.SECTION_MARK_RE.match(line))]
-    spans: dict[str, tuple[int, int]] = {}
-    for i, (n, key) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(lines)
-        spans.setdefault(key, (n, end))
-    return spans
-
-
-def _groups(body: str) -> dict[str, list[str]]:
-    lines = body.split("\n")
-    return {key: _trim(lines[a:b]) for key, (a, b) in _group_spans(lines).items()}
-
-
-def _trim(lines: list[str]) -> list[str]:
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
-    return lines
-
-
-def _entry_lines(group_lines: list[str]) -> list[str]:
-    """A generated group without its marker and heading: from the first entry to the end."""
-    for n, line in enumerate(group_lines):
-        if draftfile.ITEM_MARK_RE.search(line):
-            return group_lines[n:]
-    return []
-
-
-_LIST_ITEM_RE = re.compile(r"^\d+\. ")
-
-
-def _insert(
-    lines: list[str], key: str, group_lines: list[str], entry_lines: list[str], order: list[str]
-) -> list[str]:
-    spans = _group_spans(lines)
-    if key in spans:
-        start, end = spans[key]
-        pos = end
-        while pos > start + 1 and not lines[pos - 1].strip():
-            pos -= 1
-        existing = lines[start:pos]
-        if all(_LIST_ITEM_RE.match(line) for line in entry_lines if line.strip()):
-            # A numbered list continues without a blank line (a blank would loosen it) and keeps counting.
-            count = sum(1 for line in existing if _LIST_ITEM_RE.match(line))
-            renumbered = []
-            for line in entry_lines:
-                head, sep, rest = line.partition(". ")
-                if sep and head.isdigit():
-                    count += 1
-                    line = f"{count}. {rest}"
-                renumbered.append(line)
-            return lines[:pos] + renumbered + lines[pos:]
-        return lines[:pos] + ["", *entry_lines] + lines[pos:]
-    # The group is not in the draft: place it before the next group (in the house order) that is.
-    later = order[order.index(key) + 1 :] if key in order else []
-    for other in later:
-        if other in spans:
-            pos = spans[other][0]
-            return lines[:pos] + [*group_lines, ""] + lines[pos:]
-    tail = _trim(lines)
-    return [*tail, "", *group_lines, ""]
+    if merged.changed:
+        atomic_write(path, merged.text)
+    if merged.changed or state is None:
+        # Labels applied to an untouched draft leave generator output only: it stays regenerable.
+        intro = str(state.get("intro_sha256") or "") if state else ""
+        draftfile.save_state(path, merged.text if untouched else None, merged.stories, merged.items, intro)
+    action = "merged" if merged.changed else "unchanged"
+    return DraftResult(path, action, None, merged.added, merged.notes)

@@ -6,7 +6,7 @@ a Markdown body in the house style, one entry per story, each ending in an HTML 
 the suggested reads) open with `<!-- section:KEY -->`.
 
 Beside the draft, `.<style>.draft.json` records what the generator last wrote: the text's
-SHA-256 and every story and item id it has ever put in (see draft.py for how a redraft uses it),
+SHA-256 and every story and item id it has ever put in (see draft_merge.py for how a redraft uses it),
 and the hash of the intro the generator wrote, kept across merges, so `send` can refuse an intro
 nobody rewrote.
 """
@@ -27,15 +27,25 @@ from ..workspace import atomic_write
 from . import escape
 
 STATE_VERSION = 1
-ITEM_MARK_RE = re.compile(r"[ \t]*<!--\s*item:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?\s*-->")
+ITEM_MARK_RE = re.compile(
+    r"[ \t]*<!--\s*item:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?(?:\s+fp:([0-9a-f]+))?\s*-->"
+)
+DROPPED_MARK_RE = re.compile(r"[ \t]*<!--\s*dropped:([0-9A-Za-z_-]+)(?:\s+story:([0-9A-Za-z_-]+))?\s*-->")
 SECTION_MARK_RE = re.compile(r"^<!--\s*section:([0-9A-Za-z_-]+)\s*-->[ \t]*$")
 
 
-def item_marker(item_id: str, story_id: str) -> str:
-    """The comment that ties an entry to its item (and story, when they differ); renderers drop it."""
-    if story_id and story_id != item_id:
-        return f"<!-- item:{item_id} story:{story_id} -->"
-    return f"<!-- item:{item_id} -->"
+def item_marker(item_id: str, story_id: str, fp: str = "") -> str:
+    """The comment that ties an entry to its item (and story, when they differ) and, once the draft
+    stage has stamped it, the fingerprint of the entry as generated; renderers drop it."""
+    story = f" story:{story_id}" if story_id and story_id != item_id else ""
+    stamp = f" fp:{fp}" if fp else ""
+    return f"<!-- item:{item_id}{story}{stamp} -->"
+
+
+def dropped_marker(item_id: str, story_id: str = "") -> str:
+    """The comment left for an entry the editor dropped, so a redraft never brings it back."""
+    story = f" story:{story_id}" if story_id and story_id != item_id else ""
+    return f"<!-- dropped:{item_id}{story} -->"
 
 
 def section_marker(key: str) -> str:
@@ -58,10 +68,25 @@ def split_front_matter(text: str) -> tuple[str, str]:
     raise FrontMatterError("the front matter has no closing '---' line", 1)
 
 
+class _FrontLoader(yaml.SafeLoader):
+    """YAML without aliases to lists or mappings: a draft needs none, and nested ones (the
+    "billion laughs") expand to gigabytes once anything turns the value into text."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and not isinstance(target, yaml.ScalarNode):
+                raise yaml.composer.ComposerError(
+                    None, None, f"an alias (*{event.anchor}) to a list or mapping", event.start_mark
+                )
+        return super().compose_node(parent, index)
+
+
 def parse_front_matter(yaml_text: str) -> dict[str, Any]:
     """The front matter as a dict; YAML errors carry their line within the file (front matter at line 2)."""
     try:
-        data = yaml.safe_load(yaml_text)
+        data = yaml.load(yaml_text, Loader=_FrontLoader)  # noqa: S506 - a SafeLoader, aliases bounded
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
@@ -101,8 +126,15 @@ class Draft:
     body: str
 
 
+def check_regular(path: Path) -> None:
+    """Refuse a draft path that is a pipe or device: reading one would block or never end."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise WorkspaceError(f"{path} is not a regular file (a pipe or device): move it away", path)
+
+
 def read_draft(path: Path) -> Draft:
     """Parse a draft file; FrontMatterError (with a line) when its front matter cannot be read."""
+    check_regular(path)
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -146,7 +178,7 @@ def load_state(path: Path) -> dict[str, Any] | None:
         state = json.loads(state_path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    # A record edited by hand or cut short reads as missing (a clear DraftConflict), never a KeyError.
+    # A record edited by hand or cut short reads as missing (the draft's markers then do), never a KeyError.
     ok = (
         isinstance(state, dict)
         and state.get("version") == STATE_VERSION

@@ -145,9 +145,18 @@ def usable(sentence: str, max_chars: int) -> bool:
     )
 
 
+_BAR_RE = re.compile(r"\s*[|｜丨]\s*")
+
+
 def clean_headline(headline: str) -> str:
-    """A headline fit to stand as an entry: whitespace squeezed, a trailing " - Outlet" tag dropped."""
+    """A headline fit to stand as an entry: whitespace squeezed, a trailing " - Outlet" tag dropped, and
+    a column or event label beside a bar dropped ("CNCC 2016 | ...", "... | 首发")."""
     text = " ".join(headline.split())
+    parts = [p for p in _BAR_RE.split(text) if p]
+    if len(parts) > 1:
+        longest = max(parts, key=_width)
+        if all(_width(p) <= 0.5 * _width(longest) for p in parts if p is not longest):
+            text = longest
     trimmed = _OUTLET_SUFFIX_RE.sub("", text)
     return trimmed if len(trimmed) >= 12 else text
 

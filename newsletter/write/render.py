@@ -17,8 +17,8 @@ stories. Outputs, all beside the draft:
              made absolute against base_url (relative ones are dropped without it).
 - `txt`   -> `<style>.txt`: plain text from the sanitized HTML, each link's URL written out.
 - `eml`   -> `<style>.eml`: the `txt` and `email` outputs as one MIME message (message.py), From,
-             Reply-To and unsubscribe headers from [send]; `all` leaves it out, with a warning, when
-             newsletter.toml has no [send] table.
+             Reply-To and unsubscribe headers from [send]; without a [send] table a plain build leaves
+             it out, and `all` leaves it out with a warning.
 
 Every output is rendered in memory first and written with atomic_write afterwards, so a failed
 or interrupted build leaves the previous outputs whole.
@@ -65,6 +65,7 @@ _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "
 class BuildResult:
     paths: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the editor's labels moved in the draft first, or why not
 
 
 def _base(settings: Settings) -> str:
@@ -109,6 +110,7 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
         ) from None
     except WorkspaceError as exc:
         raise RenderError(str(exc), path) from None
+    _check_front(d, path, week, style)
     fm = {key: _text(d.front.get(key)).strip() for key in FRONT_KEYS}
     fm["week"] = fm["week"] or str(week)
     fm["style"] = style
@@ -127,6 +129,53 @@ def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2
         style_name=name,
     )
     return _Issue(week, style, fm, escape.strip_comments(text), name)
+
+
+def _check_front(d: draftfile.Draft, path: Path, week: Week, style: str) -> None:
+    """Refuse front matter the templates cannot use as written, naming the key and its line.
+
+    Text keys must be text (a number or date is taken as written); the date must be a date; the
+    week and style, when given, must be the draft's own, as `draft` requires too.
+    """
+    problem = None
+    for key in FRONT_KEYS:
+        value = d.front.get(key)
+        if key != "date" and isinstance(value, (list, dict, set)):
+            problem = key, f"{key} must be text, not a {'list' if isinstance(value, list) else 'mapping'}"
+            break
+    else:
+        date = d.front.get("date")
+        if date is not None and not isinstance(date, dt.date):
+            try:
+                dt.date.fromisoformat(date.strip() if isinstance(date, str) else "?")
+            except ValueError:
+                problem = "date", f"date {str(date)!r} is not a date: write it like {week.sunday.isoformat()}"
+        for key, want, where in (("week", str(week), f"the {week} folder"), ("style", style, f"{style}.md")):
+            value = d.front.get(key)
+            if problem is None and value is not None and str(value).strip() != want:
+                problem = key, f"its front matter says {key}: {value}, but the draft is in {where}"
+    if problem is None:
+        return
+    key, why = problem
+    if key == "style":
+        why = why.replace("the draft is in ", "the draft is ")
+    line = _front_line(path, key)
+    raise RenderError(f"{path}:{line}: {why} (fix the draft and build again)", path, line)
+
+
+def _front_line(path: Path, key: str) -> int | None:
+    """The line of a top-level front matter key, for the message."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for n, text in enumerate(lines[1:], 2):
+        if text.rstrip() in ("---", "..."):
+            break
+        if pattern.match(text):
+            return n
+    return None
 
 
 def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> list[str]:
@@ -260,8 +309,10 @@ def build_outputs(
     wanted = _expand(formats)
     warnings = []
     if "eml" in wanted and settings.send is None and (not formats or "all" in formats):
+        # A plain `build` makes what is configured, quietly; `--format all` says what it left out.
         wanted.remove("eml")
-        warnings.append(message.NOT_CONFIGURED)
+        if formats:
+            warnings.append(message.NOT_CONFIGURED)
     rendered = {fmt: _render(env, settings, issue, fmt) for fmt in wanted if fmt != "eml"}
     if "eml" in wanted:
         parts = {f: rendered.get(f) or _render(env, settings, issue, f) for f in ("email", "txt")}
@@ -279,10 +330,7 @@ def build_outputs(
     paths = []
     for fmt, body in rendered.items():
         path = ws.output_path(week, style, fmt)
-        try:
-            atomic_write(path, body)
-        except OSError as exc:
-            raise WorkspaceError(f"cannot write {path}: {exc.strerror}", path) from None
+        atomic_write(path, body)  # a refused write is a WorkspaceError naming the file
         paths.append(path)
     return BuildResult(tuple(paths), tuple(warnings))
 
