@@ -264,8 +264,10 @@ def _strip_tail(paragraph: str) -> str:
     folded = paragraph.lower() if paragraph.isascii() else paragraph.translate(_FOLD).lower()
     for keywords, rx in _BOILERPLATE_TAIL_RES:
         # Each pattern only ever removes a suffix, so words missing before cannot appear after.
-        if any(k in folded for k in keywords):
-            paragraph = rx.sub("", paragraph)
+        for k in keywords:
+            if k in folded:
+                paragraph = rx.sub("", paragraph)
+                break
     if "[" in paragraph:
         paragraph = _ELLIPSIS_BRACKET_RE.sub("", paragraph)
     return paragraph.strip()
