@@ -392,26 +392,27 @@ class Newsletter:
         scoring, overrides = classifier.scoring, self.store.overrides()
         unique = clustering.dedupe(items)
 
-        def verdicts() -> list[tuple[Labels | None, Verdict | None]]:
+        def verdicts() -> list[tuple[Labels | None, Verdict | None, curate.TitleSignals]]:
             labelled = labels.label_items(classifier, unique, by_id, overrides)
             gated = relevance.gate_items(labelled, by_id, settings.focus, scoring)
-            return [(it.labels, it.verdict) for it in gated]
+            return [(it.labels, it.verdict, curate.title_signals(it.title)) for it in gated]
 
-        # Labelling and the gate never read what clustering reads, nor the reverse: on a large week the
-        # labels are worked out in a forked process while this one compares texts.
+        # Labelling, the gate and what each headline signals to the ranking never read what clustering
+        # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile.
         judged = Forked(verdicts, parallel=len(unique) >= PARALLEL_LABELS)
         facts = self._known_facts(unique)
         groups = clustering.group(unique, threshold=settings.ranking.cluster_threshold, facts=facts)
         self.store.save_facts(facts.fresh())
         marks = judged.result()
-        labelled = [evolve(it, labels=lab, verdict=v) for it, (lab, v) in zip(unique, marks, strict=True)]
+        labelled = [evolve(it, labels=m[0], verdict=m[1]) for it, m in zip(unique, marks, strict=True)]
+        titles = {it.id: m[2] for it, m in zip(unique, marks, strict=True)}
         grouped = clustering.stories(labelled, groups, weights)
         if week is None:
             # A feed may date an item in 9999: the week to rank against is never later than now.
             now = self.now()
             latest = max((i.published for i in items if i.published and i.published <= now), default=now)
             week = Week.of(latest, self.settings().tz)
-        return self._settled(grouped, week)
+        return self._settled(grouped, week, titles)
 
     def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:
         """Stories labelled, gated and scored again from their items, after the editor labelled one.
@@ -441,7 +442,12 @@ class Newsletter:
         scoring = self.taxonomy().scoring
         return relevance.gate_items(items, self.all_sources(), self.settings().focus, scoring)
 
-    def _settled(self, stories: Sequence[Story], week: Week) -> list[Story]:
+    def _settled(
+        self,
+        stories: Sequence[Story],
+        week: Week,
+        titles: Mapping[str, curate.TitleSignals] | None = None,
+    ) -> list[Story]:
         """Clustered stories placed by the editor's labels and the gate, then scored and ranked."""
         settings = self.settings()
         grouped = [relevance.gate_story(labels.editor_labels_win(story)) for story in stories]
@@ -451,6 +457,7 @@ class Newsletter:
             tz=settings.tz,
             theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
             source_weight={sid: s.weight for sid, s in self.all_sources().items()},
+            titles=titles,
         )
 
     def items(

@@ -58,7 +58,10 @@ def _has_big_name(low: str) -> bool:
     return any(name in low for name in (_OTHER_ASCII_NAMES if low.isascii() else _OTHER_NAMES))
 
 
-def title_signals(title: str) -> tuple[tuple[str, float], ...]:
+TitleSignals = tuple[tuple[str, float], ...]
+
+
+def title_signals(title: str) -> TitleSignals:
     """The title parts of a score: exclusive, a money figure, a big name."""
     low = title.casefold().replace("’s", "").replace("'s", "")
     return (
@@ -75,8 +78,12 @@ def score_parts(
     end: dt.datetime,
     theme_priority: Mapping[str, float],
     source_weight: Mapping[str, float],
+    titles: Mapping[str, TitleSignals] | None = None,
 ) -> tuple[tuple[str, float], ...]:
-    """The named parts of one story's score, in a fixed order (see the module docstring)."""
+    """The named parts of one story's score, in a fixed order (see the module docstring).
+
+    titles: title_signals of items by id, worked out ahead (a build does it beside labelling); others here.
+    """
     items = story.items
     sources = {it.source_id for it in items}
     themes = story.labels.themes
@@ -86,7 +93,8 @@ def score_parts(
     # Any item's title may carry the signal: the lead outlet's headline is not always the telling one.
     signals: dict[str, float] = {}
     for it in items:
-        for name, value in title_signals(it.title):
+        found = titles.get(it.id) if titles else None
+        for name, value in found if found is not None else title_signals(it.title):
             signals[name] = max(signals.get(name, 0.0), value)
     return (
         ("coverage", COVERAGE_WEIGHT * math.log2(1 + len(sources))),
@@ -106,8 +114,12 @@ def rank(
     tz: dt.tzinfo,
     theme_priority: Mapping[str, float],
     source_weight: Mapping[str, float],
+    titles: Mapping[str, TitleSignals] | None = None,
 ) -> list[Story]:
-    """Stories with score and score_parts set, best first; ties go to the earlier story, then the id."""
+    """Stories with score and score_parts set, best first; ties go to the earlier story, then the id.
+
+    titles: title_signals of items by id, when worked out ahead (see score_parts).
+    """
     start, end = week.bounds(tz)
     scored = []
     # The cyclic GC would rescan every live story again and again on a 100k-item week (rank took 13x
@@ -117,7 +129,12 @@ def rank(
     try:
         for story in stories:
             parts = score_parts(
-                story, start=start, end=end, theme_priority=theme_priority, source_weight=source_weight
+                story,
+                start=start,
+                end=end,
+                theme_priority=theme_priority,
+                source_weight=source_weight,
+                titles=titles,
             )
             parts = tuple((name, round(value, 4)) for name, value in parts)
             scored.append(evolve(story, score=round(sum(v for _, v in parts), 4), score_parts=parts))
