@@ -395,7 +395,18 @@ class Newsletter:
         def verdicts() -> list[tuple[Labels | None, Verdict | None, curate.TitleSignals]]:
             labelled = labels.label_items(classifier, unique, by_id, overrides)
             gated = relevance.gate_items(labelled, by_id, settings.focus, scoring)
-            return [(it.labels, it.verdict, curate.title_signals(it.title)) for it in gated]
+            shared: dict[Any, Any] = {}  # equal labels, verdicts and signals repeat: one object each
+            marks = []
+            for it in gated:
+                signals = curate.title_signals(it.title)
+                marks.append(
+                    (
+                        shared.setdefault(it.labels, it.labels),
+                        shared.setdefault(it.verdict, it.verdict),
+                        shared.setdefault(signals, signals),
+                    )
+                )
+            return marks
 
         # Labelling, the gate and what each headline signals to the ranking never read what clustering
         # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile.

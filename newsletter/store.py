@@ -9,6 +9,7 @@ import functools
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -584,7 +585,7 @@ def _item(row: tuple) -> Item:
     item = object.__new__(Item)
     item.__dict__.update(
         id=row[0],
-        source_id=row[1],
+        source_id=sys.intern(row[1]),  # a week's 100,000 items come from a few hundred sources
         url=row[3],
         title=row[4],
         summary=row[5],
@@ -594,7 +595,7 @@ def _item(row: tuple) -> Item:
         authors=_strings(row[7]),
         tags=_strings(row[8]),
         image=row[9],
-        dated=row[11],
+        dated=sys.intern(row[11]),
         labels=None,
         verdict=None,
         story_id=None,

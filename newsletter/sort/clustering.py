@@ -174,6 +174,7 @@ def _build(
     read = facts or Facts()
     stated = read.stated([items[i] for i in which], lambda todo: _read_stated(todo, parallel))
     found = dict(zip(which, stated, strict=True))
+    del stated  # found holds each item's statements alone, so the loop below can let them go
     # Words the batch writes in lower case, of those some item writes capitalised at a sentence start (the
     # only ones settle() asks about): such an opener is a word, not a name.
     openers = frozenset().union(*(fact[0].initial for fact in found.values()))
@@ -184,7 +185,7 @@ def _build(
     docs: dict[int, _Doc] = {}
     for i in which:
         it = items[i]
-        nm, figs, quarts, kinds, ords, script, vers, all_vers = found[i]
+        nm, figs, quarts, kinds, ords, script, vers, all_vers = found.pop(i)  # the rest is let go as it goes
         lead, all_names = nm.settle(common)
         docs[i] = _Doc(
             vecs[i], lead, all_names, nm.places, figs, _by_kind(figs), quarts, kinds, ords,
