@@ -20,10 +20,14 @@ from tests.test_corpus import CORPUS, needs_corpus
 NOW = dt.datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+def both_ways(
+    data: bytes, monkeypatch: pytest.MonkeyPatch, content_type: str | None = None
+) -> tuple[object, object]:
     def parsed() -> ParsedFeed | str:
         try:
-            return parse.parse_feed(data, source_id="corpus", url="https://example.com/feed", now=NOW)
+            return parse.parse_feed(
+                data, source_id="corpus", url="https://example.com/feed", now=NOW, content_type=content_type
+            )
         except FeedParseError as exc:
             return str(exc)
 
@@ -57,6 +61,24 @@ def test_the_fast_path_gives_what_feedparser_gives(folder: str, monkeypatch: pyt
     if folder in ("real-feeds", "stress"):
         feeds = sum(1 for p in files if p.suffix in (".xml", ".rss", ""))
         assert taken >= 0.5 * feeds, taken  # most of the rest is Atom, which feedparser reads
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/rss+xml; charset=utf-8", "text/xml; charset=UTF-8", "text/html; charset=utf-8"],
+)
+def test_served_with_a_content_type_the_fast_path_still_gives_what_feedparser_gives(
+    content_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [p for p in corpus_files("real-feeds") if fastrss.parse_rss(p.read_bytes()) is not None]
+    assert len(files) >= 20
+    for path in files:
+        fast, reference = both_ways(path.read_bytes(), monkeypatch, content_type)
+        assert fast == reference, path.name
+    assert parse._utf8_xml("application/rss+xml; charset=utf-8")
+    assert not parse._utf8_xml("text/html; charset=utf-8")  # feedparser distrusts it: feedparser reads it
+    assert not parse._utf8_xml("application/xml; charset=iso-8859-1")
 
 
 def test_what_the_fast_path_leaves_to_feedparser() -> None:
