@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from .errors import ItemNotFound, StoreError
-from .models import UTC, Item, SourceHealth
+from ..errors import ItemNotFound, StoreError
+from ..models import UTC, Item, SourceHealth
 
 # Each migration runs in one transaction and bumps PRAGMA user_version to its index + 1.
 MIGRATIONS: tuple[str, ...] = (
