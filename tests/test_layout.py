@@ -17,7 +17,14 @@ import newsletter
 from newsletter.errors import NewsletterError
 
 PACKAGE = Path(newsletter.__file__).parent
-PACKAGES = ["newsletter", "newsletter.feeds", "newsletter.sort", "newsletter.write", "newsletter.preview"]
+PACKAGES = [
+    "newsletter",
+    "newsletter.store",
+    "newsletter.feeds",
+    "newsletter.sort",
+    "newsletter.write",
+    "newsletter.preview",
+]
 
 
 def module_name(path: Path) -> str:
