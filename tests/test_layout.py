@@ -20,6 +20,7 @@ PACKAGE = Path(newsletter.__file__).parent
 PACKAGES = [
     "newsletter",
     "newsletter.store",
+    "newsletter.config",
     "newsletter.feeds",
     "newsletter.sort",
     "newsletter.write",
