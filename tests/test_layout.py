@@ -21,6 +21,7 @@ PACKAGES = [
     "newsletter",
     "newsletter.store",
     "newsletter.config",
+    "newsletter.cli",
     "newsletter.feeds",
     "newsletter.sort",
     "newsletter.write",
@@ -114,7 +115,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_no_import_cycles_counting_imports_inside_functions() -> None:
     graph = import_graph()
     assert "newsletter.cli" in graph["newsletter.__main__"]
-    assert "newsletter.app" in graph["newsletter.cli"]  # imported inside a function: still an edge
+    assert "newsletter.app" in graph["newsletter.cli.entry"]  # imported inside a function: still an edge
     cycle = find_cycle(graph)
     assert cycle is None, " -> ".join(cycle or [])
 
@@ -130,7 +131,9 @@ def test_stages_do_not_import_the_front_door() -> None:
     graph = import_graph()
     for name, edges in graph.items():
         if name.split(".")[1:2] and name.split(".")[1] in ("feeds", "sort", "write", "preview"):
-            assert not edges & {"newsletter.app", "newsletter.cli"}, name
+            assert not {
+                e for e in edges if e == "newsletter.app" or e.split(".")[:2] == ["newsletter", "cli"]
+            }, name
 
 
 def test_at_most_ten_modules_at_the_top() -> None:

@@ -35,7 +35,7 @@ def test_wheel_contains_templates_and_seeds(tmp_path: Path) -> None:
         if p.is_file()
     }
     assert expected and expected <= names
-    assert "newsletter/cli.py" in names
+    assert "newsletter/cli/entry.py" in names
     assert {"newsletter/preview/desk.js", "newsletter/preview/desk.css"} <= names  # the desk's script, style
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "newsletter = newsletter.__main__:main" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
-from . import __version__
-from .config import HOUSE_STYLES, check_style
-from .errors import NewsletterError
-from .feeds.safetext import shown
-from .workspace import FORMATS, Workspace
+from .. import __version__
+from ..config import HOUSE_STYLES, check_style
+from ..errors import NewsletterError
+from ..feeds.safetext import shown
+from ..workspace import FORMATS, Workspace
 
 if TYPE_CHECKING:
-    from . import Newsletter, RunSummary, SourceOutcome
-    from .models import Week
+    from .. import Newsletter, RunSummary, SourceOutcome
+    from ..models import Week
 
 # What a command prints with (serialize, models, json) loads in the command: `--help` needs none of it.
 
@@ -39,7 +39,7 @@ class Context:
     @property
     def app(self) -> Newsletter:
         if self._app is None:
-            from .app import Newsletter
+            from ..app import Newsletter
 
             self._app = Newsletter(Workspace.open(self.workspace), db=self.db)
         return self._app
@@ -144,7 +144,7 @@ def sources_list(c: Context, as_json: bool) -> None:
     Sources the store holds items of but sources.toml does not list come last: one-off ingests
     and removed sources, with their item counts.
     """
-    from .serialize import json_line, source_line, source_record
+    from ..serialize import json_line, source_line, source_record
 
     for src, h in c.app.source_status():
         if as_json:
@@ -303,7 +303,7 @@ def items(
     explain: bool,
 ) -> None:
     """List stored items with their regions, themes and story."""
-    from .serialize import item_lines, item_record, json_line
+    from ..serialize import item_lines, item_record, json_line
 
     if week and all_weeks:
         raise click.UsageError("give --week or --all, not both")
@@ -328,7 +328,7 @@ def items(
 @pass_ctx
 def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...], clear: bool) -> None:
     """Override an item's region and themes; every build respects it, re-fetches keep it."""
-    from .models import Labels
+    from ..models import Labels
 
     item = c.app.label(item_id, region=region, themes=themes, clear=clear)
     labels = item.labels or Labels()
@@ -340,7 +340,7 @@ def label(c: Context, item_id: str, region: str | None, themes: tuple[str, ...],
 @pass_ctx
 def classify_cmd(c: Context, explain: bool) -> None:
     """Read JSON lines (title, summary, source) on stdin; write one JSON line of labels per input."""
-    from .sort.forked import ForkedMap, can_fork
+    from ..sort.forked import ForkedMap, can_fork
 
     classify = c.app.labeller(reasons=explain)  # the seeds files are read and checked once, not per line
     stdin = sys.stdin.buffer
@@ -405,7 +405,7 @@ def _answers(
     """One JSON line of labels (or of what is wrong) per non-empty input line, and how many were bad."""
     import json
 
-    from .serialize import json_line, labels_record
+    from ..serialize import json_line, labels_record
 
     answers, bad = [], 0
     shown = _SHOWN if not explain else {}  # without reasons, labels repeat: each one's line is made once
@@ -561,7 +561,7 @@ def send(c: Context, week: str | None, style: str | None, to: tuple[str, ...], a
 @pass_ctx
 def preview(c: Context, host: str, port: int, week: str | None, style: str | None, no_open: bool) -> None:
     """Serve the issue on http://127.0.0.1:8000, reloading as you edit the draft."""
-    from .preview import server as preview_mod
+    from ..preview import server as preview_mod
 
     chosen = _resolve_week(c.app, week)
     preview_mod.serve(
