@@ -1,0 +1,158 @@
+"""`newsletter classify`: JSON lines in, one JSON line of labels out per line, as the lines arrive.
+
+A stream arriving in bulk is answered by two forked workers, in order; every answer goes out before
+a read that could wait for more input.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+import click
+
+from .options import Context, pass_ctx
+
+
+@click.command("classify")
+@click.option("--explain", is_flag=True, help="Add the reasons: matched terms, where, weight.")
+@pass_ctx
+def classify_cmd(c: Context, explain: bool) -> None:
+    """Read JSON lines (title, summary, source) on stdin; write one JSON line of labels per input."""
+    from ..sort.forked import ForkedMap, can_fork
+
+    classify = c.app.labeller(reasons=explain)  # the seeds files are read and checked once, not per line
+    stdin = sys.stdin.buffer
+
+    def answer(job: tuple[list[bytes | None], int]) -> tuple[str, int]:
+        return _answers(job[0], job[1], classify, explain)
+
+    bad = n = 0
+    workers: ForkedMap[tuple[list[bytes | None], int], tuple[str, int]] | None = None
+    try:
+        for batch in _line_batches(stdin, CLASSIFY_LINE_MAX):
+            job = (batch, n + 1)
+            n += len(batch)
+            if workers is None and len(batch) >= CLASSIFY_BULK and can_fork():
+                workers = ForkedMap(answer, CLASSIFY_WORKERS)  # a stream arriving in bulk: two cores
+            if workers is None:
+                done = [answer(job)]
+            else:
+                workers.submit(job)
+                # Answers in order; before a read that could wait for input, every answer goes out.
+                if not _waiting(stdin):
+                    done = list(workers.drain())
+                else:
+                    done = list(workers.ready())
+                    while len(workers) >= 2 * CLASSIFY_WORKERS:  # a bound on the work in flight
+                        done.append(next(workers.drain()))
+            for text, errors in done:
+                bad += errors
+                if text:
+                    click.echo(text)
+        for text, errors in workers.drain() if workers is not None else ():
+            bad += errors
+            if text:
+                click.echo(text)
+    finally:
+        if workers is not None:
+            workers.close()
+    if bad:
+        raise click.ClickException(f"{bad} input line(s) were not JSON objects with a title")
+
+
+CLASSIFY_BULK = 100  # lines arriving in one read from which classify answers in worker processes
+CLASSIFY_WORKERS = 2
+
+
+def _waiting(stream: BinaryIO) -> bool:
+    """Whether more input is there to read now (a file always is); False when a read could wait."""
+    import select
+
+    try:
+        return bool(select.select([stream], [], [], 0)[0])
+    except (OSError, ValueError, TypeError):  # no file descriptor (a test's stream): read on
+        return True
+
+
+_SHOWN: dict[tuple[object, ...], str] = {}  # labels (no reasons) -> their JSON line, per process
+
+
+def _answers(
+    batch: list[bytes | None], first: int, classify: Callable[..., Any], explain: bool
+) -> tuple[str, int]:
+    """One JSON line of labels (or of what is wrong) per non-empty input line, and how many were bad."""
+    import json
+
+    from ..serialize import json_line, labels_record
+
+    answers, bad = [], 0
+    shown = _SHOWN if not explain else {}  # without reasons, labels repeat: each one's line is made once
+    for n, line in enumerate(batch, first):
+        if line is not None and not line.strip():
+            continue
+        try:
+            if line is None:
+                raise ValueError(f"longer than {CLASSIFY_LINE_MAX:,} bytes: not read")
+            row = json.loads(line.decode("utf-8-sig"))
+            if not isinstance(row, dict) or not isinstance(row.get("title"), str):
+                raise ValueError("needs a string 'title'")
+            src = row.get("source")
+            labels = classify(row["title"], str(row.get("summary") or ""), str(src) if src else None)
+        except UnicodeDecodeError:
+            bad += 1
+            answers.append(json_line({"error": f"line {n}: not UTF-8 text"}))
+        except ValueError as exc:
+            bad += 1
+            answers.append(json_line({"error": f"line {n}: {exc}"}))
+        except RecursionError:
+            bad += 1
+            answers.append(json_line({"error": f"line {n}: JSON nested too deeply"}))
+        else:
+            key = (labels.region, labels.regions, labels.themes, labels.overridden)
+            text = shown.get(key)
+            if text is None:
+                text = json_line(labels_record(labels, explain))
+                if not explain and len(shown) < 10_000:
+                    shown[key] = text
+            answers.append(text)
+    return "\n".join(answers), bad
+
+
+CLASSIFY_LINE_MAX = 1_000_000  # bytes in one input line: a title and a summary need a few thousand
+
+
+def _line_batches(stream: BinaryIO, limit: int) -> Iterator[list[bytes | None]]:
+    """The lines of a byte stream, in batches of what each read brought; None for a line over limit bytes.
+
+    A read returns what has arrived (read1), so a batch is answered before the next read can wait for
+    more input, as when lines come one by one. A line over the limit is dropped as it comes, never held.
+    """
+    partial: list[bytes] = []  # the start of a line whose end has not arrived
+    size = 0
+    skipping = False  # inside a line over the limit: dropped up to its end
+    read = getattr(stream, "read1", stream.read)  # read1: what has arrived, without waiting for more
+    while chunk := read(1 << 16):
+        batch: list[bytes | None] = []
+        *ended, tail = chunk.split(b"\n")
+        for piece in ended:
+            if skipping:
+                batch.append(None)
+                skipping = False
+                continue
+            if partial:
+                piece = b"".join([*partial, piece])
+                partial, size = [], 0
+            batch.append(piece if len(piece) <= limit else None)
+        if tail and not skipping:
+            partial.append(tail)
+            size += len(tail)
+            if size > limit:
+                partial, size, skipping = [], 0, True
+        if batch:
+            yield batch
+    if skipping:
+        yield [None]
+    elif partial:
+        yield [b"".join(partial)]
