@@ -1,7 +1,8 @@
 """Sorting the week: labels for every item, the same story told once, a ranked week laid out as an issue.
 
 taxonomy.py        seeds/taxonomy.toml: regions, themes and their gazetteer (matcher.py compiles it)
-classify.py        an item's regions and themes, with the reasons
+classify.py        an item's regions and themes, with the reasons: the text scanned and scored once;
+                   label_choice.py turns the scores into labels and picks the reasons shown
 labels.py          the editor's overrides on top, and what an editor types into region/theme ids
 clustering.py      items telling the same story grouped into Stories, weighing the evidence of
                    evidence.py (names, events), evidence_figures.py and evidence_words.py

@@ -9,12 +9,12 @@ looked up in a cache, only for the few hits shown behind the labels finally chos
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..models import GLOBAL, Labels, Reason
+from .label_choice import Hit, LabelChoice
 from .matcher import DEMONYM, NEAR, compile_matcher
 from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
 
@@ -40,24 +40,15 @@ _TARGET_HINTS: tuple[str, ...] = ("buy", "bought", "acquir", "back", "invest", "
 _TARGET_HINTS += ("merge", "approach", "bid", "%")
 # Feed text is untrusted: a field is read up to this many characters (a lede holds what matters).
 MAX_CHARS = 2000
-REASONS_PER_LABEL = 4
-_PRIOR_AT = 1 << 30  # the "first position" of a label only the source's prior names
 
-# One hit: weight, label, kind, term as written, "title" | "body" (weight first: hits sort by it).
-_HitT = tuple[float, str, str, str, str]
-# A source's prior: regions and themes it adds to, and the Reasons that say so.
-_Priors = tuple[tuple[str, ...], tuple[str, ...], tuple[Reason, ...]]
 # An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
 _Pending = tuple[str, str, tuple[str, ...], float, int, int]
 # What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits,
 # gate evidence.
 _Found = tuple[
-    list[_HitT], dict[str, float], dict[str, float], dict[str, float], dict[str, int],
+    list[Hit], dict[str, float], dict[str, float], dict[str, float], dict[str, int],
     list[_Pending], dict[str, float],
 ]  # fmt: skip
-
-
-_by_weight = operator.itemgetter(0)
 
 
 def _match_start(m: re.Match[str]) -> int:
@@ -87,27 +78,19 @@ def _field(text: str) -> str:
     return text[:MAX_CHARS]
 
 
-class Classifier:
+class Classifier(LabelChoice):
     """Built once from a taxonomy (the matcher is compiled here); `classify` is pure and thread-safe.
 
     Its caches (Reasons, source priors) are plain dicts: a lost race only builds a value twice.
     """
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        self.taxonomy = taxonomy
-        self.scoring = taxonomy.scoring
+        super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
         matcher = compile_matcher(taxonomy)
         self._index, self._latin, self._cjk, self._cjk_probe = (
             matcher.index, matcher.latin, matcher.cjk, matcher.cjk_probe,
         )  # fmt: skip
-        # Reasons are immutable and repeat (the same name, where and weight): building a frozen
-        # dataclass costs more than looking one up.  Bounded; a lost race only builds one twice.
-        self._reasons: dict[_HitT, Reason] = {}
-        self._priors: dict[tuple[str | None, tuple[str, ...]], _Priors] = {}
-        self._suppressors = {t.id: t.suppressed_by for t in taxonomy.themes.values() if t.suppressed_by}
-        self._priority = {t.id: t.priority for t in taxonomy.themes.values()}
         self._tech_themes = frozenset(t.id for t in taxonomy.themes.values() if t.tech)
-        self._no_asia: dict[float, Reason] = {}  # the reason for 'global', by the best Asian score
 
     # -- classifying ------------------------------------------------------------------------------
 
@@ -204,7 +187,7 @@ class Classifier:
                 break
         index = self._index
         title_mult = sc.title
-        hits: list[_HitT] = []  # (weight, label, kind, term, where): the evidence, in text order
+        hits: list[Hit] = []  # (weight, label, kind, term, where): the evidence, in text order
         region_sum: dict[str, float] = {}
         region_top: dict[str, float] = {}  # a region's strongest hit
         theme_score: dict[str, float] = {}
@@ -292,7 +275,7 @@ class Classifier:
                         theme_score[label] = total + weight
         return hits, region_sum, region_top, theme_score, first, pending, gate_score
 
-    def _resolve(self, found: _Found, lowered: str) -> list[_HitT]:
+    def _resolve(self, found: _Found, lowered: str) -> list[Hit]:
         """Keep an ambiguous name ('Sea', 'Grab') only with a context word or another name of its label.
 
         `lowered` is the whole raw text, as an editor would search it.  Adds the kept names to
@@ -315,42 +298,6 @@ class Classifier:
             else:
                 theme_score[label] = theme_score.get(label, 0.0) + weight
         return [h for i, h in enumerate(hits) if i not in dropped] if dropped else hits
-
-    def _add_priors(
-        self,
-        source_region: str | None,
-        source_themes: Sequence[str],
-        region_score: dict[str, float],
-        theme_score: dict[str, float],
-        first: dict[str, int],
-    ) -> tuple[Reason, ...]:
-        """Add the source's configured region and themes to the scores; the Reasons are cached per source."""
-        key = (source_region, tuple(source_themes))
-        cached = self._priors.get(key)
-        if cached is None:
-            sc = self.scoring
-            regions: list[str] = []
-            themes: list[str] = []
-            reasons: list[Reason] = []
-            if source_region and (source_region in self.taxonomy.regions or source_region == GLOBAL):
-                regions.append(source_region)
-                reasons.append(Reason(source_region, "region", "source region", "source", sc.source_prior))
-            for theme in dict.fromkeys(source_themes):
-                if theme in self.taxonomy.themes:
-                    themes.append(theme)
-                    reasons.append(Reason(theme, "theme", "source theme", "source", sc.source_theme))
-            cached = (tuple(regions), tuple(themes), tuple(reasons))
-            if len(self._priors) > 10_000:  # sources are few; hostile callers are not
-                self._priors.clear()
-            self._priors[key] = cached
-        regions_p, themes_p, reasons_p = cached
-        for region in regions_p:
-            region_score[region] = region_score.get(region, 0.0) + self.scoring.source_prior
-            first.setdefault(region, _PRIOR_AT)
-        for theme in themes_p:
-            theme_score[theme] = theme_score.get(theme, 0.0) + self.scoring.source_theme
-            first.setdefault(theme, _PRIOR_AT)
-        return reasons_p
 
     def _place_cue(self, lowered: str, start: int, end: int, company_end: int, demonym: bool) -> float:
         """How much the words around a place in a title say the news happens there.
@@ -375,119 +322,6 @@ class Classifier:
         if (start == 0 and not after.startswith((",", " and ", " & "))) or after.startswith("'s"):
             return sc.subject
         return 1.0
-
-    def _explain(
-        self,
-        hits: list[_HitT],
-        regions: list[str],
-        themes: list[str],
-        prior: tuple[Reason, ...],
-        region_score: dict[str, float],
-    ) -> tuple[Reason, ...]:
-        """The strongest few hits per chosen label, regions first, then the priors that counted."""
-        chosen = {*regions, *themes}
-        top = [h for h in hits if h[1] in chosen]
-        if len(top) > 1:
-            top.sort(reverse=True, key=_by_weight)  # stable: equal weights stay in text order
-            if len(top) > REASONS_PER_LABEL:  # only then can a label have more hits than are shown
-                shown: dict[str, int] = {}
-                kept = []
-                for hit in top:
-                    count = shown.get(hit[1], 0)
-                    if count < REASONS_PER_LABEL:
-                        shown[hit[1]] = count + 1
-                        kept.append(hit)
-                top = kept
-        by_region: list[Reason] = []
-        by_theme: list[Reason] = []
-        by_gate: list[Reason] = []
-        cache = self._reasons
-        for hit in top:
-            reason = cache.get(hit) or self._reason(hit)
-            if hit[2] == "region":
-                by_region.append(reason)
-            elif hit[2] == "gate":
-                by_gate.append(reason)
-            else:
-                by_theme.append(reason)
-        for r in prior:
-            if r.label in chosen:
-                (by_region if r.kind == "region" else by_theme).append(r)
-        if regions[0] == GLOBAL and not any(hit[1] == GLOBAL for hit in top):
-            best = max((s for r, s in region_score.items() if r != GLOBAL), default=0.0)
-            no_asia = self._no_asia.get(best)
-            if no_asia is None:
-                why = f"no Asian name strong enough (best {best:g})" if best else "no Asian name"
-                no_asia = Reason(GLOBAL, "region", why, "body", 0.0)
-                if len(self._no_asia) < 10_000:  # scores are sums of a few weights: few values
-                    self._no_asia[best] = no_asia
-            by_region.append(no_asia)
-        if by_theme:
-            by_region += by_theme
-        if by_gate:
-            by_region += by_gate
-        return tuple(by_region)
-
-    def _reason(self, hit: _HitT) -> Reason:
-        """Reasons are immutable and repeat (the same name, where and weight): built once, then looked up."""
-        reason = self._reasons.get(hit)
-        if reason is None:
-            if len(self._reasons) > 200_000:  # bounded; a lost race only builds one twice
-                self._reasons.clear()
-            weight, label, kind, term, where = hit
-            reason = self._reasons[hit] = Reason(label, kind, term, where, weight)
-        return reason
-
-    def _regions(self, score: dict[str, float], first: dict[str, int], lede_end: int) -> list[str]:
-        """The best Asian region if it reaches min_region and beats the [global] names; else 'global'.
-
-        A region named neither in the title nor in the summary's first sentence needs `body_only`
-        (names in passing, "follow us on Weibo", do not make an item Asian); the source's own
-        region still counts.
-        """
-        sc = self.scoring
-        rival = 0.0  # the [global] names' score
-        asian: list[tuple[float, int, str]] = []
-        for r, s in score.items():
-            if r == GLOBAL:
-                rival = s
-            elif s > 0:
-                at = first.get(r, 0)
-                if at > lede_end and at != _PRIOR_AT and s < sc.body_only:
-                    continue
-                asian.append((s, -at, r))
-        if not asian:
-            return [GLOBAL]
-        if len(asian) == 1:
-            best, _, primary = asian[0]
-            return [GLOBAL] if best < sc.min_region or best < rival else [primary]
-        asian.sort(reverse=True)
-        best, _, primary = asian[0]
-        if best < sc.min_region or best < rival:
-            return [GLOBAL]
-        floor = max(sc.min_region, sc.secondary_ratio * best)
-        chosen = [primary]
-        for s, _, r in asian[1:]:
-            if s >= floor:
-                chosen.append(r)
-        return chosen
-
-    def _themes(self, score: dict[str, float], first: dict[str, int]) -> list[str]:
-        """Themes reaching theme_min, unless suppressed by a stronger one; best first, at most max_themes."""
-        theme_min = self.scoring.theme_min
-        passed = [t for t, s in score.items() if s >= theme_min]
-        if len(passed) < 2:
-            return passed
-        suppressors = self._suppressors  # only the themes that have some ('ipo' by 'delisting')
-        ranked = []
-        for i, t in enumerate(passed):
-            s = score[t]
-            others = suppressors.get(t)
-            if others is not None and any(score.get(o, 0.0) >= s for o in others):
-                continue
-            ranked.append((-s, -self._priority[t], first.get(t, 0), i, t))
-        ranked.sort()  # `i` keeps equal keys in score order, as a stable sort would
-        return [t for *_, t in ranked[: self.scoring.max_themes]]
 
 
 Row = Mapping[str, Any] | Sequence[Any]
