@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsletter.models import UTC, Item, Labels, Week  # noqa: E402
 from newsletter.sort import clustering as cl  # noqa: E402
+from newsletter.sort import pair_score as ps  # noqa: E402
 from newsletter.sort.curate import rank  # noqa: E402
 
 WEEK = Week(2026, 10)
@@ -117,7 +118,7 @@ def baseline(items: list[Item]) -> float:
     hits = 0
     for i in range(len(docs)):
         for j in range(i + 1, len(docs)):
-            hits += cl.similarity(docs[i], docs[j]) >= 0.5
+            hits += ps.similarity(docs[i], docs[j]) >= 0.5
     return time.perf_counter() - t0
 
 
@@ -164,8 +165,8 @@ def pair_scores(rows: list[dict], threshold: float, label: str, show: bool = Fal
         tn += not merged and not same
         if show and merged != same:
             docs, _ = cl._docs(pair)
-            feats = " ".join(f"{x:.2f}" for x in cl.features(*docs))
-            print(f"  {'FN' if same else 'FP'} {cl.similarity(*docs):.2f} [{feats}] {row['note']}")
+            feats = " ".join(f"{x:.2f}" for x in ps.features(*docs))
+            print(f"  {'FN' if same else 'FP'} {ps.similarity(*docs):.2f} [{feats}] {row['note']}")
             print(f"      {pair[0].title} | {pair[1].title}")
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
@@ -181,7 +182,7 @@ def fit(rows: list[dict], l2: float = 0.3) -> tuple[list[float], float]:
     xs, ys = [], []
     for n, row in enumerate(rows):
         docs, _ = cl._docs(pair_items(row, n))
-        xs.append([*cl.features(*docs), 1.0])  # the last column is the bias
+        xs.append([*ps.features(*docs), 1.0])  # the last column is the bias
         ys.append(1.0 if row["same"] else 0.0)
     k = len(xs[0])
     w = [0.0] * k
@@ -197,9 +198,9 @@ def fit(rows: list[dict], l2: float = 0.3) -> tuple[list[float], float]:
                     hess[i][j] += p * (1 - p) * x[i] * x[j]
         step = _solve(hess, grad)
         w = [wi - si for wi, si in zip(w, step, strict=True)]
-    # sort/clustering.py defines its W_ constants in the order of WEIGHTS (and of features()).
-    names = [name for name in vars(cl) if name.startswith("W_")]
-    assert len(names) == len(cl.WEIGHTS) == k - 1, "clustering.py's W_ constants and WEIGHTS disagree"
+    # sort/pair_score.py defines its W_ constants in the order of WEIGHTS (and of features()).
+    names = [name for name in vars(ps) if name.startswith("W_")]
+    assert len(names) == len(ps.WEIGHTS) == k - 1, "pair_score.py's W_ constants and WEIGHTS disagree"
     for name, wi in zip(names, w, strict=False):
         print(f"{name} = {wi:.1f}")
     print(f"BIAS = {w[-1]:.1f}")
@@ -223,11 +224,11 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def fitted_scores(rows: list[dict], w: list[float], b: float, label: str) -> None:
-    """Precision and recall of fitted weights (before they go into sort/clustering.py) at score 0.5."""
+    """Precision and recall of fitted weights (before they go into sort/pair_score.py) at score 0.5."""
     tp = fp = fn = 0
     for n, row in enumerate(rows):
         docs, _ = cl._docs(pair_items(row, n))
-        merged = b + sum(wi * fi for wi, fi in zip(w, cl.features(*docs), strict=True)) >= 0
+        merged = b + sum(wi * fi for wi, fi in zip(w, ps.features(*docs), strict=True)) >= 0
         tp += merged and row["same"]
         fp += merged and not row["same"]
         fn += row["same"] and not merged

@@ -4,7 +4,8 @@ taxonomy.py        seeds/taxonomy.toml: regions, themes and their gazetteer (mat
 classify.py        an item's regions and themes, with the reasons: the text scanned and scored once;
                    label_choice.py turns the scores into labels and picks the reasons shown
 labels.py          the editor's overrides on top, and what an editor types into region/theme ids
-clustering.py      items telling the same story grouped into Stories, weighing the evidence of
+clustering.py      items telling the same story grouped into Stories: comparison forms, candidate pairs,
+                   the average-link merge; pair_score.py scores a pair, weighing the evidence of
                    evidence.py (names, events), evidence_figures.py and evidence_words.py
 curate.py          ranking, and an IssuePlan per house style (config.HOUSE_STYLES names the planner)
 """

@@ -1,6 +1,6 @@
 """What clustering reads of one item, computed once from its text and kept: its shingles and what it states.
 
-The per-item half of clustering (clustering.py compares items; this reads them): the shingle counts of
+The per-item half of clustering (pair_score.py compares items; this reads them): the shingle counts of
 the headline and the start of the summary, and the names, figures, quarters, kinds of event, ordinals,
 script and product versions they state. Both derive from the item's text alone, so they are computed
 the first time a build needs them and kept in the store (`Store.facts`, `Store.save_facts`), keyed by the
