@@ -2,7 +2,7 @@
 
 Each edit takes the draft's text and gives the new text; `save` writes it, and only over the text
 the desk saw. Entries are found by their item markers, and new ones are rendered by the templates
-of `newsletter draft` and placed with the merge's own helpers (draft_merge), so a desk edit and a
+of `newsletter draft` and placed with the merge's own helpers (draft_entries), so a desk edit and a
 redraft read each other: an entry the desk added is the generator's own in its group; one the desk
 moved or rewrote is the editor's, which labels never move again; a dropped entry leaves a dropped
 marker, so no redraft brings it back, with or without the record beside the draft.
@@ -21,7 +21,7 @@ import yaml
 from ..errors import DeskError, DraftConflict, FrontMatterError
 from ..models import Story
 from ..workspace import atomic_write
-from . import draft_merge, draftfile
+from . import draft_entries, draftfile
 from .placer import Placer
 
 FRONT_FIELDS = ("title", "subtitle", "host", "city", "intro", "ps")
@@ -82,25 +82,25 @@ def outline(text: str) -> Outline:
         front = draftfile.parse_front_matter(fm_text)
     except FrontMatterError as exc:
         raise DeskError(f"the draft's line {exc.line}: {exc.message}; fix it in your editor first") from None
-    titles = draft_merge.group_titles(lines)
-    groups: dict[str, list[Entry]] = {key: [] for key in draft_merge.group_spans(lines)}
-    for mark in draft_merge.marks(lines):
+    titles = draft_entries.group_titles(lines)
+    groups: dict[str, list[Entry]] = {key: [] for key in draft_entries.group_spans(lines)}
+    for mark in draft_entries.marks(lines):
         groups.setdefault(mark.group, []).append(_entry(mark, lines))
     return Outline(
         front=front,
         groups=tuple(Group(key, titles.get(key, ""), tuple(entries)) for key, entries in groups.items()),
-        dropped=frozenset(draft_merge.dropped_ids(lines)),
+        dropped=frozenset(draft_entries.dropped_ids(lines)),
     )
 
 
-def _entry(mark: draft_merge.Mark, lines: list[str]) -> Entry:
+def _entry(mark: draft_entries.Mark, lines: list[str]) -> Entry:
     block = [draftfile.ITEM_MARK_RE.sub("", line).rstrip() for line in lines[mark.start : mark.end]]
     text = "\n".join(block).strip("\n")
-    return Entry(mark.item_id, mark.story_id, mark.group, text, draft_merge.untouched(mark, lines))
+    return Entry(mark.item_id, mark.story_id, mark.group, text, draft_entries.untouched(mark, lines))
 
 
-def _mark(lines: list[str], item_id: str) -> draft_merge.Mark:
-    for mark in draft_merge.marks(lines):
+def _mark(lines: list[str], item_id: str) -> draft_entries.Mark:
+    for mark in draft_entries.marks(lines):
         if item_id in (mark.item_id, mark.story_id):
             return mark
     raise DeskError(f"no entry for item {item_id} in the draft (reload the desk: it may have changed)")
@@ -113,13 +113,13 @@ def add(text: str, story: Story, key: str, placer: Placer) -> str:
     """The story's entry at the end of a group (the group made where the house order puts it)."""
     fm_text, lines = _split(text)
     ids = {story.id, *(i.id for i in story.items)}
-    for mark in draft_merge.marks(lines):
+    for mark in draft_entries.marks(lines):
         if ids & {mark.item_id, mark.story_id}:
-            where = draft_merge.group_titles(lines).get(mark.group) or mark.group
+            where = draft_entries.group_titles(lines).get(mark.group) or mark.group
             raise DeskError(f"that story is in the draft already (in {where}): move it instead")
     lines = _undrop(lines, ids)
     entry = placer.entry(story, key)
-    lines = draft_merge.insert_entries(lines, key, placer.heads[key] + entry, entry, placer.order)
+    lines = draft_entries.insert_entries(lines, key, placer.heads[key] + entry, entry, placer.order)
     return _join(fm_text, _renumber(lines, key))
 
 
@@ -127,9 +127,9 @@ def drop(text: str, item_id: str) -> str:
     """The draft without the entry, a dropped marker remembering it (and an emptied heading gone)."""
     fm_text, lines = _split(text)
     mark = _mark(lines, item_id)
-    lines = _prune(draft_merge.remove_entries(lines, [mark]), mark.group)
-    if not any(m.story_id == mark.story_id for m in draft_merge.marks(lines)):
-        dropped = draft_merge.dropped_ids(lines)
+    lines = _prune(draft_entries.remove_entries(lines, [mark]), mark.group)
+    if not any(m.story_id == mark.story_id for m in draft_entries.marks(lines)):
+        dropped = draft_entries.dropped_ids(lines)
         if not {mark.item_id, mark.story_id} & dropped:
             lines = _note_dropped(lines, mark)
     return _join(fm_text, _renumber(lines, mark.group))
@@ -140,7 +140,7 @@ def shift(text: str, item_id: str, steps: int) -> str:
     fm_text, lines = _split(text)
     for _ in range(abs(steps)):
         mark = _mark(lines, item_id)
-        peers = [m for m in draft_merge.marks(lines) if m.group == mark.group]
+        peers = [m for m in draft_entries.marks(lines) if m.group == mark.group]
         at = next(n for n, m in enumerate(peers) if m.line == mark.line)
         other = at - 1 if steps < 0 else at + 1
         if not 0 <= other < len(peers):
@@ -171,12 +171,12 @@ def move(
     placer.check(key)
     if mark.group == key:
         return shift(text, item_id, -len(lines)) if first else text
-    if story is not None and draft_merge.untouched(mark, lines):
+    if story is not None and draft_entries.untouched(mark, lines):
         block = _restamp(placer.entry(story, key), mark)
     else:
         block = lines[mark.start : mark.end]
-    lines = _renumber(_prune(draft_merge.remove_entries(lines, [mark]), mark.group), mark.group)
-    lines = draft_merge.insert_entries(lines, key, placer.heads[key] + block, block, placer.order)
+    lines = _renumber(_prune(draft_entries.remove_entries(lines, [mark]), mark.group), mark.group)
+    lines = draft_entries.insert_entries(lines, key, placer.heads[key] + block, block, placer.order)
     out = _join(fm_text, _renumber(lines, key))
     return shift(out, mark.item_id, -len(lines)) if first else out
 
@@ -255,7 +255,7 @@ def _undrop(lines: list[str], ids: set[str]) -> list[str]:
     return out
 
 
-def _note_dropped(lines: list[str], mark: draft_merge.Mark) -> list[str]:
+def _note_dropped(lines: list[str], mark: draft_entries.Mark) -> list[str]:
     """A dropped marker above the first group, beside any others there (readers never see it)."""
     at = next((n for n, line in enumerate(lines) if draftfile.SECTION_MARK_RE.match(line)), len(lines))
     marker = draftfile.dropped_marker(mark.item_id, mark.story_id)
@@ -269,7 +269,7 @@ def _note_dropped(lines: list[str], mark: draft_merge.Mark) -> list[str]:
 
 def _prune(lines: list[str], key: str) -> list[str]:
     """A group left with only its marker and heading goes, so no empty heading reaches readers."""
-    span = draft_merge.group_spans(lines).get(key)
+    span = draft_entries.group_spans(lines).get(key)
     if span is None:
         return lines
     start, end = span
@@ -284,7 +284,7 @@ def _prune(lines: list[str], key: str) -> list[str]:
 
 def _renumber(lines: list[str], key: str) -> list[str]:
     """The group's numbered entries counted 1, 2, 3 ... again (a list with a gap reads as a mistake)."""
-    span = draft_merge.group_spans(lines).get(key)
+    span = draft_entries.group_spans(lines).get(key)
     if span is None:
         return lines
     lines = list(lines)
@@ -296,7 +296,7 @@ def _renumber(lines: list[str], key: str) -> list[str]:
     return lines
 
 
-def _restamp(block: list[str], mark: draft_merge.Mark) -> list[str]:
+def _restamp(block: list[str], mark: draft_entries.Mark) -> list[str]:
     """A freshly rendered entry carrying the marker (and so the fingerprint) of the entry it replaces."""
     marker = draftfile.item_marker(mark.item_id, mark.story_id, mark.fp)
     return [draftfile.ITEM_MARK_RE.sub(" " + marker, line, count=1) for line in block]
@@ -340,8 +340,8 @@ def remember(path: Path, text: str) -> None:
     """The record beside the draft, with every story and item the draft now names (edited: no hash)."""
     state = draftfile.load_state(path)
     lines = _split(text)[1]
-    here = draft_merge.marks(lines)
-    dropped = draft_merge.dropped_ids(lines)
+    here = draft_entries.marks(lines)
+    dropped = draft_entries.dropped_ids(lines)
     stories = set(state["stories"]) if state else set()
     items = set(state["items"]) if state else set()
     stories |= {m.story_id for m in here} | dropped

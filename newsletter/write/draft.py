@@ -30,7 +30,7 @@ from ..config import Settings, StyleSettings, check_style, house_style
 from ..feeds import feedtext
 from ..models import IssuePlan, Item, Section, Story
 from ..workspace import Workspace, atomic_write
-from . import draft_merge, draftfile, escape, ledes, templating
+from . import draft_entries, draft_merge, draftfile, escape, ledes, templating
 
 FOCUS_KEY = "focus"  # the lead stories: News in focus (atr)
 READS_KEY = "reads"  # Suggested reads (techasia)
@@ -219,7 +219,7 @@ def _body(env: jinja2.Environment, settings: Settings, plan: IssuePlan, views: d
 
 def render_body(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> str:
     """The stamped Markdown body of a plan (or of part of one: what a merge or the desk adds)."""
-    return draft_merge.stamp(_body(env, settings, plan, _views(plan, settings.style_settings(plan.style))))
+    return draft_entries.stamp(_body(env, settings, plan, _views(plan, settings.style_settings(plan.style))))
 
 
 def body_renderer(ws: Workspace, settings: Settings) -> Callable[[IssuePlan], str]:
@@ -232,7 +232,7 @@ def generate(env: jinja2.Environment, settings: Settings, plan: IssuePlan) -> tu
     """The full text of a fresh draft, and the views it was made from."""
     views = _views(plan, settings.style_settings(plan.style))
     fm = _front_matter(env, settings, plan, views)
-    body = draft_merge.stamp(_body(env, settings, plan, views))
+    body = draft_entries.stamp(_body(env, settings, plan, views))
     return f"---\n{fm}---\n\n{body}", views
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from ..config import house_style
 from ..errors import DeskError
 from ..models import IssuePlan, Section, Story
-from . import draft_merge
+from . import draft_entries
 
 
 class Placer:
@@ -31,9 +31,9 @@ class Placer:
         self.sections = sections
         self.planner = house_style(plan.style).planner
         every = self._render(sample, "*", lead=True, read=True)
-        groups = draft_merge.groups_of(every)
+        groups = draft_entries.groups_of(every)
         self.heads = {key: lines[: _first_entry(lines)] for key, lines in groups.items()}
-        titles = draft_merge.group_titles(every)
+        titles = draft_entries.group_titles(every)
         self.titles = {key: titles.get(key, "") for key in self.heads}
         lead = _groups_in(self._render(sample, None, lead=True))
         reads = _groups_in(self._render(sample, None, read=True))
@@ -68,15 +68,15 @@ class Placer:
         self.check(key)
         lead, read = key == self.lead_key, key == self.reads_key
         rendered = self._render(story, None if lead or read else key, lead=lead, read=read)
-        group = draft_merge.groups_of(rendered).get(key, [])
+        group = draft_entries.groups_of(rendered).get(key, [])
         return group[_first_entry(group) :]
 
 
 def _groups_in(lines: list[str]) -> list[str]:
-    return [m.group for m in draft_merge.marks(lines)]
+    return [m.group for m in draft_entries.marks(lines)]
 
 
 def _first_entry(lines: list[str]) -> int:
     """Where a rendered group's first entry starts (a heading story starts at its heading)."""
-    found = draft_merge.marks(lines)
+    found = draft_entries.marks(lines)
     return found[0].start if found else len(lines)
