@@ -8,6 +8,7 @@ desk_edit.py      the draft edited entry by entry (the desk): add, drop, move, r
 placer.py         where a style's draft can put a story, and its entry there, from the draft's templates
 escape.py         feed text as Markdown that renders literally; safe link targets
 templating.py     the Jinja2 environment (workspace templates first) and its filters
+issue.py          one issue read from its draft, checked and composed; its Markdown as sanitized HTML
 render.py         the draft into .paste.md, .html, .email.html, .txt and .eml; the archive and Atom feed
 plaintext.py      the issue's HTML as the .txt output
 message.py        the issue as one MIME message (.eml): text and email HTML, From, unsubscribe headers

@@ -2,7 +2,7 @@
 
 The draft `issues/<week>/<style>.md` is the source of truth and is never written here. Its
 front matter holds the human parts (title, intro, sign-off, PS, host, ...), its body the
-stories. Outputs, all beside the draft:
+stories; issue.py reads and checks it and composes the issue. Outputs, all beside the draft:
 
 - `md`    -> `<style>.paste.md`: CommonMark to paste into Substack, Ghost or Beehiiv. The style's
              `issue.md.j2` composes it: `# Title`, the subtitle in italics, the greeting, letter,
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import re
 import uuid
 from collections.abc import Sequence
@@ -38,27 +37,16 @@ from typing import Any
 
 import css_inline
 import jinja2
-import markdown
-import nh3
 from markupsafe import Markup
 
-from ..config import STYLES, Settings, check_style, house_style
+from ..config import STYLES, Settings
 from ..errors import FrontMatterError, RenderError, WorkspaceError
 from ..models import UTC, Week
 from ..workspace import FORMATS, Workspace, atomic_write
-from . import draftfile, escape, message, plaintext, templating
+from . import draftfile, message, plaintext, templating
+from .issue import Issue, content_html, front_text, load_issue
 
 GMAIL_CLIP_BYTES = 102 * 1024
-# Front matter keys the templates may read; missing ones are "" so a trimmed draft still renders.
-FRONT_KEYS = (
-    "title", "subtitle", "date", "week", "style", "host", "city", "greeting",
-    "intro", "sign_off", "signature", "ps", "preheader",
-)  # fmt: skip
-_TAGS = {
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "b", "i", "blockquote", "ul", "ol",
-    "li", "img", "br", "hr", "code", "pre", "del", "sup", "sub", "figure", "figcaption",
-}  # fmt: skip
-_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "ol": {"start"}}
 
 
 @dataclass(frozen=True)
@@ -75,160 +63,12 @@ def _base(settings: Settings) -> str:
     return base if base.startswith(("http://", "https://")) else ""
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-@dataclass(frozen=True)
-class _Issue:
-    """One draft, read and composed: what every output is made from."""
-
-    week: Week
-    style: str
-    fm: dict[str, str]
-    markdown: str  # the pasteable Markdown
-    style_name: str
-
-    @functools.cached_property
-    def web_html(self) -> str:
-        """Sanitized HTML for the page and the plain text, converted once however many formats use it."""
-        return content_html(self.markdown)
-
-
-def _load(ws: Workspace, settings: Settings, week: Week, style: str, env: jinja2.Environment) -> _Issue:
-    check_style(style)
-    path = ws.draft_path(week, style)
-    try:
-        d = draftfile.read_draft(path)
-    except FrontMatterError as exc:
-        raise RenderError(
-            f"{path}:{exc.line}: {exc.message} (fix the draft and build again)", path, exc.line
-        ) from None
-    except WorkspaceError as exc:
-        raise RenderError(str(exc), path) from None
-    _check_front(d, path, week, style)
-    fm = {key: _text(d.front.get(key)).strip() for key in FRONT_KEYS}
-    fm["week"] = fm["week"] or str(week)
-    fm["style"] = style
-    fm["title"] = fm["title"] or f"{settings.style_name(style)}, {week}"
-    fm["preheader"] = fm["preheader"] or fm["subtitle"] or fm["title"]
-    ss = settings.style_settings(style)
-    name = settings.style_name(style)
-    text = templating.render_template(
-        env,
-        house_style(style).template("issue.md.j2"),
-        fm=fm,
-        body=escape.strip_comments(d.body).strip(),
-        footer=_footer(settings, style, name, fm),
-        settings=settings,
-        ss=ss,
-        style_name=name,
-    )
-    return _Issue(week, style, fm, escape.strip_comments(text), name)
-
-
-def _check_front(d: draftfile.Draft, path: Path, week: Week, style: str) -> None:
-    """Refuse front matter the templates cannot use as written, naming the key and its line.
-
-    Text keys must be text (a number or date is taken as written); the date must be a date; the
-    week and style, when given, must be the draft's own, as `draft` requires too.
-    """
-    problem = None
-    for key in FRONT_KEYS:
-        value = d.front.get(key)
-        if key != "date" and isinstance(value, (list, dict, set)):
-            problem = key, f"{key} must be text, not a {'list' if isinstance(value, list) else 'mapping'}"
-            break
-    else:
-        date = d.front.get("date")
-        if date is not None and not isinstance(date, dt.date):
-            try:
-                dt.date.fromisoformat(date.strip() if isinstance(date, str) else "?")
-            except ValueError:
-                problem = "date", f"date {str(date)!r} is not a date: write it like {week.sunday.isoformat()}"
-        for key, want, where in (("week", str(week), f"the {week} folder"), ("style", style, f"{style}.md")):
-            value = d.front.get(key)
-            if problem is None and value is not None and str(value).strip() != want:
-                problem = key, f"its front matter says {key}: {value}, but the draft is in {where}"
-    if problem is None:
-        return
-    key, why = problem
-    if key == "style":
-        why = why.replace("the draft is in ", "the draft is ")
-    line = _front_line(path, key)
-    raise RenderError(f"{path}:{line}: {why} (fix the draft and build again)", path, line)
-
-
-def _front_line(path: Path, key: str) -> int | None:
-    """The line of a top-level front matter key, for the message."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    for n, text in enumerate(lines[1:], 2):
-        if text.rstrip() in ("---", "..."):
-            break
-        if pattern.match(text):
-            return n
-    return None
-
-
-def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> list[str]:
-    """Footer paragraphs (Markdown, from settings: the editor's own text, so not escaped)."""
-    ss = settings.style_settings(style)
-    default = house_style(style).footer
-    lines = []
-    if ss.footer:
-        lines.append(ss.footer.strip())
-    elif default:
-        where = f" in {escape.escape(fm['city'])}" if fm["city"] else ""
-        lines.append(
-            default.format(name=escape.escape(name), editor=escape.escape(settings.editor), where=where)
-        )
-    if ss.signup:
-        url = escape.safe_url(ss.signup)
-        lines.append(f"Sign up at {escape.link(ss.signup, url)}." if url else ss.signup.strip())
-    if ss.contact:
-        contact = ss.contact.strip()
-        if re.fullmatch(r"[^@\s<>()\[\]]+@[^@\s<>()\[\]]+", contact):
-            lines.append(f"Write to us at [{escape.escape(contact)}](mailto:{contact}).")
-        else:
-            lines.append(contact)
-    return lines
-
-
-def _sanitize(fragment: str, base: str, email: bool) -> str:
-    relative: Any = "pass_through"
-    if email:
-        relative = ("rewrite_with_base", base) if base else "deny"
-    return nh3.clean(
-        fragment,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        url_relative=relative,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-
-
-def content_html(markdown_text: str, base: str = "", *, email: bool = False) -> str:
-    """Sanitized HTML of issue Markdown: what the page, the email and the text are all made from."""
-    raw = markdown.markdown(markdown_text, output_format="html")
-    return _sanitize(raw, base, email)
-
-
 def _web_href(settings: Settings, week: Week, style: str) -> str:
     base = _base(settings)
     return f"{base}{week}/{style}.html" if base else ""
 
 
-def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str) -> str:
+def _render(env: jinja2.Environment, settings: Settings, issue: Issue, fmt: str) -> str:
     base = _base(settings)
     common: dict[str, Any] = dict(
         fm=issue.fm, settings=settings, style=issue.style, style_name=issue.style_name, week=str(issue.week)
@@ -269,7 +109,7 @@ def _render(env: jinja2.Environment, settings: Settings, issue: _Issue, fmt: str
 def render_view(ws: Workspace, settings: Settings, week: Week, style: str, fmt: str) -> str:
     """One output of the current draft, rendered without writing anything (the preview uses it)."""
     env = templating.environment(ws)
-    return _render(env, settings, _load(ws, settings, week, style, env), fmt)
+    return _render(env, settings, load_issue(ws, settings, week, style, env), fmt)
 
 
 def _expand(formats: Sequence[str]) -> list[str]:
@@ -280,7 +120,7 @@ def _expand(formats: Sequence[str]) -> list[str]:
     return wanted
 
 
-def _eml(settings: Settings, issue: _Issue, email_html: str, text: str, now: dt.datetime) -> str:
+def _eml(settings: Settings, issue: Issue, email_html: str, text: str, now: dt.datetime) -> str:
     if settings.send is None:
         raise RenderError(f"--format eml: {message.NOT_CONFIGURED}")
     msg = message.compose(
@@ -305,7 +145,7 @@ def build_outputs(
 ) -> BuildResult:
     """Render the chosen outputs of one issue from its draft; all are rendered before any is written."""
     env = templating.environment(ws)
-    issue = _load(ws, settings, week, style, env)
+    issue = load_issue(ws, settings, week, style, env)
     wanted = _expand(formats)
     warnings = []
     if "eml" in wanted and settings.send is None and (not formats or "all" in formats):
@@ -368,8 +208,8 @@ def _archive_entries(ws: Workspace, settings: Settings) -> list[ArchiveEntry]:
             with contextlib.suppress(FrontMatterError, WorkspaceError):
                 front = draftfile.read_draft(ws.draft_path(folder.name, style)).front
             name = settings.style_name(style)
-            title = _text(front.get("title")).strip() or f"{name}, {folder.name}"
-            subtitle = _text(front.get("subtitle")).strip()
+            title = front_text(front.get("title")).strip() or f"{name}, {folder.name}"
+            subtitle = front_text(front.get("subtitle")).strip()
             mtime = dt.datetime.fromtimestamp(page.stat().st_mtime, UTC)
             entries.append(
                 ArchiveEntry(
@@ -378,12 +218,12 @@ def _archive_entries(ws: Workspace, settings: Settings) -> list[ArchiveEntry]:
                     style_name=name,
                     title=title,
                     subtitle=subtitle,
-                    date=_text(front.get("date")).strip() or folder.name,
+                    date=front_text(front.get("date")).strip() or folder.name,
                     href=f"{folder.name}/{style}.html",
                     id="urn:uuid:"
                     + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{_feed_key(settings)}/{folder.name}/{style}")),
                     updated=_rfc3339(mtime),
-                    summary=_text(front.get("preheader")).strip() or subtitle,
+                    summary=front_text(front.get("preheader")).strip() or subtitle,
                 )
             )
     return entries
