@@ -10,6 +10,7 @@ feedtext.py  feed HTML into clean text: plain titles, summaries, sentences, cuts
 safetext.py  untrusted text safe to show: no terminal controls, bidi tricks or passwords
 opml.py      OPML in and out
 intake.py    fetch results and one-off input, parsed and stored source by source
+parsepool.py the bodies parsed meanwhile, in worker processes when there are many
 """
 
 from __future__ import annotations
