@@ -22,7 +22,6 @@ from .errors import (
     ItemNotFound,
     NewsletterError,
     SendError,
-    SourceError,
     StoreError,
     WorkspaceError,
 )
@@ -175,16 +174,9 @@ class Newsletter:
         return self._read(path, lambda: outlets.load_outlets(path))
 
     def all_sources(self) -> dict[str, Source]:
-        """Every source items can come from: sources.toml's, then one-off ingests, by id.
-
-        Names, paywalls and the technology prior are settled here, once: configuration first,
-        then the known outlet at the feed's address, then the feed's own title (feeds/outlets.py).
-        """
+        """Every source items can come from, by id, named and settled once (see outlets.every_source)."""
         known = self.outlets()
-        found = {r.source_id: outlets.one_off_source(r, known) for r in self.store.one_off_sources()}
-        for src in self.sources():
-            found[src.id] = outlets.with_outlet(src, known)
-        return found
+        return outlets.every_source(self.store.one_off_sources(), self.sources(), known)
 
     def source_names(self) -> dict[str, str]:
         return {sid: s.name for sid, s in self.all_sources().items()}
@@ -264,21 +256,11 @@ class Newsletter:
         does not list: status "one-off" (ingested by hand) or "removed" (taken out of sources.toml)."""
         health = self.store.health()
         sources = self.sources()
-        rows = [(s, health.get(s.id, SourceHealth(s.id))) for s in sources]
-        listed = {s.id for s in sources}
         every = self.all_sources()
         ingested = {r.source_id for r in self.store.one_off_sources()}
-        for source_id in sorted(set(health) - listed):
-            h = health[source_id]
-            if not h.item_count and source_id not in ingested:
-                continue  # health left from a removed source that never stored anything
-            status = "one-off" if source_id in ingested else "removed"
-            known = every.get(source_id)
-            src = Source(id=source_id, name=known.name if known else source_id, url="", enabled=False)
-            rows.append((src, dataclasses.replace(h, status=status)))
-        return rows
+        return source_list.with_health(sources, health, every, ingested)
 
-    # -- fetch and ingest: see intake.py --------------------------------------------------------
+    # -- fetch and ingest: see feeds/intake.py --------------------------------------------------
     def fetch(
         self,
         source_ids: Sequence[str] = (),
@@ -287,34 +269,23 @@ class Newsletter:
         progress: Callable[[SourceOutcome], None] | None = None,
     ) -> RunSummary:
         """Fetch every enabled source (or the named ones), storing each as it arrives."""
-        from .feeds import fetch, intake
+        from .feeds import intake
 
         settings = self.settings()
-        sources = self.sources()
-        named = dict.fromkeys(source_ids)  # a source named twice is fetched once
-        chosen = (
-            [source_list.find_source(sources, i) for i in named]
-            if named
-            else [s for s in sources if s.enabled]
+        chosen = source_list.to_fetch(self.sources(), source_ids)
+        summary = intake.fetch_into(
+            lambda: self.store,  # opened once no other fetch holds it
+            self.now,
+            chosen,
+            db_path=self.db_path,
+            root=self.ws.root,
+            settings=settings.fetch,
+            concurrency=concurrency,
+            progress=progress,
         )
-        if not chosen:
-            raise SourceError(
-                "no source is enabled: `newsletter sources list` shows them, "
-                "`newsletter sources enable ID` turns one on, `newsletter sources add URL` adds one"
-            )
-        fetch_settings = settings.fetch
-        if concurrency is not None:
-            if concurrency < 1:
-                raise NewsletterError("--concurrency must be at least 1")
-            fetch_settings = dataclasses.replace(fetch_settings, concurrency=concurrency)
-        with intake.fetch_lock(self.db_path):
-            health = self.store.health()
-            results = fetch.fetch_sources(chosen, health, root=self.ws.root, settings=fetch_settings)
-            outcomes = intake.Intake(self.store, self.now).run(results, health, len(chosen), progress)
-        moves = {o.source.id: o.moved_to for o in outcomes if o.moved_to}
-        if moves:
-            self.ws.save_sources(source_list.moved(self.sources(), moves))
-        return intake.RunSummary(tuple(outcomes))
+        if summary.moved:
+            self.ws.save_sources(source_list.moved(self.sources(), summary.moved))
+        return summary
 
     def ingest(
         self, targets: Sequence[str], *, source_name: str | None = None, stdin: bytes | None = None
@@ -325,12 +296,9 @@ class Newsletter:
         from .feeds import intake
 
         settings = self.settings()
-        ingester = intake.Intake(self.store, self.now)
-        # Every target is tried: a bad file is named in the summary and never stops the ones after it.
-        outcomes = ingester.ingest_all(
-            targets, lambda target: intake.read_target(target, settings.fetch, stdin), source_name
+        return intake.ingest_into(
+            self.store, self.now, targets, settings.fetch, source_name=source_name, stdin=stdin
         )
-        return intake.RunSummary(tuple(outcomes))
 
     # -- classification and items -------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from ..errors import FeedParseError, NewsletterError, SourceError, StoreError
 from ..models import ParsedFeed, Source, SourceHealth
 from ..store import Store
 from . import parse
-from .fetch import FetchResult, fetch_url, read_local
+from .fetch import FetchResult, fetch_sources, fetch_url, read_local
 from .parsepool import ParsePool
 from .sources import slugify
 from .urls import looks_like_url
@@ -68,6 +68,11 @@ class RunSummary:
         items = "item" if self.new == 1 else "items"
         return f"{n} {noun}: {', '.join(parts)}; {self.new} new {items}"
 
+    @property
+    def moved(self) -> dict[str, str]:
+        """Source id -> the URL it now lives at, for each source whose stored URL followed a redirect."""
+        return {o.source.id: o.moved_to for o in self.outcomes if o.moved_to}
+
     def notes(self) -> list[str]:
         """One line per source that failed, is gone, moved or stored with a warning."""
         out = []
@@ -106,6 +111,51 @@ def fetch_lock(db_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def fetch_into(
+    store: Callable[[], Store],
+    now: Callable[[], dt.datetime],
+    sources: Sequence[Source],
+    *,
+    db_path: Path,
+    root: Path,
+    settings: FetchSettings,
+    concurrency: int | None = None,
+    progress: Callable[[SourceOutcome], None] | None = None,
+) -> RunSummary:
+    """Fetch these sources, storing each as it arrives; one fetch at a time per store (fetch_lock).
+
+    store opens the store, once the lock is held; root is where relative feed paths start;
+    concurrency (sources fetched at once) replaces settings.concurrency when given.
+    """
+    if concurrency is not None:
+        if concurrency < 1:
+            raise NewsletterError("--concurrency must be at least 1")
+        settings = dataclasses.replace(settings, concurrency=concurrency)
+    with fetch_lock(db_path):
+        opened = store()
+        health = opened.health()
+        results = fetch_sources(sources, health, root=root, settings=settings)
+        outcomes = Intake(opened, now).run(results, health, len(sources), progress)
+    return RunSummary(tuple(outcomes))
+
+
+def ingest_into(
+    store: Store,
+    now: Callable[[], dt.datetime],
+    targets: Sequence[str],
+    settings: FetchSettings,
+    *,
+    source_name: str | None = None,
+    stdin: bytes | None = None,
+) -> RunSummary:
+    """One-off input: files (several), one URL, or stdin ("-"), stored like a source's items."""
+    # Every target is tried: a bad file is named in the summary and never stops the ones after it.
+    outcomes = Intake(store, now).ingest_all(
+        targets, lambda target: read_target(target, settings, stdin), source_name
+    )
+    return RunSummary(tuple(outcomes))
 
 
 def read_target(
