@@ -8,42 +8,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import gc
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import STYLES, Settings, check_style
-from .errors import (
-    ConfigError,
-    DraftConflict,
-    ItemNotFound,
-    NewsletterError,
-    SendError,
-    StoreError,
-    WorkspaceError,
-)
+from .errors import DraftConflict, NewsletterError, SendError, StoreError, WorkspaceError
 from .feeds import outlets
 from .feeds import sources as source_list
-from .models import (
-    GLOBAL,
-    UTC,
-    IssuePlan,
-    Item,
-    Labels,
-    Source,
-    SourceHealth,
-    Story,
-    Verdict,
-    Week,
-    evolve,
-    when,
-)
-from .sort import classify, clustering, curate, labels, relevance
-from .sort.facts import FACTS_VERSION, Facts
-from .sort.forked import Forked
+from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
+from .sort import classify, labels, pipeline
+from .sort.facts import Facts
+from .sort.taxonomy import check_priors
 from .store import Store
 from .workspace import FORMATS, Workspace, atomic_write
 
@@ -55,28 +32,6 @@ if TYPE_CHECKING:
     from .write import send as send_mod
 
 OPML_MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
-PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
-
-
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a week is loaded and sorted.
-
-    Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
-    the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
-    Reference counting frees them as usual. In a one-thread command, what now exists is moved out of the
-    collector's sight before it runs again (gc.freeze): else its first pass would walk every object made
-    meanwhile (half a second on such a week). A server (threads) keeps its collector as it was.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            if threading.active_count() == 1:
-                gc.freeze()
-            gc.enable()
 
 
 class Newsletter:
@@ -137,26 +92,8 @@ class Newsletter:
 
     def sources(self) -> list[Source]:
         sources = list(self._read(self.ws.sources_path, self.ws.sources))
-        self._check_priors(sources)
+        check_priors(self.taxonomy(), sources, self.ws.sources_path)
         return sources
-
-    def _check_priors(self, sources: Sequence[Source]) -> None:
-        """A source's region and themes must be ones taxonomy.toml knows; the message names the key."""
-        taxonomy = self.taxonomy()
-        path = self.ws.sources_path
-        for n, src in enumerate(sources, 1):
-            where = f"{path}: source #{n} ({src.id})"
-            if src.region is not None and src.region != GLOBAL and src.region not in taxonomy.regions:
-                known = ", ".join([*taxonomy.regions, GLOBAL])
-                raise ConfigError(
-                    f"{where}: region {src.region!r} is not in taxonomy.toml (known: {known})", path
-                )
-            for theme in src.themes:
-                if theme not in taxonomy.themes:
-                    known = ", ".join(taxonomy.themes)
-                    raise ConfigError(
-                        f"{where}: theme {theme!r} is not in taxonomy.toml (known: {known})", path
-                    )
 
     def taxonomy(self) -> classify.Taxonomy:
         return self._read(self.ws.taxonomy_path, lambda: classify.load_taxonomy(self.ws.taxonomy_path))
@@ -221,9 +158,7 @@ class Newsletter:
 
         if isinstance(data, Path):
             data = fetch.read_local(data.expanduser(), OPML_MAX_BYTES, configured=False)
-        sources = self.sources()
-        taxonomy = self.taxonomy()
-        known = self.outlets()
+        sources, taxonomy, known = self.sources(), self.taxonomy(), self.outlets()
         added, skipped = source_list.from_opml(
             sources,
             opml.read_opml(data),
@@ -254,9 +189,7 @@ class Newsletter:
     def source_status(self) -> list[tuple[Source, SourceHealth]]:
         """Each configured source with its health, then those the store holds items of that sources.toml
         does not list: status "one-off" (ingested by hand) or "removed" (taken out of sources.toml)."""
-        health = self.store.health()
-        sources = self.sources()
-        every = self.all_sources()
+        health, sources, every = self.store.health(), self.sources(), self.all_sources()
         ingested = {r.source_id for r in self.store.one_off_sources()}
         return source_list.with_health(sources, health, every, ingested)
 
@@ -307,22 +240,11 @@ class Newsletter:
         return self.labeller()(title, summary, source)
 
     def labeller(self, reasons: bool = True) -> Callable[[str, str, str | None], Labels]:
-        """`classify` for a stream of items: the seeds files are read and checked once, not per item,
-        and a source is found by id or name in a table (the first source listed wins, as in sources.toml).
-        reasons=False: labels without their reasons (see Classifier.classify), for a caller not showing them.
+        """`classify` for a stream of items: the seeds files are read and checked once, not per item.
+        reasons=False: labels without their reasons, for a caller not showing them (see labels.labeller).
         """
         _, classifier = self._classifier()
-        priors: dict[str, tuple[str | None, tuple[str, ...]]] = {}
-        for src in reversed(self.sources()):
-            priors[src.name] = priors[src.id] = (src.region, src.themes)
-        classify = classifier.classify
-        none: tuple[str | None, tuple[str, ...]] = (None, ())
-
-        def labels(title: str, summary: str = "", source: str | None = None) -> Labels:
-            region, themes = priors.get(source, none) if source else none
-            return classify(title, summary, region, themes, None, reasons)
-
-        return labels
+        return labels.labeller(classifier, self.sources(), reasons)
 
     def label_items(self, items: Iterable[Item]) -> list[Item]:
         """Classify stored items and apply the editor's overrides, which always win."""
@@ -334,110 +256,26 @@ class Newsletter:
         if text:
             return Week.parse(text), None
         tz = self.settings().tz
-        now = self.now()
-        current = Week.of(now, tz)
-        if self.store.count_between(*current.bounds(tz)):
-            return current, None
-        latest = self.store.latest_published(before=now)
-        if latest is None:
-            return current, None
-        week = Week.of(latest, tz)
-        return week, f"{current} has no items yet; using {week}, the latest week that has some"
+        return pipeline.choose_week(self.store, tz, self.now())
 
     def week_items(self, week: Week) -> list[Item]:
         return self.store.items_between(*week.bounds(self.settings().tz))
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
-        """Label, cluster and rank items; every item comes back with its story id."""
-        with _cyclic_gc_paused():
-            return self._stories(items, week)
-
-    def _stories(self, items: Sequence[Item], week: Week | None) -> list[Story]:
-        settings = self.settings()
-        by_id = self.all_sources()
-        weights = {sid: s.weight for sid, s in by_id.items()}
-        _, classifier = self._classifier()
-        scoring, overrides = classifier.scoring, self.store.overrides()
-        unique = clustering.dedupe(items)
-
-        def verdicts() -> list[tuple[Labels | None, Verdict | None, curate.TitleSignals]]:
-            labelled = labels.label_items(classifier, unique, by_id, overrides)
-            gated = relevance.gate_items(labelled, by_id, settings.focus, scoring)
-            shared: dict[Any, Any] = {}  # equal labels, verdicts and signals repeat: one object each
-            marks = []
-            for it in gated:
-                signals = curate.title_signals(it.title)
-                marks.append(
-                    (
-                        shared.setdefault(it.labels, it.labels),
-                        shared.setdefault(it.verdict, it.verdict),
-                        shared.setdefault(signals, signals),
-                    )
-                )
-            return marks
-
-        # Labelling, the gate and what each headline signals to the ranking never read what clustering
-        # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile.
-        judged = Forked(verdicts, parallel=len(unique) >= PARALLEL_LABELS)
-        facts = self._known_facts(unique)
-        groups = clustering.group(unique, threshold=settings.ranking.cluster_threshold, facts=facts)
-        self.store.save_facts(facts.fresh())
-        marks = judged.result()
-        labelled = [evolve(it, labels=m[0], verdict=m[1]) for it, m in zip(unique, marks, strict=True)]
-        titles = {it.id: m[2] for it, m in zip(unique, marks, strict=True)}
-        grouped = clustering.stories(labelled, groups, weights)
-        if week is None:
-            # A feed may date an item in 9999: the week to rank against is never later than now.
-            now = self.now()
-            latest = max((i.published for i in items if i.published and i.published <= now), default=now)
-            week = Week.of(latest, self.settings().tz)
-        return self._settled(grouped, week, titles)
+        """Label, cluster and rank items; every item comes back with its story id (see sort/pipeline.py)."""
+        with pipeline.gc_paused():
+            return self._sorter().stories(items, week, self.now)
 
     def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:
-        """Stories labelled, gated and scored again from their items, after the editor labelled one.
+        """Stories labelled, gated and scored again from their items, after the editor labelled one;
+        each keeps its items, lead and id, since clustering reads no labels."""
+        return self._sorter().restory(stories, week)
 
-        Clustering reads no labels, so each story keeps its items, lead and id; what a label changes
-        (region, themes, the gate's verdict, the theme part of the score) comes out as `stories` would
-        give it, without clustering the week again.
-        """
-        bare = [dataclasses.replace(i, labels=None, verdict=None) for s in stories for i in s.items]
-        labelled = {i.id: i for i in self._gated(self.label_items(bare))}
-        raw = [
-            dataclasses.replace(s, lead=labelled[s.lead.id], also=tuple(labelled[i.id] for i in s.also))
-            for s in stories
-        ]
-        return self._settled(raw, week)
-
-    def _known_facts(self, items: Sequence[Item]) -> Facts:
-        """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""
-        facts = self.facts_cache if self.facts_cache is not None else Facts(keep=False)
-        unknown = [it.id for it in items if not facts.knows(it.id)]
-        if unknown:
-            facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
-        return facts
-
-    def _gated(self, items: list[Item]) -> list[Item]:
-        """Labelled items with the relevance gate's verdict on each."""
-        scoring = self.taxonomy().scoring
-        return relevance.gate_items(items, self.all_sources(), self.settings().focus, scoring)
-
-    def _settled(
-        self,
-        stories: Sequence[Story],
-        week: Week,
-        titles: Mapping[str, curate.TitleSignals] | None = None,
-    ) -> list[Story]:
-        """Clustered stories placed by the editor's labels and the gate, then scored and ranked."""
-        settings = self.settings()
-        grouped = [relevance.gate_story(labels.editor_labels_win(story)) for story in stories]
-        return curate.rank(
-            grouped,
-            week=week,
-            tz=settings.tz,
-            theme_priority=curate.theme_priority(self.taxonomy(), settings.ranking.theme_priority),
-            source_weight={sid: s.weight for sid, s in self.all_sources().items()},
-            titles=titles,
-        )
+    def _sorter(self) -> pipeline.Sorter:
+        """The sort stage over the seeds as they are now, and the facts kept between calls if any."""
+        settings, by_id = self.settings(), self.all_sources()
+        taxonomy, classifier = self._classifier()
+        return pipeline.Sorter(settings, taxonomy, classifier, by_id, self.store, self.facts_cache)
 
     def items(
         self, week: Week | None, *, region: str | None = None, theme: str | None = None
@@ -446,14 +284,7 @@ class Newsletter:
         region_id = labels.region_id(self.taxonomy(), region) if region is not None else None
         theme_id = labels.theme_id(self.taxonomy(), theme) if theme is not None else None
         raw = self.week_items(week) if week else self.store.all_items()
-        rows = [
-            (item, story)
-            for story in self.stories(raw, week)
-            for item in story.items
-            if labels.has_labels(item, region_id, theme_id)
-        ]
-        rows.sort(key=lambda r: (when(r[0]), r[0].id), reverse=True)
-        return rows
+        return labels.rows_with(self.stories(raw, week), region_id, theme_id)
 
     def label(
         self,
@@ -464,34 +295,17 @@ class Newsletter:
         clear: bool = False,
     ) -> Item:
         """The editor's override for one item; kept in the store, so re-fetches and builds respect it."""
-        item_id = self._full_id(item_id)
-        if clear:
-            self.store.clear_override(item_id)
-        if region is not None or themes:
-            self.store.set_override(
-                item_id,
-                labels.region_id(self.taxonomy(), region) if region is not None else None,
-                tuple(labels.theme_id(self.taxonomy(), t) for t in themes) if themes else None,
-                self.now(),
-            )
-        elif not clear:
-            raise NewsletterError("nothing to do: give --region, --theme or --clear")
+        item_id = labels.edit_override(
+            self.store, self.taxonomy, item_id, region=region, themes=themes, clear=clear, now=self.now
+        )
         return self.label_items([self.store.get_item(item_id)])[0]
-
-    def _full_id(self, prefix: str) -> str:
-        matches = self.store.find_items(prefix)
-        if prefix in matches or len(matches) == 1:
-            return prefix if prefix in matches else matches[0]
-        if not matches:
-            raise ItemNotFound(f"no item with id {prefix!r}: `newsletter items --all` lists them")
-        raise ItemNotFound(f"{prefix!r} matches several items: give more of the id")
 
     # -- issues --------------------------------------------------------------------------------
 
     def ranked_week(self, week: Week) -> tuple[list[Story], int]:
         """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
         self.sources(), self.taxonomy()  # a broken seeds file is reported before any work
-        with _cyclic_gc_paused():
+        with pipeline.gc_paused():
             items = self.week_items(week)
         if not items:
             if not self.store.count_items():
@@ -504,16 +318,9 @@ class Newsletter:
         check_style(style)
         settings = self.settings()
         stories, item_count = ranked or self.ranked_week(week)
-        by_id = self.all_sources()
-        return curate.plan_issue(
-            stories,
-            week=week,
-            style=style,
-            style_settings=settings.style_settings(style),
-            taxonomy=self.taxonomy(),
-            source_names={sid: s.name for sid, s in by_id.items()},
-            paywalled=frozenset(sid for sid, s in by_id.items() if s.paywalled),
-            item_count=item_count,
+        by_id, taxonomy = self.all_sources(), self.taxonomy()
+        return pipeline.plan(
+            stories, item_count, week=week, style=style, settings=settings, sources=by_id, taxonomy=taxonomy
         )
 
     def draft(

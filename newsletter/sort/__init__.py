@@ -6,6 +6,7 @@ labels.py          the editor's overrides on top, and what an editor types into 
 clustering.py      items telling the same story grouped into Stories, weighing the evidence of
                    evidence.py (names, events), evidence_figures.py and evidence_words.py
 curate.py          ranking, and an IssuePlan per house style (config.HOUSE_STYLES names the planner)
+pipeline.py        the above over a week: labels forked beside clustering, then ranked; again after a label
 """
 
 from __future__ import annotations
