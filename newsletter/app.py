@@ -5,16 +5,16 @@ The CLI uses nothing else, so a script importing `newsletter` can do all the CLI
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import STYLES, Settings, check_style
-from .errors import DraftConflict, NewsletterError, SendError, StoreError, WorkspaceError
+from .errors import NewsletterError, WorkspaceError
 from .feeds import outlets
 from .feeds import sources as source_list
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
@@ -340,13 +340,9 @@ class Newsletter:
 
         ranked = ranked or self.ranked_week(week)
         labelled = [s for s in ranked[0] if s.labels.overridden]
+        settings, plan = self.settings(), self.plan(week, style, ranked)
         return draft.write_draft(
-            self.ws,
-            self.settings(),
-            self.plan(week, style, ranked),
-            force=force,
-            labelled=labelled,
-            labels_only=labels_only,
+            self.ws, settings, plan, force=force, labelled=labelled, labels_only=labels_only
         )
 
     def _labels_in(self, week: Week) -> bool:
@@ -374,33 +370,21 @@ class Newsletter:
 
         formats: some of workspace.FORMATS, or "all"; none means all.
         """
-        from .write import render
+        from .write import publish
+
+        ranked: tuple[list[Story], int] | None = None  # the week ranked once, however many styles need it
+
+        def redraft(style: str, labels_only: bool) -> draft.DraftResult:
+            nonlocal ranked
+            ranked = ranked or self.ranked_week(week)
+            return self.draft(week, style, ranked=ranked, labels_only=labels_only)
 
         settings = self.settings()
         chosen = self.styles(styles)
-        ranked = None  # classify, cluster and rank the week once, however many styles need a draft
-        labelled = None
-        results = []
-        for style in chosen:
-            notes: tuple[str, ...] = ()
-            if not self.ws.draft_path(week, style).exists():
-                ranked = ranked or self.ranked_week(week)
-                self.draft(week, style, ranked=ranked)
-            else:
-                if labelled is None:
-                    try:
-                        labelled = self._labels_in(week)
-                    except StoreError as exc:  # the draft alone is enough to build from
-                        labelled, notes = False, (f"labels not applied: {exc}",)
-                if labelled:
-                    # The editor's labels reach a draft that exists: entries they never touched move.
-                    ranked = ranked or self.ranked_week(week)
-                    with contextlib.suppress(DraftConflict):  # rendering then names what is wrong with it
-                        notes = self.draft(week, style, ranked=ranked, labels_only=True).notes
-            result = render.build_outputs(self.ws, settings, week, style, formats, self.now())
-            results.append(dataclasses.replace(result, notes=notes))
-        render.build_archive(self.ws, settings)
-        return results
+        labelled = functools.partial(self._labels_in, week)
+        return publish.build(
+            self.ws, settings, week, chosen, formats, self.now, redraft=redraft, labelled=labelled
+        )
 
     def send(
         self,
@@ -415,20 +399,12 @@ class Newsletter:
 
         style: none means the default style; to: none means test_to; environ holds the password.
         """
-        from .write import message
-        from .write import send as send_mod
+        from .write import publish
 
         settings = self.settings()
         style = check_style(style or settings.default_style)
-        config, recipients = send_mod.check_config(settings.send, to)
-        path = self.ws.draft_path(week, style)
-        if not path.exists():
-            raise SendError(f"no draft at {path}: run `newsletter build --week {week}` and write it")
-        if not anyway:
-            send_mod.check_finished(path)
-        outputs = [self.ws.output_path(week, style, fmt) for fmt in FORMATS]
-        if send_mod.stale([path, self.ws.settings_path, *send_mod.template_files(self.ws)], outputs):
-            self.build(week, [style], FORMATS)
-        msg = send_mod.load_message(self.ws.output_path(week, style, "eml"))
-        message.stamp(msg, self.now(), settings.tz, recipients)
-        return send_mod.deliver(config, msg, recipients, os.environ if environ is None else environ)
+        env = os.environ if environ is None else environ
+        rebuild = functools.partial(self.build, week, [style], FORMATS)
+        return publish.send(
+            self.ws, settings, week, style, to, anyway=anyway, environ=env, now=self.now, rebuild=rebuild
+        )
