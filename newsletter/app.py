@@ -1,6 +1,9 @@
 """The library's front door: `Newsletter` wires the stages for one workspace and store.
 
-The CLI uses nothing else, so a script importing `newsletter` can do all the CLI does.
+The CLI uses nothing else, so a script importing `newsletter` can do all the CLI does. The work is the
+stages': sources, fetch and ingest in feeds/, labels and the week's stories in sort/ (pipeline.py), drafts,
+builds and sends in write/; here are the state they share (the store, the clock, the seeds files read
+once until they change) and the order they run in.
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import STYLES, Settings, check_style
-from .errors import NewsletterError, WorkspaceError
+from .errors import NewsletterError
 from .feeds import outlets
 from .feeds import sources as source_list
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
@@ -22,7 +25,7 @@ from .sort import classify, labels, pipeline
 from .sort.facts import Facts
 from .sort.taxonomy import check_priors
 from .store import Store
-from .workspace import FORMATS, Workspace, atomic_write
+from .workspace import FORMATS, FileCache, Workspace, save_as
 
 # Fetching (httpx, feedparser) and writing (jinja2, markdown, email) load in the methods that use them:
 # `newsletter items` or a classify run needs neither.
@@ -30,8 +33,6 @@ if TYPE_CHECKING:
     from .feeds.intake import RunSummary, SourceOutcome
     from .write import draft, render
     from .write import send as send_mod
-
-OPML_MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
 
 
 class Newsletter:
@@ -47,7 +48,7 @@ class Newsletter:
         self.db_path = Path(db) if db else workspace.default_db
         self._now = now
         self._store: Store | None = None
-        self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
+        self._files = FileCache()  # the seeds files, parsed again only when they change
         self._compiled: tuple[classify.Taxonomy, classify.Classifier] | None = None
         # What clustering read of each item's text, kept between calls when set (a long-running desk may set
         # Facts() here); None: each call reads from the store what it needs and lets it go (a build).
@@ -70,33 +71,16 @@ class Newsletter:
             self._store.close()
             self._store = None
 
-    def _read(self, path: Path, load: Callable[[], Any]) -> Any:
-        """A seeds file, parsed once and again only when it changes on disk.
-
-        A long-running preview sees the editor's edits, and one build does not parse the same
-        TOML (or compile the taxonomy's matcher) once per stage.
-        """
-        try:
-            st = path.stat()
-            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            key = None
-        cached = self._files.get(path)
-        if cached is None or cached[0] != key:
-            cached = (key, load())
-            self._files[path] = cached
-        return cached[1]
-
     def settings(self) -> Settings:
-        return self._read(self.ws.settings_path, self.ws.settings)
+        return self._files.read(self.ws.settings_path, self.ws.settings)
 
     def sources(self) -> list[Source]:
-        sources = list(self._read(self.ws.sources_path, self.ws.sources))
+        sources = list(self._files.read(self.ws.sources_path, self.ws.sources))
         check_priors(self.taxonomy(), sources, self.ws.sources_path)
         return sources
 
     def taxonomy(self) -> classify.Taxonomy:
-        return self._read(self.ws.taxonomy_path, lambda: classify.load_taxonomy(self.ws.taxonomy_path))
+        return self._files.read(self.ws.taxonomy_path, lambda: classify.load_taxonomy(self.ws.taxonomy_path))
 
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
         """The taxonomy and its compiled matcher, compiled only when something classifies (a fifth
@@ -108,7 +92,7 @@ class Newsletter:
 
     def outlets(self) -> outlets.Outlets:
         path = self.ws.outlets_path
-        return self._read(path, lambda: outlets.load_outlets(path))
+        return self._files.read(path, lambda: outlets.load_outlets(path))
 
     def all_sources(self) -> dict[str, Source]:
         """Every source items can come from, by id, named and settled once (see outlets.every_source)."""
@@ -154,10 +138,10 @@ class Newsletter:
 
         data: the OPML, or the path of its file (a regular file only: a pipe would never end).
         """
-        from .feeds import fetch, opml
+        from .feeds import opml
 
         if isinstance(data, Path):
-            data = fetch.read_local(data.expanduser(), OPML_MAX_BYTES, configured=False)
+            data = opml.read_file(data)
         sources, taxonomy, known = self.sources(), self.taxonomy(), self.outlets()
         added, skipped = source_list.from_opml(
             sources,
@@ -176,14 +160,7 @@ class Newsletter:
 
         text = opml.write_opml(self.sources(), self.settings().name)
         if path is not None:
-            if path.is_dir():
-                raise WorkspaceError(f"{path} is a folder: give the OPML file's name", path)
-            if not path.parent.is_dir():
-                raise WorkspaceError(
-                    f"{path.parent} does not exist: create the folder first, or write the OPML elsewhere",
-                    path,
-                )
-            atomic_write(path, text)
+            save_as(path, text, "OPML")
         return text
 
     def source_status(self) -> list[tuple[Source, SourceHealth]]:
@@ -233,7 +210,7 @@ class Newsletter:
             self.store, self.now, targets, settings.fetch, source_name=source_name, stdin=stdin
         )
 
-    # -- classification and items -------------------------------------------------------------
+    # -- classification and items: see sort/labels.py and sort/pipeline.py ---------------------
 
     def classify(self, title: str, summary: str = "", source: str | None = None) -> Labels:
         """Labels for free text; `source` (a source id or name) lends its region as a prior."""
@@ -300,7 +277,7 @@ class Newsletter:
         )
         return self.label_items([self.store.get_item(item_id)])[0]
 
-    # -- issues --------------------------------------------------------------------------------
+    # -- issues: see write/draft.py and write/publish.py -----------------------------------------
 
     def ranked_week(self, week: Week) -> tuple[list[Story], int]:
         """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
