@@ -48,7 +48,7 @@ CHILD = [sys.executable, str(Path(__file__).resolve()), "--child"]
 STAGES = [
     ("newsletter.app", "Newsletter.week_items", "store: items of the week"),
     ("newsletter.app", "Newsletter._classifier", "compile the taxonomy"),
-    ("newsletter.app", "Newsletter._known_facts", "store: facts"),
+    ("newsletter.sort.pipeline", "Sorter._known_facts", "store: facts"),
     ("newsletter.sort.clustering", "group", "cluster"),
     ("newsletter.store", "Store.save_facts", "store: save facts"),
     ("newsletter.sort.forked", "Forked.result", "wait for labels (forked)"),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import BOM, Settings, load_settings, read_text_file
 from .errors import WorkspaceError
@@ -29,6 +30,7 @@ SOURCES_FILE = "sources.toml"
 SETTINGS_FILE = "newsletter.toml"
 TAXONOMY_FILE = "taxonomy.toml"
 OUTLETS_FILE = "outlets.toml"
+T = TypeVar("T")
 
 
 def packaged_defaults() -> Path:
@@ -75,6 +77,42 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 def _write_error(path: Path, exc: OSError) -> WorkspaceError:
     why = exc.strerror or str(exc)
     return WorkspaceError(f"cannot write {path}: {why} (the file was left as it was)", path)
+
+
+def save_as(path: Path, text: str, what: str) -> None:
+    """Write a file where the editor said (in the workspace or not); what it holds ("OPML") names it in
+    the message when path is a folder or its folder does not exist."""
+    if path.is_dir():
+        raise WorkspaceError(f"{path} is a folder: give the {what} file's name", path)
+    if not path.parent.is_dir():
+        raise WorkspaceError(
+            f"{path.parent} does not exist: create the folder first, or write the {what} elsewhere", path
+        )
+    atomic_write(path, text)
+
+
+class FileCache:
+    """Files parsed once and again only when they change on disk (their modification time or size).
+
+    A long-running preview sees the editor's edits to the seeds files, and one build does not parse
+    the same TOML (or compile the taxonomy's matcher) once per stage.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[tuple[int, int] | None, Any]] = {}
+
+    def read(self, path: Path, load: Callable[[], T]) -> T:
+        """What load() made of path, loaded again when the file changed since (or came or went)."""
+        try:
+            st = path.stat()
+            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            key = None
+        cached = self._files.get(path)
+        if cached is None or cached[0] != key:
+            cached = (key, load())
+            self._files[path] = cached
+        return cached[1]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""fetch.py against a real HTTP server on 127.0.0.1: statuses, redirects, retries, caps, limits."""
+"""fetch.py and httpfetch.py against a real HTTP server on 127.0.0.1: statuses, redirects, retries, caps."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from httpserver import HTTPServer, Reply  # tests/ is on sys.path under pytest
 from newsletter import __version__
 from newsletter.config import FetchSettings
 from newsletter.errors import SourceError
-from newsletter.feeds import fetch
+from newsletter.feeds import httpfetch
 from newsletter.feeds.fetch import FetchResult, fetch_sources, fetch_url, read_local
 from newsletter.feeds.urls import check_remote_url
 from newsletter.models import Source, SourceHealth
@@ -37,7 +37,7 @@ SETTINGS = FetchSettings(
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(httpfetch, "BACKOFF_BASE", 0.01)
 
 
 @pytest.fixture

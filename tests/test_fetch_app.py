@@ -16,7 +16,7 @@ import pytest
 from httpserver import HTTPServer, Reply  # tests/ is on sys.path under pytest
 
 from newsletter.app import Newsletter
-from newsletter.feeds import fetch
+from newsletter.feeds import httpfetch
 from newsletter.feeds.intake import PARALLEL_PARSE_MIN, REDIRECTS_BEFORE_MOVE, SourceOutcome
 from newsletter.models import UTC, Source
 from newsletter.workspace import Workspace
@@ -43,7 +43,7 @@ def feed(n: int) -> bytes:
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fetch, "BACKOFF_BASE", 0.01)
+    monkeypatch.setattr(httpfetch, "BACKOFF_BASE", 0.01)
 
 
 @pytest.fixture

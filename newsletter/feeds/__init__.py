@@ -1,14 +1,16 @@
 """Feeds in: the source list, fetching bytes, parsing them into Items, and storing them.
 
-sources.py   seeds/sources.toml: read, edit, write back with the editor's comments
-fetch.py     bytes from http(s) and local sources (responses.py: decoding and failure reasons)
+sources.py   seeds/sources.toml: read, edit, write back with the editor's comments; which to fetch
+fetch.py     the bytes of every source: scheduled (concurrency, a limit per host); local files read
+httpfetch.py one URL over http(s): conditional GET, redirects, retries, caps (responses.py: decoding)
 netguard.py  which addresses a fetch may connect to after a redirect; one deadline per request
 urls.py      canonical article URLs, and which URLs we fetch at all
 parse.py     RSS, Atom and RDF into Items (jsonfeed.py: JSON Feed; entries.py: what both share)
 feedtext.py  feed HTML into clean text: plain titles, summaries, sentences, cuts
 safetext.py  untrusted text safe to show: no terminal controls, bidi tricks or passwords
 opml.py      OPML in and out
-intake.py    fetch results and one-off input, parsed and stored source by source
+intake.py    a fetch and one-off input, parsed and stored source by source
+parsepool.py the bodies parsed meanwhile, in worker processes when there are many
 """
 
 from __future__ import annotations

@@ -10,14 +10,9 @@ import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
-import multiprocessing as mp
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +21,8 @@ from ..errors import FeedParseError, NewsletterError, SourceError, StoreError
 from ..models import ParsedFeed, Source, SourceHealth
 from ..store import Store
 from . import parse
-from .fetch import FetchResult, fetch_url, read_local
+from .fetch import FetchResult, fetch_sources, fetch_url, read_local
+from .parsepool import ParsePool
 from .sources import slugify
 from .urls import looks_like_url
 
@@ -72,6 +68,11 @@ class RunSummary:
         items = "item" if self.new == 1 else "items"
         return f"{n} {noun}: {', '.join(parts)}; {self.new} new {items}"
 
+    @property
+    def moved(self) -> dict[str, str]:
+        """Source id -> the URL it now lives at, for each source whose stored URL followed a redirect."""
+        return {o.source.id: o.moved_to for o in self.outcomes if o.moved_to}
+
     def notes(self) -> list[str]:
         """One line per source that failed, is gone, moved or stored with a warning."""
         out = []
@@ -112,6 +113,51 @@ def fetch_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def fetch_into(
+    store: Callable[[], Store],
+    now: Callable[[], dt.datetime],
+    sources: Sequence[Source],
+    *,
+    db_path: Path,
+    root: Path,
+    settings: FetchSettings,
+    concurrency: int | None = None,
+    progress: Callable[[SourceOutcome], None] | None = None,
+) -> RunSummary:
+    """Fetch these sources, storing each as it arrives; one fetch at a time per store (fetch_lock).
+
+    store opens the store, once the lock is held; root is where relative feed paths start;
+    concurrency (sources fetched at once) replaces settings.concurrency when given.
+    """
+    if concurrency is not None:
+        if concurrency < 1:
+            raise NewsletterError("--concurrency must be at least 1")
+        settings = dataclasses.replace(settings, concurrency=concurrency)
+    with fetch_lock(db_path):
+        opened = store()
+        health = opened.health()
+        results = fetch_sources(sources, health, root=root, settings=settings)
+        outcomes = Intake(opened, now).run(results, health, len(sources), progress)
+    return RunSummary(tuple(outcomes))
+
+
+def ingest_into(
+    store: Store,
+    now: Callable[[], dt.datetime],
+    targets: Sequence[str],
+    settings: FetchSettings,
+    *,
+    source_name: str | None = None,
+    stdin: bytes | None = None,
+) -> RunSummary:
+    """One-off input: files (several), one URL, or stdin ("-"), stored like a source's items."""
+    # Every target is tried: a bad file is named in the summary and never stops the ones after it.
+    outcomes = Intake(store, now).ingest_all(
+        targets, lambda target: read_target(target, settings, stdin), source_name
+    )
+    return RunSummary(tuple(outcomes))
+
+
 def read_target(
     target: str, settings: FetchSettings, stdin: bytes | None = None
 ) -> tuple[bytes, str, str | None]:
@@ -150,7 +196,7 @@ class Intake:
             if progress:
                 progress(outcome)
 
-        with _Parsers(sources) as parsers:
+        with ParsePool(sources >= PARALLEL_PARSE_MIN) as parsers:
             for result in results:
                 old = health.get(result.source.id, SourceHealth(result.source.id))
                 settled = self._settle(result, old)
@@ -172,10 +218,9 @@ class Intake:
     ) -> SourceOutcome:
         """Store one body given on the command line, under source_name or the feed's own title."""
         now = self._now()
-        job: _Job = (data, _probe_id(source_name), url, content_type, now)
         try:
             parsed: ParsedFeed | str = parse.parse_feed(
-                data, source_id=job[1], url=url, content_type=content_type, now=now
+                data, source_id=_probe_id(source_name), url=url, content_type=content_type, now=now
             )
         except FeedParseError as exc:
             parsed = str(exc)
@@ -219,7 +264,7 @@ class Intake:
                 except NewsletterError as exc:
                     outcomes.append(failed(target, exc))
 
-        with _Parsers(len(targets)) as parsers:
+        with ParsePool(len(targets) >= PARALLEL_PARSE_MIN) as parsers:
             for n, target in enumerate(targets):
                 try:
                     data, url, content_type = read(target)
@@ -332,85 +377,4 @@ def _one_off_id(name: str) -> str:
     return f"{slug}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:6]}"
 
 
-# The job worker processes run: it lives in parse.py, so unpickling it imports only that module
-# (which the forkserver has preloaded), not app.py and every stage behind it.
-_parse_job = parse.parse_or_reason
-
 _Settled = tuple[SourceHealth, SourceHealth, "str | None"]  # old health, health to save, URL moved to
-_Job = tuple[bytes, str, str, "str | None", dt.datetime]  # body, source id, URL, content type, now
-_Parsed = tuple[Any, "ParsedFeed | str"]  # the caller's tag for a job, and what parsing gave
-
-
-class _Parsers:
-    """Parse fetched bodies while the downloads go on: in worker processes when there are many.
-
-    Parsing is CPU-bound and holds the GIL, so threads would not help; a handful of sources
-    is parsed inline, since starting workers costs more than it saves there. Workers come from
-    a forkserver that has imported newsletter.parse once, so each starts in milliseconds; the
-    main process keeps the store and writes each result as soon as its worker hands it back.
-    """
-
-    def __init__(self, sources: int) -> None:
-        cpus = os.cpu_count() or 1
-        self._pool: ProcessPoolExecutor | None = None
-        self._lifeline: tuple[Connection, Connection] | None = None
-        if sources >= PARALLEL_PARSE_MIN and cpus > 1:
-            ctx = mp.get_context("forkserver")
-            # Replaces the default preload of __main__ (the CLI, which imports every stage).
-            ctx.set_forkserver_preload(["newsletter.feeds.parse"])
-            # Only this process holds the write end: workers end when it does, even on SIGKILL.
-            self._lifeline = ctx.Pipe(duplex=False)
-            self._pool = ProcessPoolExecutor(
-                max_workers=cpus,
-                mp_context=ctx,
-                initializer=parse.worker_init,
-                initargs=(self._lifeline[0],),
-            )
-        self._pending: dict[Future[ParsedFeed | str], tuple[Any, _Job]] = {}
-        self._done: list[_Parsed] = []
-
-    def __enter__(self) -> _Parsers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-        for end in self._lifeline or ():
-            end.close()
-
-    def submit(self, tag: Any, job: _Job) -> None:
-        """Parse one body; ready() and drain() give it back with `tag`."""
-        if self._pool is None:
-            self._done.append((tag, _parse_job(*job)))
-            return
-        try:
-            future = self._pool.submit(_parse_job, *job)
-        except BrokenProcessPool:
-            self._pool = None  # a worker was killed (out of memory?): parse the rest here
-            self._done.append((tag, _parse_job(*job)))
-        else:
-            self._pending[future] = (tag, job)
-
-    def _collect(self, future: Future[ParsedFeed | str]) -> None:
-        tag, job = self._pending.pop(future)
-        try:
-            parsed = future.result()
-        except BrokenProcessPool:
-            parsed = _parse_job(*job)
-        self._done.append((tag, parsed))
-
-    def ready(self) -> list[_Parsed]:
-        """Parsed bodies that are finished now, without waiting for the others."""
-        for future in [f for f in self._pending if f.done()]:
-            self._collect(future)
-        done, self._done = self._done, []
-        return done
-
-    def drain(self) -> Iterator[_Parsed]:
-        """Every body still parsing, each as soon as it is finished (not in submission order)."""
-        yield from self.ready()
-        while self._pending:
-            finished, _ = wait(list(self._pending), return_when=FIRST_COMPLETED)
-            for future in finished:
-                self._collect(future)
-            yield from self.ready()

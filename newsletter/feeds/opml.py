@@ -6,12 +6,14 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ConfigError
 from ..models import Source
 from .feedtext import clean_line
 from .parse import defuse_doctype
 
+MAX_BYTES = 20_000_000  # a subscription list of 50,000 feeds fits
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CATEGORY_SPLIT_RE = re.compile(r"[,/]")
 
@@ -46,6 +48,13 @@ def _walk(node: ET.Element, parents: tuple[str, ...]) -> Iterator[OpmlOutline]:
             cats: dict[str, None] = dict.fromkeys(c for c in (*parents, *own) if c)
             yield OpmlOutline(url=url, title=label or url, categories=tuple(cats))
         yield from _walk(child, (*parents, label) if label and not url else parents)
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of an OPML file, at most MAX_BYTES: a regular file only (a pipe would never end)."""
+    from .fetch import read_local  # here: writing OPML needs no HTTP client
+
+    return read_local(path.expanduser(), MAX_BYTES, configured=False)
 
 
 def read_opml(data: bytes) -> list[OpmlOutline]:

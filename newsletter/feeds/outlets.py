@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -307,3 +308,15 @@ def with_outlet(source: Source, outlets: Outlets) -> Source:
     outlet = outlets.for_url(source.url) if source.is_remote else None
     tech = outlet.tech if outlet else is_tech_feed(source.name, source.url)
     return dataclasses.replace(source, tech=tech)
+
+
+def every_source(
+    one_offs: Iterable[OneOffSource], sources: Iterable[Source], outlets: Outlets
+) -> dict[str, Source]:
+    """Every source items can come from, by id: the one-off ingests the store remembers, then (winning
+    over them) sources.toml's. Names, paywalls and the technology prior are settled here, once:
+    configuration first, then the known outlet at the feed's address, then the feed's own title."""
+    found = {r.source_id: one_off_source(r, outlets) for r in one_offs}
+    for src in sources:
+        found[src.id] = with_outlet(src, outlets)
+    return found

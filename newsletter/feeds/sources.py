@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import from_table, read_toml
 from ..errors import ConfigError, SourceError
-from ..models import Source
+from ..models import Source, SourceHealth
 from .urls import check_remote_url, looks_like_url
 
 if TYPE_CHECKING:
@@ -183,6 +183,40 @@ def find_source(sources: Sequence[Source], source_id: str) -> Source:
     if found is None:
         raise SourceError(f"no source with id {source_id!r}: `newsletter sources list` shows them")
     return found
+
+
+def to_fetch(sources: Sequence[Source], source_ids: Sequence[str] = ()) -> list[Source]:
+    """The sources a fetch takes: the ones named, else every enabled one; SourceError when that is none."""
+    named = dict.fromkeys(source_ids)  # a source named twice is fetched once
+    chosen = [find_source(sources, i) for i in named] if named else [s for s in sources if s.enabled]
+    if not chosen:
+        raise SourceError(
+            "no source is enabled: `newsletter sources list` shows them, "
+            "`newsletter sources enable ID` turns one on, `newsletter sources add URL` adds one"
+        )
+    return chosen
+
+
+def with_health(
+    sources: Sequence[Source],
+    health: Mapping[str, SourceHealth],
+    every: Mapping[str, Source],
+    ingested: set[str],
+) -> list[tuple[Source, SourceHealth]]:
+    """Each configured source with its health, then those the store holds items of that sources.toml
+    does not list: status "one-off" (ingested by hand: in `ingested`) or "removed" (taken out of
+    sources.toml). every: each source items can come from, by id, to name them."""
+    rows = [(s, health.get(s.id, SourceHealth(s.id))) for s in sources]
+    listed = {s.id for s in sources}
+    for source_id in sorted(set(health) - listed):
+        h = health[source_id]
+        if not h.item_count and source_id not in ingested:
+            continue  # health left from a removed source that never stored anything
+        status = "one-off" if source_id in ingested else "removed"
+        known = every.get(source_id)
+        src = Source(id=source_id, name=known.name if known else source_id, url="", enabled=False)
+        rows.append((src, dataclasses.replace(h, status=status)))
+    return rows
 
 
 def free_id(base: str, taken: set[str]) -> str:

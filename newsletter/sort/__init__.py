@@ -8,6 +8,7 @@ clustering.py      items telling the same story grouped into Stories: comparison
                    the average-link merge; pair_score.py scores a pair, weighing the evidence of
                    evidence.py (names, events), evidence_figures.py and evidence_words.py
 curate.py          ranking, and an IssuePlan per house style (config.HOUSE_STYLES names the planner)
+pipeline.py        the above over a week: labels forked beside clustering, then ranked; again after a label
 """
 
 from __future__ import annotations

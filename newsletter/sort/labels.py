@@ -1,23 +1,26 @@
 """Labels as the editor sees them: classifier labels with the editor's overrides on top, which always win.
 
-Also the lookups that turn what an editor types (an id or a name, "Taiwan", "ai-chips") into
-region and theme ids, and the label filter of `newsletter items`.
+Also the lookups that turn what an editor types (an id or a name, "Taiwan", "ai-chips", the first
+characters of an item id) into ids, labels for free text with a source's priors (`newsletter classify`),
+and the label filter of `newsletter items`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import NewsletterError
+from ..errors import ItemNotFound, NewsletterError
 from ..feeds.outlets import language_region
-from ..models import GLOBAL, Item, Labels, Reason, Source, Story, evolve
+from ..models import GLOBAL, Item, Labels, Reason, Source, Story, evolve, when
 from .classify import Classifier
 from .taxonomy import Taxonomy
 
 if TYPE_CHECKING:
-    from ..store import Override
+    import datetime as dt
+
+    from ..store import Override, Store
 
 EDITOR_WEIGHT = 1000.0  # an editor's label outweighs any evidence the classifier can find
 
@@ -40,6 +43,63 @@ def theme_id(taxonomy: Taxonomy, text: str) -> str:
         ids = ", ".join(taxonomy.themes)
         raise NewsletterError(f"unknown theme {text!r}: choose one of {ids}")
     return found
+
+
+def find_item_id(store: Store, prefix: str) -> str:
+    """The stored item an editor means by an id or its first characters; ItemNotFound when none or several."""
+    matches = store.find_items(prefix)
+    if prefix in matches or len(matches) == 1:
+        return prefix if prefix in matches else matches[0]
+    if not matches:
+        raise ItemNotFound(f"no item with id {prefix!r}: `newsletter items --all` lists them")
+    raise ItemNotFound(f"{prefix!r} matches several items: give more of the id")
+
+
+def edit_override(
+    store: Store,
+    taxonomy: Callable[[], Taxonomy],
+    prefix: str,
+    *,
+    region: str | None,
+    themes: Sequence[str],
+    clear: bool,
+    now: Callable[[], dt.datetime],
+) -> str:
+    """The editor's override of one item (an id or its first characters) cleared and/or set in the store,
+    where re-fetches and builds respect it; the item's full id. taxonomy is read only when it is needed."""
+    item_id = find_item_id(store, prefix)
+    if clear:
+        store.clear_override(item_id)
+    if region is not None or themes:
+        store.set_override(
+            item_id,
+            region_id(taxonomy(), region) if region is not None else None,
+            tuple(theme_id(taxonomy(), t) for t in themes) if themes else None,
+            now(),
+        )
+    elif not clear:
+        raise NewsletterError("nothing to do: give --region, --theme or --clear")
+    return item_id
+
+
+def labeller(
+    classifier: Classifier, sources: Sequence[Source], reasons: bool = True
+) -> Callable[[str, str, str | None], Labels]:
+    """Labels for free text, a source (by id or name) lending its region and themes as priors: the
+    sources are put in a table once, not searched per item (the first listed wins, as in sources.toml).
+    reasons=False: labels without their reasons (see Classifier.classify), for a caller not showing them.
+    """
+    priors: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    for src in reversed(sources):
+        priors[src.name] = priors[src.id] = (src.region, src.themes)
+    classify = classifier.classify
+    none: tuple[str | None, tuple[str, ...]] = (None, ())
+
+    def labels(title: str, summary: str = "", source: str | None = None) -> Labels:
+        region, themes = priors.get(source, none) if source else none
+        return classify(title, summary, region, themes, None, reasons)
+
+    return labels
 
 
 def label_items(
@@ -96,3 +156,10 @@ def has_labels(item: Item, region: str | None = None, theme: str | None = None) 
     if region and region not in (labels.regions or (labels.region,)):
         return False
     return not (theme and theme not in labels.themes)
+
+
+def rows_with(stories: Iterable[Story], region: str | None, theme: str | None) -> list[tuple[Item, Story]]:
+    """Each item of the stories with its story, those with this region and theme (None: any), newest first."""
+    rows = [(item, story) for story in stories for item in story.items if has_labels(item, region, theme)]
+    rows.sort(key=lambda r: (when(r[0]), r[0].id), reverse=True)
+    return rows

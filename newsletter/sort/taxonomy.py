@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import read_toml
 from ..errors import ConfigError
-from ..models import GLOBAL
+from ..models import GLOBAL, Source
 
 # Lists a region (or [global]) may hold, strongest first; their weights live in [kinds].
 NAME_KINDS = ("companies", "people", "agencies", "products", "places", "demonyms", "words")
@@ -340,3 +341,19 @@ def load_taxonomy(path: Path) -> Taxonomy:
     global_region = _region(where, GLOBAL, data.get("global", {}), "global", weights, is_global=True)
     gate = _gate(where, data.get("gate", {}), weights)
     return Taxonomy(regions, themes, global_region, scoring, path, gate)
+
+
+def check_priors(taxonomy: Taxonomy, sources: Sequence[Source], path: Path) -> None:
+    """A source's region and themes must be ones the taxonomy knows; the message names the source and
+    the key. path: the sources file the sources come from."""
+    for n, src in enumerate(sources, 1):
+        where = f"{path}: source #{n} ({src.id})"
+        if src.region is not None and src.region != GLOBAL and src.region not in taxonomy.regions:
+            known = ", ".join([*taxonomy.regions, GLOBAL])
+            raise ConfigError(
+                f"{where}: region {src.region!r} is not in taxonomy.toml (known: {known})", path
+            )
+        for theme in src.themes:
+            if theme not in taxonomy.themes:
+                known = ", ".join(taxonomy.themes)
+                raise ConfigError(f"{where}: theme {theme!r} is not in taxonomy.toml (known: {known})", path)

@@ -13,6 +13,7 @@ render.py         the draft into .paste.md, .html, .email.html, .txt and .eml; t
 plaintext.py      the issue's HTML as the .txt output
 message.py        the issue as one MIME message (.eml): text and email HTML, From, unsubscribe headers
 send.py           a test send of that message over SMTP: to every recipient or to none
+publish.py        `build` and `send` for a week: drafts brought up to date, rendered, archived; a test send
 """
 
 from __future__ import annotations

@@ -1,0 +1,208 @@
+"""The sort stage end to end: a week's items labelled, gated, told once per story, ranked, and planned.
+
+Labels, the relevance gate and what each headline signals to the ranking never read what clustering
+reads, nor the reverse: on a large week they are worked out in a forked process while clustering
+compares the texts. The stories are then placed by the editor's labels and the gate, scored and
+ranked. After the editor labels an item, `restory` redoes what a label changes, and only that.
+Also which week a command sorts when none is asked for, and a house style's plan of the ranked week.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..models import IssuePlan, Item, Labels, Source, Story, Verdict, Week, evolve
+from . import clustering, curate, labels, relevance
+from .facts import FACTS_VERSION, Facts
+from .forked import Forked
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from ..config import Settings
+    from ..store import Store
+    from .classify import Classifier
+    from .taxonomy import Taxonomy
+
+PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a week is loaded and sorted.
+
+    Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
+    the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
+    Reference counting frees them as usual. In a one-thread command, what now exists is moved out of the
+    collector's sight before it runs again (gc.freeze): else its first pass would walk every object made
+    meanwhile (half a second on such a week). A server (threads) keeps its collector as it was.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            if threading.active_count() == 1:
+                gc.freeze()
+            gc.enable()
+
+
+def choose_week(store: Store, tz: dt.tzinfo, now: dt.datetime) -> tuple[Week, str | None]:
+    """This week; or, when it has no items yet, the latest week that has some, with a note saying so."""
+    current = Week.of(now, tz)
+    if store.count_between(*current.bounds(tz)):
+        return current, None
+    latest = store.latest_published(before=now)
+    if latest is None:
+        return current, None
+    week = Week.of(latest, tz)
+    return week, f"{current} has no items yet; using {week}, the latest week that has some"
+
+
+def plan(
+    stories: Sequence[Story],
+    item_count: int,
+    *,
+    week: Week,
+    style: str,
+    settings: Settings,
+    sources: Mapping[str, Source],
+    taxonomy: Taxonomy,
+) -> IssuePlan:
+    """One style's issue plan from the ranked week (curate.plan_issue), its sources named as readers know."""
+    return curate.plan_issue(
+        stories,
+        week=week,
+        style=style,
+        style_settings=settings.style_settings(style),
+        taxonomy=taxonomy,
+        source_names={sid: s.name for sid, s in sources.items()},
+        paywalled=frozenset(sid for sid, s in sources.items() if s.paywalled),
+        item_count=item_count,
+    )
+
+
+class Sorter:
+    """The sort stage over the seeds as they are now: settings, taxonomy (compiled), every source, the store.
+
+    facts_cache: what clustering read of each item's text, kept between passes by a long-running caller
+    (the desk); None: each pass reads from the store what it needs and lets it go (a build).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        taxonomy: Taxonomy,
+        classifier: Classifier,
+        sources: Mapping[str, Source],
+        store: Store,
+        facts_cache: Facts | None = None,
+    ) -> None:
+        self.settings = settings
+        self.taxonomy = taxonomy
+        self.classifier = classifier
+        self.sources = sources
+        self.store = store
+        self.facts_cache = facts_cache
+
+    def label_items(self, items: Sequence[Item]) -> list[Item]:
+        """Classify items and apply the editor's overrides, which always win."""
+        return labels.label_items(self.classifier, items, self.sources, self.store.overrides())
+
+    def stories(
+        self, items: Sequence[Item], week: Week | None, now: Callable[[], dt.datetime]
+    ) -> list[Story]:
+        """Label, cluster and rank items; every item comes back with its story id.
+
+        week: the week to rank against; None: the week of the latest item dated no later than now().
+        """
+        settings = self.settings
+        by_id = self.sources
+        weights = {sid: s.weight for sid, s in by_id.items()}
+        classifier = self.classifier
+        scoring, overrides = classifier.scoring, self.store.overrides()
+        unique = clustering.dedupe(items)
+
+        def verdicts() -> list[tuple[Labels | None, Verdict | None, curate.TitleSignals]]:
+            labelled = labels.label_items(classifier, unique, by_id, overrides)
+            gated = relevance.gate_items(labelled, by_id, settings.focus, scoring)
+            shared: dict[Any, Any] = {}  # equal labels, verdicts and signals repeat: one object each
+            marks = []
+            for it in gated:
+                signals = curate.title_signals(it.title)
+                marks.append(
+                    (
+                        shared.setdefault(it.labels, it.labels),
+                        shared.setdefault(it.verdict, it.verdict),
+                        shared.setdefault(signals, signals),
+                    )
+                )
+            return marks
+
+        # Labelling, the gate and what each headline signals to the ranking never read what clustering
+        # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile.
+        judged = Forked(verdicts, parallel=len(unique) >= PARALLEL_LABELS)
+        facts = self._known_facts(unique)
+        groups = clustering.group(unique, threshold=settings.ranking.cluster_threshold, facts=facts)
+        self.store.save_facts(facts.fresh())
+        marks = judged.result()
+        labelled = [evolve(it, labels=m[0], verdict=m[1]) for it, m in zip(unique, marks, strict=True)]
+        titles = {it.id: m[2] for it, m in zip(unique, marks, strict=True)}
+        grouped = clustering.stories(labelled, groups, weights)
+        if week is None:
+            # A feed may date an item in 9999: the week to rank against is never later than now.
+            at = now()
+            latest = max((i.published for i in items if i.published and i.published <= at), default=at)
+            week = Week.of(latest, settings.tz)
+        return self._settled(grouped, week, titles)
+
+    def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:
+        """Stories labelled, gated and scored again from their items, after the editor labelled one.
+
+        Clustering reads no labels, so each story keeps its items, lead and id; what a label changes
+        (region, themes, the gate's verdict, the theme part of the score) comes out as `stories` would
+        give it, without clustering the week again.
+        """
+        bare = [dataclasses.replace(i, labels=None, verdict=None) for s in stories for i in s.items]
+        labelled = {i.id: i for i in self._gated(self.label_items(bare))}
+        raw = [
+            dataclasses.replace(s, lead=labelled[s.lead.id], also=tuple(labelled[i.id] for i in s.also))
+            for s in stories
+        ]
+        return self._settled(raw, week)
+
+    def _known_facts(self, items: Sequence[Item]) -> Facts:
+        """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""
+        facts = self.facts_cache if self.facts_cache is not None else Facts(keep=False)
+        unknown = [it.id for it in items if not facts.knows(it.id)]
+        if unknown:
+            facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
+        return facts
+
+    def _gated(self, items: list[Item]) -> list[Item]:
+        """Labelled items with the relevance gate's verdict on each."""
+        return relevance.gate_items(items, self.sources, self.settings.focus, self.taxonomy.scoring)
+
+    def _settled(
+        self,
+        stories: Sequence[Story],
+        week: Week,
+        titles: Mapping[str, curate.TitleSignals] | None = None,
+    ) -> list[Story]:
+        """Clustered stories placed by the editor's labels and the gate, then scored and ranked."""
+        settings = self.settings
+        grouped = [relevance.gate_story(labels.editor_labels_win(story)) for story in stories]
+        return curate.rank(
+            grouped,
+            week=week,
+            tz=settings.tz,
+            theme_priority=curate.theme_priority(self.taxonomy, settings.ranking.theme_priority),
+            source_weight={sid: s.weight for sid, s in self.sources.items()},
+            titles=titles,
+        )
