@@ -183,6 +183,19 @@ def test_cjk_scripts(clf):
     assert clf.classify("OPPO手机在印度销量增长").region == "india"
 
 
+def test_a_company_named_as_a_comparison_gives_no_region(clf):
+    # Chinese tech press calls foreign start-ups "the Didi of X"; the subject is the foreign firm.
+    assert clf.classify("“美国滴滴”Lyft CEO 否认公司在售").region == GLOBAL
+    assert clf.classify("“滴滴叫大麻”初创公司 Eaze 获 1300 万美元 B 轮投资").region == GLOBAL
+    assert clf.classify("YouTube Music adds a TikTok-style short video feed").region == GLOBAL
+    assert clf.classify("Jumia, the Alibaba of Africa, cuts costs").region == GLOBAL
+    # The same names as the subject, or a product's name in quotes, still count.
+    assert clf.classify("滴滴出行完成新一轮融资").region == "china"
+    assert clf.classify("“阿里巴巴”发布新模型").region == "china"
+    assert clf.classify("TikTok opens a shop in Indonesia").region == "southeast-asia"
+    assert clf.classify("ソニー「Xperia 1」を発表").region == "japan"
+
+
 def test_ipo_and_delisting_are_kept_apart(clf):
     ipo = clf.classify("Shein files prospectus for Hong Kong IPO", "")
     assert "ipo" in ipo.themes and "delisting" not in ipo.themes

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsletter.write.ledes import clean_headline, entry_text, lead_sentences, whole_sentences
+from newsletter.write.templating import reports_after, reports_that
 
 HEADLINE = "Grab posts its first full-year profit"
 
@@ -76,3 +77,26 @@ def test_entries_are_never_cut(summary: str, headline: str) -> None:
     assert out == clean_headline(headline or "Headline") or out in whole_sentences(summary)
     for sentence in lead_sentences(headline or "Headline", summary, 700)[1:]:
         assert sentence in whole_sentences(summary)
+
+
+@pytest.mark.parametrize(
+    ("headline", "review"),
+    [
+        (
+            "Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price",
+            "[Ars](u) reviews the Samsung Galaxy Z Fold 8 Ultra: the ultra foldable with an ultra price.",
+        ),
+        (
+            "Pixel 10 Pro review: Google gets it right",
+            "[Ars](u) reviews the Pixel 10 Pro: Google gets it right.",
+        ),
+        # Not a product's review: the plain credit around the headline.
+        ("Nothing to review: the week was quiet", ""),
+        ("Why I review: phones in 2026", ""),
+    ],
+)
+def test_a_review_headline_leads_as_the_outlets_review(headline: str, review: str) -> None:
+    # A lead whose summary cannot stand alone falls back to its headline; a review's headline then
+    # reads as a sentence, not as "Outlet reports: X review: ...".
+    assert reports_that(headline, "[Ars](u)") == (review or f"[Ars](u) reports: {headline}")
+    assert reports_after(headline, "[Ars](u)") == (review or f"{headline} ([Ars](u))")

@@ -98,6 +98,9 @@ def test_a_tech_outlet_lends_a_prior_that_off_topic_evidence_still_beats() -> No
         TECH_OUTLET,
     )
     assert not war.passed and "off-topic" in war.why
+    # A tech outlet's health brief in Chinese stays out too: a word like "data" is no subject.
+    health = verdict("研究称城市儿童肥胖症患病率上升", "研究人员分析了两万名儿童的数据。", TECH_OUTLET)
+    assert not health.passed and "technology" in health.why
 
 
 def test_focus_is_configuration() -> None:

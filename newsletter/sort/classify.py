@@ -40,6 +40,14 @@ _TARGET_HINTS: tuple[str, ...] = ("buy", "bought", "acquir", "back", "invest", "
 _TARGET_HINTS += ("merge", "approach", "bid", "%")
 # Feed text is untrusted: a field is read up to this many characters (a lede holds what matters).
 MAX_CHARS = 2000
+# A company named as a comparison is not the subject of its title: "“美国滴滴”Lyft",
+# "“滴滴叫大麻”初创公司 Eaze", "the Uber of Jakarta", "a TikTok-style feed".  Its region counts for
+# nothing there.
+_QUOTED = re.compile(r"[“「『]([^”」』]{2,40})[”」』]")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_COMPARED_HINTS = ("“", "「", "『", "the ", "-style", "-like", "-esque", "-inspired")
+_LIKE = ("-style", "-like", "-esque", "-inspired")
+_THE_X_OF = re.compile(r"\bthe $")
 
 # An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
 _Pending = tuple[str, str, tuple[str, ...], float, int, int]
@@ -61,6 +69,21 @@ _LEDE_END_RE = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
 # A Latin-script proper name in a headline ("RED 的 Hydrogen One"): a company the gazetteer does not know,
 # as likely foreign as local, so the feed's language cannot file the item.
 _FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{2,}")
+
+
+def _compared(head: str, quoted: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether the title names the company at start:end as a comparison, not as its subject.
+
+    Inside quotation marks that hold more words than the name ("“美国滴滴”", "“滴滴叫大麻”", but
+    not a product, "「Dell Streak」"), or as
+    "the X of ..." ("the Uber of Jakarta"), or "X-style" ("a TikTok-style feed").
+    """
+    if head.startswith(_LIKE, end):
+        return True
+    for q_start, q_end in quoted:
+        if q_start <= start and end <= q_end and _CJK_CHAR.search(head[q_start:start] + head[end:q_end]):
+            return True
+    return head.startswith(" of ", end) and _THE_X_OF.search(head, max(0, start - 4), start) is not None
 
 
 def _lede_length(summary: str) -> int:
@@ -185,6 +208,11 @@ class Classifier(LabelChoice):
                 target = _TARGET.search(head)
                 target_at = target.start() if target else -1
                 break
+        quoted: list[tuple[int, int]] | None = None  # the title's quoted spans, when it has any
+        for hint in _COMPARED_HINTS:
+            if hint in head:
+                quoted = [q.span(1) for q in _QUOTED.finditer(head)]
+                break
         index = self._index
         title_mult = sc.title
         hits: list[Hit] = []  # (weight, label, kind, term, where): the evidence, in text order
@@ -200,6 +228,7 @@ class Classifier(LabelChoice):
         company_end = -2
         located = False  # one place per title is where the news happens: the first one named
         for m in matches:
+            passing = False  # a company named as a comparison
             start, end = m.span(1)
             key = lowered[start:end]
             folded, exact, cue_kind, company = index[key]
@@ -234,9 +263,13 @@ class Classifier(LabelChoice):
                     plain = False
                 if company:
                     company_end = m.end()
+                    if quoted is not None:
+                        passing = _compared(head, quoted, start, end)
             for label, kind, base, in_title, in_body, how, weak, context in specs:
                 if where != "title":
                     weight = in_body
+                elif passing and kind == "region":
+                    continue  # a comparison names no region; the tech words and themes still count
                 elif plain or not how:
                     weight = in_title
                 else:

@@ -103,7 +103,7 @@ def gate_story(story: Story) -> Story:
     passed = [it for it in story.also if it.verdict is not None and it.verdict.passed]
     if not passed:
         return story
-    best = max(passed, key=lambda it: it.verdict.tech if it.verdict else 0.0)
+    best = max(passed, key=lambda it: it.verdict.evidence if it.verdict else 0.0)
     return dataclasses.replace(
         story, lead=dataclasses.replace(lead, labels=best.labels, verdict=best.verdict)
     )

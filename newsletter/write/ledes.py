@@ -32,75 +32,13 @@ _DANGLING_RE = re.compile(
 _FRAGMENT_RE = re.compile(r"^[\"'“‘(\[]?(?:[a-z]|\d+(?:\.\d+)?\s*(?:[a-z]|%))")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Z0-9]{2,}|\d+(?:\.\d+)?")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "its",
-        "it",
-        "this",
-        "that",
-        "these",
-        "those",
-        "after",
-        "over",
-        "into",
-        "about",
-        "new",
-        "says",
-        "said",
-        "will",
-        "would",
-        "could",
-        "may",
-        "might",
-        "has",
-        "have",
-        "had",
-        "not",
-        "no",
-        "than",
-        "more",
-        "most",
-        "just",
-        "up",
-        "out",
-        "off",
-        "how",
-        "why",
-        "what",
-        "who",
-        "when",
-        "where",
-        "which",
-        "while",
-        "amid",
-        "report",
-        "reports",
-        "reportedly",
-        "review",
-        "first",
-    ]
-)
+_STOP_WORDS = """
+    a an the and or of in on at to for from by with as is are was were be been its it this that
+    these those after over into about new says said will would could may might has have had not
+    no than more most just up out off how why what who when where which while amid report
+    reports reportedly review first
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 # " - Straits Times", " | Tech Wire": a short run of capitalised words after a dash or a bar.
 _OUTLET_SUFFIX_RE = re.compile(r"\s+[-–—|]\s+(?:(?:[A-Z0-9][\w.&'’]*|of|the|and)\s?){1,5}$")
 

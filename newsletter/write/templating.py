@@ -7,6 +7,7 @@ joined, what is escaped) is a filter here, so a workspace can restyle without re
 from __future__ import annotations
 
 import functools
+import re
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -149,11 +150,38 @@ def _lower_first(sentence: str) -> str:
     return sentence
 
 
+# A review's headline: "Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price".
+_REVIEW_RE = re.compile(
+    r"^(?!(?:why|how|what|when|where|who)\b)(?:the\s+)?(?P<thing>[A-Z0-9][^:]{2,80}?)\s+review\s*:\s*(?P<verdict>.{3,})$",
+    re.I,
+)
+
+
+def _review(sentence: str, outlet_md: str) -> str:
+    """Markdown "Outlet reviews the X: its verdict." for a review's headline, or "" for any other.
+
+    The reviewed thing must read as a name: it ends in a capitalised word or a number ("Fold 8
+    Ultra", "iPhone 17"), not in "Nothing to".
+    """
+    m = _REVIEW_RE.match(sentence)
+    if not m or not sentence.isascii():
+        return ""
+    thing = m["thing"]
+    last = thing.rsplit(" ", 1)[-1]
+    if not (last[:1].isupper() or last[:1].isdigit()):
+        return ""
+    verdict = escape.escape(unstop(_lower_first(m["verdict"])))
+    return f"{outlet_md} reviews the {escape.escape(thing)}: {verdict}."
+
+
 def reports_that(sentence: str, outlet_md: str) -> str:
     """Markdown "Outlet reports that …" around a feed sentence (escaped here); outlet_md is Markdown."""
     s = sentence.strip()
     if not s:
         return f"{outlet_md} has the story."
+    review = _review(s, outlet_md)
+    if review:
+        return review
     if s.endswith(".") and s[:1].isupper():
         return f"{outlet_md} reports that {escape.escape(_lower_first(s))}"
     if s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…")) and ":" not in s:  # a headline
@@ -166,6 +194,9 @@ def reports_after(sentence: str, outlet_md: str) -> str:
     s = sentence.strip()
     if not s:
         return f"{outlet_md} has the story."
+    review = _review(s, outlet_md)
+    if review:
+        return review
     if s.endswith("."):
         return f"{escape.escape(unstop(s))}, {outlet_md} reports."
     return f"{escape.escape(s)} ({outlet_md})"
