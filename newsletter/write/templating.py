@@ -174,14 +174,17 @@ def _review(sentence: str, outlet_md: str) -> str:
     return f"{outlet_md} reviews the {escape.escape(thing)}: {verdict}."
 
 
+def _framed(s: str, outlet_md: str) -> str:
+    """The credit when the sentence needs no "reports": none at all, or a review's headline."""
+    return f"{outlet_md} has the story." if not s else _review(s, outlet_md)
+
+
 def reports_that(sentence: str, outlet_md: str) -> str:
     """Markdown "Outlet reports that …" around a feed sentence (escaped here); outlet_md is Markdown."""
     s = sentence.strip()
-    if not s:
-        return f"{outlet_md} has the story."
-    review = _review(s, outlet_md)
-    if review:
-        return review
+    framed = _framed(s, outlet_md)
+    if framed:
+        return framed
     if s.endswith(".") and s[:1].isupper():
         return f"{outlet_md} reports that {escape.escape(_lower_first(s))}"
     if s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…")) and ":" not in s:  # a headline
@@ -192,11 +195,9 @@ def reports_that(sentence: str, outlet_md: str) -> str:
 def reports_after(sentence: str, outlet_md: str) -> str:
     """Markdown "…, Outlet reports." after a feed sentence (escaped here)."""
     s = sentence.strip()
-    if not s:
-        return f"{outlet_md} has the story."
-    review = _review(s, outlet_md)
-    if review:
-        return review
+    framed = _framed(s, outlet_md)
+    if framed:
+        return framed
     if s.endswith("."):
         return f"{escape.escape(unstop(s))}, {outlet_md} reports."
     return f"{escape.escape(s)} ({outlet_md})"
