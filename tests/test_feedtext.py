@@ -198,6 +198,10 @@ def test_text_functions_never_raise(raw: str) -> None:
             "［Engadget US版より（原文へ）］\n\n新しいプロセッサが発表されました。",
             "新しいプロセッサが発表されました。",
         ),
+        # an image caption or kicker above the text goes, and the dateline after it is still first
+        ("某支付\n\n某某科技讯 北京时间10月26日消息，某支付服务将支持网购。", "某支付服务将支持网购。"),
+        ("By Jane Doe\n\nSony said it would expand.", "Sony said it would expand."),
+        ("A short line alone", "A short line alone"),
         # English text is left alone, datelines and all
         (
             "TOKYO (Reuters) - Sony said on Tuesday it would expand.",

@@ -273,6 +273,10 @@ def _strip_tail(paragraph: str) -> str:
     return paragraph.strip()
 
 
+# An image's caption or a kicker above the text: a few words, no sentence ending.
+_CAPTION_RE = re.compile(r"^[^\n.!?。！？…:：;；]{1,30}(?<![\"”’」』)）])$")
+
+
 def clean_summary(html_or_text: str) -> str:
     """Summary text fit to quote: boilerplate lines, repeated paragraphs and repeated sentences removed.
 
@@ -283,10 +287,14 @@ def clean_summary(html_or_text: str) -> str:
     seen_paragraphs: set[str] = set()
     seen_sentences: set[str] = set()
     kept: list[str] = []
+    caption = ""  # a short unpunctuated opening line ("Samsung Pay", "Exclusive"): kept only if alone
     boilerplate = _BOILERPLATE_PARA_RE.match
     for paragraph in text.split("\n\n"):
         paragraph = _strip_tail(paragraph)
         if not paragraph or boilerplate(paragraph):
+            continue
+        if not kept and not caption and _CAPTION_RE.match(paragraph):
+            caption = paragraph
             continue
         # The same as sentences(paragraph): it is stripped already.
         split = _split_sentences(_squash(paragraph))
@@ -313,7 +321,7 @@ def clean_summary(html_or_text: str) -> str:
             fresh.append(sentence)
         if fresh:
             kept.append(" ".join(fresh))
-    return "\n\n".join(kept)
+    return "\n\n".join(kept) if kept or not caption else caption
 
 
 def _word_cut(text: str, limit: int) -> int:
