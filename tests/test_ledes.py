@@ -100,3 +100,15 @@ def test_a_review_headline_leads_as_the_outlets_review(headline: str, review: st
     # reads as a sentence, not as "Outlet reports: X review: ...".
     assert reports_that(headline, "[Ars](u)") == (review or f"[Ars](u) reports: {headline}")
     assert reports_after(headline, "[Ars](u)") == (review or f"{headline} ([Ars](u))")
+
+
+def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:
+    headline = "One of China's workhorse rockets just exploded in flight"
+    assert reports_after(headline, "[Ars](u)") == f"{headline}, [Ars](u) reports."
+    assert (
+        reports_that(headline, "[Ars](u)")
+        == "[Ars](u) reports that one of China's workhorse rockets just exploded in flight."
+    )
+    # A question or a CJK headline is not made a statement: the credit stands beside it.
+    assert reports_after("Is this the end?", "[Ars](u)") == "Is this the end? ([Ars](u))"
+    assert reports_after("中国火箭爆炸", "[Ars](u)") == "中国火箭爆炸 ([Ars](u))"

@@ -179,6 +179,11 @@ def _framed(s: str, outlet_md: str) -> str:
     return f"{outlet_md} has the story." if not s else _review(s, outlet_md)
 
 
+def _headline(s: str) -> bool:
+    """An English headline that reads as a sentence once it has a full stop (no question, no colon)."""
+    return s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…", ".")) and ":" not in s
+
+
 def reports_that(sentence: str, outlet_md: str) -> str:
     """Markdown "Outlet reports that …" around a feed sentence (escaped here); outlet_md is Markdown."""
     s = sentence.strip()
@@ -187,7 +192,7 @@ def reports_that(sentence: str, outlet_md: str) -> str:
         return framed
     if s.endswith(".") and s[:1].isupper():
         return f"{outlet_md} reports that {escape.escape(_lower_first(s))}"
-    if s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…")) and ":" not in s:  # a headline
+    if _headline(s):
         return f"{outlet_md} reports that {escape.escape(_lower_first(s))}."
     return f"{outlet_md} reports: {escape.escape(s)}"
 
@@ -198,7 +203,7 @@ def reports_after(sentence: str, outlet_md: str) -> str:
     framed = _framed(s, outlet_md)
     if framed:
         return framed
-    if s.endswith("."):
+    if s.endswith(".") or _headline(s):
         return f"{escape.escape(unstop(s))}, {outlet_md} reports."
     return f"{escape.escape(s)} ({outlet_md})"
 
