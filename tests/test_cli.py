@@ -735,3 +735,25 @@ def test_classify_in_bulk_answers_every_line_in_order(ws_dir: Path) -> None:
             assert row["region"] == ("india" if n % 2 == 0 else "taiwan"), (n, row)
         else:
             assert row["error"].startswith(f"line {n + 1}:"), (n, row)
+
+
+def test_a_week_with_nothing_past_the_gate_says_where_to_look(ws_dir: Path) -> None:
+    # A week of world news only: the issue is empty, and the editor is told why and what to do.
+    feed = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>World</title>
+    <link>https://world.example.com/</link>
+    <item><title>Parliament debates the budget</title><link>https://world.example.com/a</link>
+    <pubDate>Tue, 03 Mar 2026 09:00:00 GMT</pubDate><description>Lawmakers argued late.</description></item>
+    <item><title>Storm floods the coast</title><link>https://world.example.com/b</link>
+    <pubDate>Wed, 04 Mar 2026 09:00:00 GMT</pubDate><description>Roads were closed.</description></item>
+    </channel></rss>"""
+    (ws_dir / "seeds" / "sources.toml").write_text("", encoding="utf-8")
+    assert run("ingest", "-", cwd=ws_dir, stdin=feed).returncode == 0
+    proc = run("build", "--week", "2026-W10", "--format", "md", cwd=ws_dir)
+    assert proc.returncode == 0, proc.stderr
+    warned = [line for line in proc.stderr.splitlines() if "passed the relevance gate" in line]
+    assert len(warned) == 1 and "items --week 2026-W10 --explain" in warned[0], proc.stderr
+    atr = (ws_dir / "issues" / "2026-W10" / "atr.paste.md").read_text("utf-8")
+    assert "0 stories" not in atr and "Parliament" not in atr
+    assert "No story of this week passed the relevance gate" in (
+        ws_dir / "issues" / "2026-W10" / "atr.md"
+    ).read_text("utf-8")

@@ -17,6 +17,7 @@ It is an aid, not a need: without it, or with it damaged, the merge reads the dr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -269,8 +270,29 @@ def write_draft(
 
     labelled: the week's stories that carry an editor's label; their untouched entries move to
     where the plan puts them (see draft_merge). labels_only: act on labels and nothing else, as
-    `build` does; an untouched draft is then merged too, not regenerated.
+    `build` does; an untouched draft is then merged too, not regenerated. A plan with no story says
+    so in the notes, with where to look.
     """
+    result = _write_draft(ws, settings, plan, force, now, labelled, labels_only)
+    if plan.leads or plan.reads or any(section.stories for section in plan.sections):
+        return result
+    empty = (
+        f"no story among the week's {plan.item_count} items passed the relevance gate: "
+        f"`newsletter items --week {plan.week} --explain` says why, and the desk or "
+        "`newsletter label ID --region REGION` puts one in"
+    )
+    return dataclasses.replace(result, notes=(*result.notes, empty))
+
+
+def _write_draft(
+    ws: Workspace,
+    settings: Settings,
+    plan: IssuePlan,
+    force: bool,
+    now: dt.datetime | None,
+    labelled: Sequence[Story],
+    labels_only: bool,
+) -> DraftResult:
     style = check_style(plan.style)
     path = ws.draft_path(plan.week, style)
     env = templating.environment(ws)

@@ -43,8 +43,9 @@ def build(
     results = []
     for style in styles:
         notes: tuple[str, ...] = ()
+        drafted: tuple[str, ...] = ()  # what drafting afresh has to say (an empty week)
         if not ws.draft_path(week, style).exists():
-            redraft(style, False)
+            drafted = redraft(style, False).notes
         else:
             if any_labels is None:
                 try:
@@ -56,7 +57,7 @@ def build(
                 with contextlib.suppress(DraftConflict):  # rendering then names what is wrong with it
                     notes = redraft(style, True).notes
         result = render.build_outputs(ws, settings, week, style, formats, now())
-        results.append(dataclasses.replace(result, notes=notes))
+        results.append(dataclasses.replace(result, notes=notes, warnings=(*drafted, *result.warnings)))
     render.build_archive(ws, settings)
     return results
 
