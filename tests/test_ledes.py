@@ -112,3 +112,19 @@ def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:
     # A question or a CJK headline is not made a statement: the credit stands beside it.
     assert reports_after("Is this the end?", "[Ars](u)") == "Is this the end? ([Ars](u))"
     assert reports_after("中国火箭爆炸", "[Ars](u)") == "中国火箭爆炸 ([Ars](u))"
+
+
+@pytest.mark.parametrize(
+    ("headline", "want"),
+    [
+        (
+            "Video: Toyota Shows Four Healthcare And Nursing Robots",
+            "Toyota Shows Four Healthcare And Nursing Robots",
+        ),
+        ("WATCH - Sony unveils a new camera", "Sony unveils a new camera"),
+        ("Livestreaming grows in India", "Livestreaming grows in India"),  # a word, not a label
+        ("Chart: the chip boom in one line", "Chart: the chip boom in one line"),  # would start mid-thought
+    ],
+)
+def test_a_media_label_leaves_the_headline(headline: str, want: str) -> None:
+    assert clean_headline(headline) == want

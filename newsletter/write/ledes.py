@@ -84,12 +84,20 @@ def usable(sentence: str, max_chars: int) -> bool:
 
 
 _BAR_RE = re.compile(r"\s*[|｜丨]\s*")
+# A media label before the headline: "Video: Toyota shows ...", "WATCH - ...", "In pictures: ...".
+_KICKER_RE = re.compile(
+    r"^(?:video|watch|photos?|gallery|in pictures|listen|audio|live|chart)\s*[:：|–—-]\s+", re.I
+)
 
 
 def clean_headline(headline: str) -> str:
-    """A headline fit to stand as an entry: whitespace squeezed, a trailing " - Outlet" tag dropped, and
-    a column or event label beside a bar dropped ("CNCC 2016 | ...", "... | 首发")."""
+    """A headline fit to stand as an entry: whitespace squeezed, a trailing " - Outlet" tag dropped, a
+    media label dropped ("Video: ..."), and a column or event label beside a bar dropped ("CNCC 2016 |
+    ...", "... | 首发")."""
     text = " ".join(headline.split())
+    unlabelled = _KICKER_RE.sub("", text, count=1)
+    if len(unlabelled) >= 12 and not unlabelled[:1].islower():
+        text = unlabelled
     parts = [p for p in _BAR_RE.split(text) if p]
     if len(parts) > 1:
         longest = max(parts, key=_width)
