@@ -146,16 +146,20 @@ def _candidates(keys: list[list[str]]) -> list[tuple[int, int]]:
             posting[k].append(i)  # in increasing order
     few = {i for i, ks in enumerate(keys) if len(ks) < MIN_SHARED_KEYS}
     pairs: list[tuple[int, int]] = []
+    right = bisect.bisect_right
     for i, ks in enumerate(keys):
-        later: Counter[int] = Counter()
+        shared: list[int] = []  # the later items sharing each key, counted in one pass (not key by key)
         for k in ks:
             members = posting[k]
             if len(members) > 1:
-                later.update(members[bisect.bisect_right(members, i) :])
+                shared += members[right(members, i) :]
+        if not shared:
+            continue
+        later = Counter(shared)
         if i in few:
             pairs.extend((i, j) for j in later)
         else:
-            pairs.extend((i, j) for j, n in later.items() if n >= MIN_SHARED_KEYS or j in few)
+            pairs += [(i, j) for j, n in later.items() if n >= MIN_SHARED_KEYS or j in few]
     return pairs
 
 
