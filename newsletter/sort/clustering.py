@@ -26,7 +26,7 @@ from ..errors import ConfigError
 from ..models import Item, Story, evolve, when
 from .evidence_words import WEAK, WEAK_FACTOR
 from .facts import Facts, Stated, stated_of
-from .pair_score import Doc, by_kind, similarity
+from .pair_score import Doc, by_kind, money_of, similarity
 
 LINK_FACTOR = 0.7  # a merged story's average score must stay >= threshold * this (stops chaining)
 PARALLEL_MIN = 20_000  # items needing facts before a second process is forked to share the work
@@ -118,8 +118,9 @@ def _build(
         it = items[i]
         nm, figs, quarts, kinds, ords, script, vers, all_vers = found.pop(i)  # the rest is let go as it goes
         lead, all_names = nm.settle(common)
+        kinds_of = by_kind(figs)
         docs[i] = Doc(
-            vecs[i], lead, all_names, nm.places, figs, by_kind(figs), quarts, kinds, ords,
+            vecs[i], lead, all_names, nm.places, figs, kinds_of, money_of(kinds_of), quarts, kinds, ords,
             (nm.title & all_names) or _NO_NAMES, it.source_id,
             when(it).timestamp() if it.published else 0.0, script, vers, all_vers,
         )  # fmt: skip
