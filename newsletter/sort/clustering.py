@@ -10,7 +10,6 @@ Scale: no all-pairs comparison. Each item is indexed under its few most distinct
 
 from __future__ import annotations
 
-import bisect
 import gc
 import itertools
 import math
@@ -63,6 +62,7 @@ def _vectors(
 
 _DONE: dict[str, int] = {}
 _NO_NAMES: frozenset[str] = frozenset()
+_NO_ITEMS: list[int] = []  # never written to
 _FORKED: Sequence[Item] = ()  # the items a forked worker reads (inherited from the parent, never pickled)
 
 
@@ -138,24 +138,25 @@ def _docs(items: Sequence[Item]) -> tuple[list[Doc], list[list[str]]]:
 def _candidates(keys: list[list[str]]) -> list[tuple[int, int]]:
     """Pairs (i < j) sharing two blocking keys (one, for an item with fewer keys): the only pairs compared.
 
-    Counted item by item (the later items sharing each of its keys), not pair by pair over the whole
-    week: a 100,000-item week has over a million pairs sharing one key, too many to hold at once.
+    Counted item by item (the later items sharing any of its keys, a list of item numbers each), not as
+    pairs over the whole week: a 100,000-item week has over a million pairs sharing one key, too many to
+    hold as pairs and counts. Which pairs come out does not depend on their order (edges are sorted).
     """
     posting: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
             posting[k].append(i)  # in increasing order
+    later_of: list[list[int]] = [[] for _ in keys]  # item -> the later items sharing each of its keys
+    for members in posting.values():
+        for p in range(len(members) - 1):  # walked key by key: no search for an item's place in each list
+            later_of[members[p]] += members[p + 1 :]
+    del posting
     few = {i for i, ks in enumerate(keys) if len(ks) < MIN_SHARED_KEYS}
     pairs: list[tuple[int, int]] = []
-    right = bisect.bisect_right
-    for i, ks in enumerate(keys):
-        shared: list[int] = []  # the later items sharing each key, counted in one pass (not key by key)
-        for k in ks:
-            members = posting[k]
-            if len(members) > 1:
-                shared += members[right(members, i) :]
+    for i, shared in enumerate(later_of):
         if not shared:
             continue
+        later_of[i] = _NO_ITEMS  # let go as it is counted
         later = Counter(shared)
         if i in few:
             pairs.extend((i, j) for j in later)
