@@ -10,7 +10,6 @@ Scale: no all-pairs comparison. Each item is indexed under its few most distinct
 
 from __future__ import annotations
 
-import bisect
 import gc
 import itertools
 import math
@@ -26,7 +25,7 @@ from ..errors import ConfigError
 from ..models import Item, Story, evolve, when
 from .evidence_words import WEAK, WEAK_FACTOR
 from .facts import Facts, Stated, stated_of
-from .pair_score import Doc, by_kind, similarity
+from .pair_score import Doc, by_kind, money_of, similarity
 
 LINK_FACTOR = 0.7  # a merged story's average score must stay >= threshold * this (stops chaining)
 PARALLEL_MIN = 20_000  # items needing facts before a second process is forked to share the work
@@ -63,6 +62,7 @@ def _vectors(
 
 _DONE: dict[str, int] = {}
 _NO_NAMES: frozenset[str] = frozenset()
+_NO_ITEMS: list[int] = []  # never written to
 _FORKED: Sequence[Item] = ()  # the items a forked worker reads (inherited from the parent, never pickled)
 
 
@@ -118,8 +118,9 @@ def _build(
         it = items[i]
         nm, figs, quarts, kinds, ords, script, vers, all_vers = found.pop(i)  # the rest is let go as it goes
         lead, all_names = nm.settle(common)
+        kinds_of = by_kind(figs)
         docs[i] = Doc(
-            vecs[i], lead, all_names, nm.places, figs, by_kind(figs), quarts, kinds, ords,
+            vecs[i], lead, all_names, nm.places, figs, kinds_of, money_of(kinds_of), quarts, kinds, ords,
             (nm.title & all_names) or _NO_NAMES, it.source_id,
             when(it).timestamp() if it.published else 0.0, script, vers, all_vers,
         )  # fmt: skip
@@ -137,25 +138,30 @@ def _docs(items: Sequence[Item]) -> tuple[list[Doc], list[list[str]]]:
 def _candidates(keys: list[list[str]]) -> list[tuple[int, int]]:
     """Pairs (i < j) sharing two blocking keys (one, for an item with fewer keys): the only pairs compared.
 
-    Counted item by item (the later items sharing each of its keys), not pair by pair over the whole
-    week: a 100,000-item week has over a million pairs sharing one key, too many to hold at once.
+    Counted item by item (the later items sharing any of its keys, a list of item numbers each), not as
+    pairs over the whole week: a 100,000-item week has over a million pairs sharing one key, too many to
+    hold as pairs and counts. Which pairs come out does not depend on their order (edges are sorted).
     """
     posting: dict[str, list[int]] = defaultdict(list)
     for i, ks in enumerate(keys):
         for k in ks:
             posting[k].append(i)  # in increasing order
+    later_of: list[list[int]] = [[] for _ in keys]  # item -> the later items sharing each of its keys
+    for members in posting.values():
+        for p in range(len(members) - 1):  # walked key by key: no search for an item's place in each list
+            later_of[members[p]] += members[p + 1 :]
+    del posting
     few = {i for i, ks in enumerate(keys) if len(ks) < MIN_SHARED_KEYS}
     pairs: list[tuple[int, int]] = []
-    for i, ks in enumerate(keys):
-        later: Counter[int] = Counter()
-        for k in ks:
-            members = posting[k]
-            if len(members) > 1:
-                later.update(members[bisect.bisect_right(members, i) :])
+    for i, shared in enumerate(later_of):
+        if not shared:
+            continue
+        later_of[i] = _NO_ITEMS  # let go as it is counted
+        later = Counter(shared)
         if i in few:
             pairs.extend((i, j) for j in later)
         else:
-            pairs.extend((i, j) for j, n in later.items() if n >= MIN_SHARED_KEYS or j in few)
+            pairs += [(i, j) for j, n in later.items() if n >= MIN_SHARED_KEYS or j in few]
     return pairs
 
 
@@ -218,11 +224,12 @@ def _group(items: Sequence[Item], threshold: float, facts: Facts) -> list[list[i
     wanted = set(compared)
     vecs = [vec if i in wanted else {} for i, vec in enumerate(vecs)]  # the rest are done with: memory back
     docs = _build(items, vecs, compared, facts=facts)
-    edges = []
-    for i, j in pairs:
-        sim = similarity(docs[i], docs[j])
-        if sim >= threshold:
-            edges.append((-sim, i, j))
+    # Each candidate pair's score, kept: the merges below ask for most of them again (four in five of
+    # their pairs on a 100,000-item week). Keyed i * n + j in the order scored (a score is not quite
+    # symmetric: its text cosine sums the shorter vector's terms), so a kept score is the one recomputed.
+    n = len(items)
+    scored = {i * n + j: similarity(docs[i], docs[j]) for i, j in pairs}
+    edges = [(-sim, i, j) for (i, j), sim in zip(pairs, scored.values(), strict=True) if sim >= threshold]
     edges.sort()
 
     # Greedy average-link merging, strongest pairs first: a pair above the threshold joins two groups only
@@ -238,7 +245,12 @@ def _group(items: Sequence[Item], threshold: float, facts: Facts) -> list[list[i
         if len(a) + len(b) > MAX_STORY:
             continue
         if len(a) > 1 or len(b) > 1:
-            mean = sum(similarity(docs[x], docs[y]) for x in a for y in b) / (len(a) * len(b))
+            total = 0.0
+            for x in a:
+                for y in b:
+                    sim = scored.get(x * n + y)
+                    total += similarity(docs[x], docs[y]) if sim is None else sim
+            mean = total / (len(a) * len(b))
             if mean < link_floor:
                 continue
         if len(a) < len(b):

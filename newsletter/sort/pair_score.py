@@ -62,9 +62,13 @@ W_ORDINAL_CONFLICT = -1.9  # headlines with different ordinals: the third launch
 BIAS = 1.0
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)
 class Doc:
-    """An item's comparison form (see the module docstring)."""
+    """An item's comparison form (see the module docstring); never changed once made.
+
+    Not a frozen dataclass: a frozen one's __init__ sets each field through object.__setattr__, and
+    making the 80,000 of a 100,000-item week cost eight times as long.
+    """
 
     vec: dict[str, float]  # unit-length IDF-weighted shingles
     lead: str  # the headline's first name
@@ -72,6 +76,7 @@ class Doc:
     places: frozenset[str]
     figures: tuple[Figure, ...]
     by_kind: dict[str, tuple[Figure, ...]]  # money ($1m or more), pct, count, date: for conflicts
+    money: tuple[Figure, ...]  # by_kind's money, valuations and revenue (money_of), compared pair by pair
     quarters: frozenset[int]
     events: frozenset[str]  # kinds of event the headline reports (listing, results, jobs, ...)
     ordinals: frozenset[int]
@@ -98,6 +103,14 @@ def by_kind(figs: tuple[Figure, ...]) -> dict[str, tuple[Figure, ...]]:
     return out
 
 
+_MONEY_KINDS = ("money", "valuation", "revenue")
+
+
+def money_of(kinds: dict[str, tuple[Figure, ...]]) -> tuple[Figure, ...]:
+    """Every amount of money of $1m or more in by_kind's result, valuations and revenue included."""
+    return tuple([x for k in _MONEY_KINDS for x in kinds.get(k, ())]) if kinds else ()
+
+
 def features(a: Doc, b: Doc) -> tuple[float, ...]:
     """The evidence that two items tell one event, in the order of WEIGHTS."""
     va, vb = a.vec, b.vec
@@ -111,22 +124,23 @@ def features(a: Doc, b: Doc) -> tuple[float, ...]:
     matched = 0
     if a.figures and b.figures:
         matched = sum(1 for f in a.figures if any(f.same(g) for g in b.figures))
+    figured = a.by_kind and b.by_kind  # else no conflict of figures (most pairs: one states none)
     return (
         text,
         float(n_names),
         float(min(2, matched)),
         float(missing),
         float(not shared),
-        float(_money_conflict(a, b)),
-        float(_conflict(a, b, "pct")),
+        float(bool(figured) and _money_conflict(a, b)),
+        float(bool(figured) and _conflict(a, b, "pct")),
         float(bool(a.quarters and b.quarters and a.quarters.isdisjoint(b.quarters))),
         float(bool(a.places and b.places and a.places.isdisjoint(b.places))),
         float(abs(a.when - b.when) > DAYS_APART * 86400),
         float(bool(a.events & b.events)),
         float(bool(a.events and b.events and a.events.isdisjoint(b.events))),
         float(min(3, len(a.title_names - b.names) + len(b.title_names - a.names))),
-        float(_conflict(a, b, "count")),
-        float(_conflict(a, b, "date")),
+        float(bool(figured) and _conflict(a, b, "count")),
+        float(bool(figured) and _conflict(a, b, "date")),
         float(_ordinal_conflict(a.ordinals, b.ordinals)),
     )
 
@@ -138,10 +152,8 @@ def _ordinal_conflict(a: frozenset[int], b: frozenset[int]) -> bool:
 
 def _same_money(a: Doc, b: Doc) -> bool:
     """Both state one amount of money of $1m or more (in any notation or currency), valuations included."""
-    kinds = ("money", "valuation", "revenue")
-    xs = [x for k in kinds for x in a.by_kind.get(k, ())]
-    ys = [y for k in kinds for y in b.by_kind.get(k, ())]
-    return any(x.same(y) for x in xs for y in ys)
+    xs, ys = a.money, b.money
+    return bool(xs and ys) and any(x.same(y) for x in xs for y in ys)
 
 
 def _money_conflict(a: Doc, b: Doc) -> bool:
@@ -195,7 +207,7 @@ def similarity(a: Doc, b: Doc) -> float:
     named = (a.lead and b.lead) or (lead_shared and f[10])  # or one lead is shared, one kind of event
     if text < MIN_TEXT and not (shared_figures or a.script != b.script or named):
         return min(GATED, _logistic(f))  # a headline without a name, little text in common
-    if not (shared_figures >= 2 or _same_money(a, b)) and (f[5] or f[7] or f[11] or f[13] or f[14] or f[15]):
+    if (f[5] or f[7] or f[11] or f[13] or f[14] or f[15]) and not (shared_figures >= 2 or _same_money(a, b)):
         # Different amounts, quarters, kinds of event, counts, days or ordinals: each alone meant a different
         # event on the tuning pairs far more often than two framings of one (a capped score, not a veto:
         # a threshold under GATED still merges them). Percentages and places stay soft: outlets quote
