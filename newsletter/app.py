@@ -23,6 +23,7 @@ from .feeds import sources as source_list
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
 from .sort import classify, labels, pipeline
 from .sort.facts import Facts
+from .sort.forked import can_fork
 from .sort.taxonomy import check_priors
 from .store import Store
 from .workspace import FORMATS, FileCache, Workspace, save_as
@@ -53,6 +54,7 @@ class Newsletter:
         # What clustering read of each item's text, kept between calls when set (a long-running desk may set
         # Facts() here); None: each call reads from the store what it needs and lets it go (a build).
         self.facts_cache: Facts | None = None
+        self.head_start: pipeline.HeadStart | None = None  # taken by the next ranking (see label_ahead)
 
     # -- seams and shared state ----------------------------------------------------------------
 
@@ -240,8 +242,17 @@ class Newsletter:
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id (see sort/pipeline.py)."""
+        head, self.head_start = self.head_start, None
         with pipeline.gc_paused():
-            return self._sorter().stories(items, week, self.now)
+            return self._sorter().stories(items, week, self.now, head)
+
+    def label_ahead(self, week: Week) -> pipeline.HeadStart | None:
+        """A large week labelled in a forked process for its next ranking, by a server before its threads
+        start (pipeline.HeadStart); None when forking cannot or would not pay."""
+        bounds = week.bounds(self.settings().tz)
+        if can_fork() and self.store.count_between(*bounds) >= pipeline.HEAD_START:
+            self.head_start = pipeline.HeadStart(self._sorter(), lambda: Store(self.db_path), bounds)
+        return self.head_start
 
     def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:
         """Stories labelled, gated and scored again from their items, after the editor labelled one;

@@ -29,6 +29,7 @@ from .weeks import RankingApp, WeekCache
 
 if TYPE_CHECKING:
     from ..models import Source
+    from ..sort.pipeline import HeadStart
     from ..store import Override
 
 ACTIONS = ("add", "drop", "up", "down", "move", "lead", "relabel", "edit", "undo")
@@ -43,6 +44,8 @@ class DeskApp(RankingApp, Protocol):
     def all_sources(self) -> dict[str, Source]: ...
 
     def resolve_week(self, text: str | None) -> tuple[Week, str | None]: ...
+
+    def label_ahead(self, week: Week) -> HeadStart | None: ...
 
     def ensure_draft(self, week: Week, style: str) -> Path: ...
 

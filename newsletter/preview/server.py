@@ -16,6 +16,7 @@ import threading
 import time
 import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import watchfiles
 
@@ -25,6 +26,9 @@ from .desk import Desk, DeskApp
 from .pages import Views
 from .routes import Handler, Server, is_loopback
 from .weeks import WeekCache
+
+if TYPE_CHECKING:
+    from ..sort.pipeline import HeadStart
 
 
 class _Changes:
@@ -84,6 +88,7 @@ class PreviewServer:
         self._threads: list[threading.Thread] = []
         self._stop = threading.Event()
         self._watching = threading.Event()
+        self._head: HeadStart | None = None
         self.cache = WeekCache(app)
         self.views = Views(app, self.cache)
         self.desk = Desk(app, self.cache, self.views.lock)
@@ -115,6 +120,8 @@ class PreviewServer:
         httpd.preview = self
         self._httpd = httpd
         self.port = httpd.server_address[1]
+        with contextlib.suppress(NewsletterError):  # reported by the ranking itself
+            self._head = self.app.label_ahead(self.week)  # only while no thread runs: forks
         self._spawn(lambda: httpd.serve_forever(poll_interval=0.05), "preview-http")
         if self.watch:
             self._spawn(self._watch_files, "preview-watch")
@@ -131,6 +138,8 @@ class PreviewServer:
         for thread in self._threads:
             thread.join(5)
         self._threads.clear()
+        if self._head is not None:
+            self._head.close()  # the worker ends if no ranking took it
 
     def __enter__(self) -> PreviewServer:
         return self.start()

@@ -109,10 +109,11 @@ class Forked(Generic[T]):
         except BrokenProcessPool:
             pass
         finally:
-            self._close()
+            self.close()
         return self._job()
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """The worker ended: at once if idle, else once its job is done (its result is dropped)."""
         if self._workers is not None:
             self._workers.close()
         self._workers, self._future = None, None

@@ -2,7 +2,8 @@
 
 Labels, the relevance gate and what each headline signals to the ranking never read what clustering
 reads, nor the reverse: on a large week they are worked out in a forked process while clustering
-compares the texts. The stories are then placed by the editor's labels and the gate, scored and
+compares the texts; a server starts that process for its week as it starts, before its threads do
+(HeadStart). The stories are then placed by the editor's labels and the gate, scored and
 ranked. After the editor labels an item, `restory` redoes what a label changes, and only that.
 Also which week a command sorts when none is asked for, and a house style's plan of the ranked week.
 """
@@ -24,12 +25,15 @@ from .forked import Forked
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ..config import Settings
-    from ..store import Store
+    from ..config import FocusSettings, Settings
+    from ..store import Override, Store
     from .classify import Classifier
     from .taxonomy import Taxonomy
 
 PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
+HEAD_START = 1_000  # items in a week from which a server labels it in a forked process as it starts
+
+Judged = tuple["Labels | None", "Verdict | None"]  # one item's labels and the gate's verdict
 
 
 @contextlib.contextmanager
@@ -51,6 +55,28 @@ def gc_paused() -> Iterator[None]:
             if threading.active_count() == 1:
                 gc.freeze()
             gc.enable()
+
+
+def _verdicts(
+    classifier: Classifier,
+    items: Sequence[Item],
+    by_id: Mapping[str, Source],
+    overrides: Mapping[str, Override],
+    focus: FocusSettings,
+) -> list[Judged]:
+    """Each item's labels and the gate's verdict on it."""
+    labelled = labels.label_items(classifier, items, by_id, overrides)
+    gated = relevance.gate_items(labelled, by_id, focus, classifier.scoring)
+    shared: dict[Any, Any] = {}  # equal labels and verdicts repeat: one object each
+    return [
+        (shared.setdefault(it.labels, it.labels), shared.setdefault(it.verdict, it.verdict)) for it in gated
+    ]
+
+
+def _signals(items: Sequence[Item]) -> list[curate.TitleSignals]:
+    """What each item's headline signals to the ranking."""
+    shared: dict[curate.TitleSignals, curate.TitleSignals] = {}  # they repeat: one object each
+    return [shared.setdefault(s, s) for s in (curate.title_signals(it.title) for it in items)]
 
 
 def choose_week(store: Store, tz: dt.tzinfo, now: dt.datetime) -> tuple[Week, str | None]:
@@ -116,44 +142,42 @@ class Sorter:
         return labels.label_items(self.classifier, items, self.sources, self.store.overrides())
 
     def stories(
-        self, items: Sequence[Item], week: Week | None, now: Callable[[], dt.datetime]
+        self,
+        items: Sequence[Item],
+        week: Week | None,
+        now: Callable[[], dt.datetime],
+        head: HeadStart | None = None,
     ) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id.
 
         week: the week to rank against; None: the week of the latest item dated no later than now().
+        head: labels worked out ahead (see HeadStart), used only if they are of these very items.
         """
         settings = self.settings
         by_id = self.sources
         weights = {sid: s.weight for sid, s in by_id.items()}
         classifier = self.classifier
-        scoring, overrides = classifier.scoring, self.store.overrides()
+        overrides = self.store.overrides()
         unique = clustering.dedupe(items)
 
-        def verdicts() -> list[tuple[Labels | None, Verdict | None, curate.TitleSignals]]:
-            labelled = labels.label_items(classifier, unique, by_id, overrides)
-            gated = relevance.gate_items(labelled, by_id, settings.focus, scoring)
-            shared: dict[Any, Any] = {}  # equal labels, verdicts and signals repeat: one object each
-            marks = []
-            for it in gated:
-                signals = curate.title_signals(it.title)
-                marks.append(
-                    (
-                        shared.setdefault(it.labels, it.labels),
-                        shared.setdefault(it.verdict, it.verdict),
-                        shared.setdefault(signals, signals),
-                    )
-                )
-            return marks
+        def judge() -> tuple[list[Judged], list[curate.TitleSignals]]:
+            return _verdicts(classifier, unique, by_id, overrides, settings.focus), _signals(unique)
 
         # Labelling, the gate and what each headline signals to the ranking never read what clustering
-        # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile.
-        judged = Forked(verdicts, parallel=len(unique) >= PARALLEL_LABELS)
+        # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile, or
+        # were started when a server started (head).
+        judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS) if head is None else None
         facts = self._known_facts(unique)
         groups = clustering.group(unique, threshold=settings.ranking.cluster_threshold, facts=facts)
         self.store.save_facts(facts.fresh())
-        marks = judged.result()
-        labelled = [evolve(it, labels=m[0], verdict=m[1]) for it, m in zip(unique, marks, strict=True)]
-        titles = {it.id: m[2] for it, m in zip(unique, marks, strict=True)}
+        if judged is not None:
+            verdicts, signals = judged.result()
+        else:
+            signals = _signals(unique)  # here, while the head start's worker may still be labelling
+            taken = head.take(self, unique, overrides) if head is not None else None
+            verdicts = taken if taken is not None else judge()[0]
+        labelled = [evolve(it, labels=v[0], verdict=v[1]) for it, v in zip(unique, verdicts, strict=True)]
+        titles = {it.id: t for it, t in zip(unique, signals, strict=True)}
         grouped = clustering.stories(labelled, groups, weights)
         if week is None:
             # A feed may date an item in 9999: the week to rank against is never later than now.
@@ -206,3 +230,53 @@ class Sorter:
             source_weight={sid: s.weight for sid, s in self.sources.items()},
             titles=titles,
         )
+
+
+class HeadStart:
+    """A week's labels and the gate's verdicts, worked out in a forked process that a server starts before
+    its threads do (a process running threads may not fork: forked.can_fork), so that its first ranking
+    of the week clusters here meanwhile, as a large build does.
+
+    The worker reads the week from a store connection of its own (`open_store`). Its answer is taken
+    once, by the next ranking, and only if that ranking has the items the worker had (the same ids in the
+    same order, and a hash of all they hold), the same overrides and the same seeds; else it is dropped
+    and the ranking labels the items itself, as it would have.
+    """
+
+    def __init__(
+        self, sorter: Sorter, open_store: Callable[[], Store], bounds: tuple[dt.datetime, dt.datetime]
+    ) -> None:
+        self._seeds = (sorter.classifier, sorter.sources, sorter.settings.focus)
+
+        def job() -> tuple[list[str], int, dict[str, Override], list[Judged]]:
+            with open_store() as store:
+                items, overrides = store.items_between(*bounds), store.overrides()
+            unique = clustering.dedupe(items)
+            judged = _verdicts(sorter.classifier, unique, sorter.sources, overrides, self._seeds[2])
+            return [it.id for it in unique], hash(tuple(unique)), overrides, judged
+
+        self._forked = Forked(job)
+        self._lock = threading.Lock()  # a ranking taking the answer, or the server closing it
+        self._closed = False
+
+    def take(
+        self, sorter: Sorter, unique: Sequence[Item], overrides: Mapping[str, Override]
+    ) -> list[Judged] | None:
+        """The worker's answer if it read these items and overrides with these seeds, else None."""
+        with self._lock:
+            if self._closed or self._seeds != (sorter.classifier, sorter.sources, sorter.settings.focus):
+                self._close()
+                return None
+            ids, digest, seen, judged = self._forked.result()
+            self._closed = True
+        same = seen == overrides and ids == [it.id for it in unique] and digest == hash(tuple(unique))
+        return judged if same else None
+
+    def close(self) -> None:
+        """The worker ended (once its job is done if it runs) and its answer dropped."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        self._closed = True
+        self._forked.close()

@@ -1,0 +1,77 @@
+"""A server's head start: its week labelled and gated in a forked process as it starts (sort/pipeline.py
+HeadStart), taken by the first ranking only when the items, the editor's labels and the seeds are still
+what the worker read; either way the ranking is the one made without it."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+
+import pytest
+
+from newsletter.models import Week
+from newsletter.preview.server import PreviewServer
+from newsletter.sort import clustering, pipeline
+from newsletter.sort.forked import can_fork
+from newsletter.store import Override, Store
+
+WEEK = Week.parse("2026-W47")
+
+
+@pytest.fixture
+def app(fetched_app, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(pipeline, "HEAD_START", 1)  # the sample week is small
+    return fetched_app
+
+
+def _head(app) -> tuple[pipeline.HeadStart, pipeline.Sorter]:
+    sorter = app._sorter()
+    return pipeline.HeadStart(sorter, lambda: Store(app.db_path), WEEK.bounds(app.settings().tz)), sorter
+
+
+def test_the_first_ranking_takes_the_head_start_and_ranks_as_without(app, monkeypatch) -> None:
+    taken: list[object] = []
+    take = pipeline.HeadStart.take
+    monkeypatch.setattr(pipeline.HeadStart, "take", lambda *a: taken.append(take(*a)) or taken[-1])
+    forks = can_fork()  # not once a worker runs: its pool has a thread here
+    head = app.label_ahead(WEEK)
+    assert (head is not None) == forks
+    if head is None:
+        app.head_start = _head(app)[0]  # no fork here: the worker's job runs when taken
+    ranked = app.ranked_week(WEEK)
+    assert app.head_start is None and len(taken) == 1 and taken[0] is not None
+    assert ranked == app.ranked_week(WEEK)  # ranked again, without: the same stories, labels, verdicts
+    assert len(taken) == 1
+
+
+def test_a_head_start_of_other_items_labels_or_seeds_is_dropped(app) -> None:
+    items = app.week_items(WEEK)
+    unique, overrides = clustering.dedupe(items), app.store.overrides()
+    head, sorter = _head(app)
+    assert head.take(sorter, unique, overrides) is not None
+    edited = [dataclasses.replace(unique[0], title=unique[0].title + " (updated)"), *unique[1:]]
+    labelled = {**overrides, unique[0].id: Override(unique[0].id, "japan", None)}
+    for other_items, other_overrides in ((edited, overrides), (unique[1:], overrides), (unique, labelled)):
+        head, sorter = _head(app)
+        assert head.take(sorter, other_items, other_overrides) is None
+    head, _ = _head(app)
+    head.close()  # a server stopped before any ranking took it
+    assert head.take(sorter, unique, overrides) is None
+    head, _ = _head(app)
+    other_seeds = pipeline.Sorter(sorter.settings, sorter.taxonomy, sorter.classifier, {}, sorter.store)
+    assert head.take(other_seeds, unique, overrides) is None
+
+
+def test_a_week_labelled_after_the_head_start_ranks_with_the_label(app) -> None:
+    item = app.week_items(WEEK)[0]
+    app.label_ahead(WEEK)
+    app.label(item.id, region="japan")  # before or after the worker read the labels: either way right
+    ranked, _ = app.ranked_week(WEEK)
+    assert ranked == app.ranked_week(WEEK)[0]
+    assert next(i for s in ranked for i in s.items if i.id == item.id).labels.region == "japan"
+
+
+def test_a_server_leaves_no_worker_behind(app) -> None:
+    with PreviewServer(app, port=0, week=WEEK, style="atr", watch=False):
+        pass  # stopped before any ranking took the head start
+    assert not multiprocessing.active_children()
