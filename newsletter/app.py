@@ -250,7 +250,7 @@ class Newsletter:
         """A large week labelled in a forked process for its next ranking, by a server before its threads
         start (pipeline.HeadStart); None when forking cannot or would not pay."""
         bounds = week.bounds(self.settings().tz)
-        if can_fork() and self.store.count_between(*bounds) >= pipeline.HEAD_START:
+        if can_fork() and self.store.count_between(*bounds) >= pipeline.PARALLEL_LABELS:
             self.head_start = pipeline.HeadStart(self._sorter(), lambda: Store(self.db_path), bounds)
         return self.head_start
 

@@ -20,7 +20,7 @@ WEEK = Week.parse("2026-W47")
 
 @pytest.fixture
 def app(fetched_app, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(pipeline, "HEAD_START", 1)  # the sample week is small
+    monkeypatch.setattr(pipeline, "PARALLEL_LABELS", 1)  # the sample week is small
     return fetched_app
 
 

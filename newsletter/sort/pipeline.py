@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from .classify import Classifier
     from .taxonomy import Taxonomy
 
-PARALLEL_LABELS = 20_000  # items in a week from which labelling moves to a forked process
-HEAD_START = 1_000  # items in a week from which a server labels it in a forked process as it starts
+# Items in a week from which labelling moves to a forked process, in a build as in a server starting
+# (HeadStart): below, the fork costs about what it saves (bench_desk.py, a CLI draft of 500-1,000 items).
+PARALLEL_LABELS = 1_000
 
 Judged = tuple["Labels | None", "Verdict | None"]  # one item's labels and the gate's verdict
 
