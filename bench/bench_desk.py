@@ -7,7 +7,10 @@ themes (most pass the relevance gate, so the issue is full), then, with the real
 
 - the first preview request of the 10k week with no draft yet (ranks and drafts the week), and the
   next ones; the first desk request and the next ones; the desk page load in Chromium (navigation to
-  the load event), first and next; the first preview request when the draft is already on disk;
+  the load event), first and next, in this process and from a real `newsletter preview` process
+  started for it (navigating as soon as it prints its address: a process with no bench thread in it
+  may fork its labelling at start, as an editor's does); the first preview request when the draft is
+  already on disk;
 - baseline, measured in the same run: ranking the week (Newsletter.ranked_week), which every request
   that needs the plan cost before the ranking was kept, and a CLI redraft (`newsletter draft`);
 - on the 2k week, the round trip of desk actions (add, move, up, down, lead, edit, drop, undo): from
@@ -25,6 +28,7 @@ import http.client
 import random
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -165,6 +169,7 @@ def browser_figures(big: Path, small: Path, actions: int) -> dict[str, float]:
             out["desk page load, first (ranks)"] = _timed(lambda: tab.goto(url, wait_until="load"))
             out["desk page load, next"] = median_of(lambda: _timed(lambda: tab.goto(url, wait_until="load")))
             tab.close()
+        out["desk page load, first, `newsletter preview` process"] = _process_first_load(chromium, big)
         with PreviewServer(Newsletter(Workspace.open(small)), port=0, week=WEEK, style="atr") as srv:
             tab = chromium.new_page(viewport={"width": 1440, "height": 900})
             tab.goto(f"{srv.url}/{WEEK}/atr/desk", wait_until="load")
@@ -175,6 +180,33 @@ def browser_figures(big: Path, small: Path, actions: int) -> dict[str, float]:
             tab.close()
         chromium.close()
     return out
+
+
+def _process_first_load(chromium, root: Path) -> float:
+    """The desk's first page load from a real `newsletter preview` process (no thread of the bench in it,
+    so it may fork at start as it does for an editor): navigation starts as soon as it prints its address.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    exe = Path(sys.executable).with_name("newsletter")
+    cmd = [str(exe), "--workspace", str(root), "preview", "--no-open", "--port", str(port)]
+    cmd += ["--week", str(WEEK)]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "the desk is at" in line:
+                break
+        else:
+            raise RuntimeError(f"`newsletter preview` ended: {proc.wait()}")
+        tab = chromium.new_page(viewport={"width": 1440, "height": 900})
+        took = _timed(lambda: tab.goto(f"http://127.0.0.1:{port}/{WEEK}/atr/desk", wait_until="load"))
+        tab.close()
+        return took
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def _action(tab, action: str, n: int) -> float | None:
