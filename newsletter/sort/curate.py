@@ -18,11 +18,12 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ..config import HouseStyle, StyleSettings, house_style
 from ..errors import ConfigError
 from ..models import GLOBAL, IssuePlan, Section, Story, Week, evolve, when
-from .taxonomy import Taxonomy
+from .taxonomy import GATE_TECH, Taxonomy
 
 COVERAGE_WEIGHT = 1.5
 EXCLUSIVE_BONUS = 0.75
@@ -170,31 +171,70 @@ def _is_asian(story: Story) -> bool:
 def topic(story: Story, taxonomy: Taxonomy) -> str:
     """A few words naming a story for a title: its headline's main name and its theme ("TSMC's AI chips").
 
-    A placeholder for the editor's own wording; it never glues whole headlines together.
+    A placeholder for the editor's own wording; it never glues whole headlines together. The name is a
+    company, person, agency, product or place the headline names (a demonym stands for its place:
+    "Indian" is India; a word the gazetteer writes in lower case, "website", is no name); without a name
+    or a theme, the story's region; without that, "" (no topic).
     """
     labels = story.labels
     title = story.lead.title
-    named = [
-        r.term
-        for r in labels.reasons
-        if r.where == "title"
-        and len(r.term) <= 24
-        # a name of a region, or a company the gate counts as technology ("Nvidia", not "GPU")
-        and (r.kind == "region" or (r.kind == "gate" and r.term[:1].isupper() and not r.term.isupper()))
-    ]
+    names = _name_kinds(taxonomy)
+    named: list[str] = []
+    for r in labels.reasons:
+        if r.where != "title" or len(r.term) > 24:
+            continue
+        kind = names.kinds.get((r.label, r.term.lower()), "") if r.kind == "region" else ""
+        if kind == "demonyms":
+            named.append(taxonomy.region_name(r.label))
+        elif (kind and kind != "words") or (r.kind == "gate" and r.term.lower() in names.gate):
+            named.append(r.term)  # a name, or a company the gate counts ("Nvidia", not "GPU" or "Website")
     # The name the headline opens with is its subject: "Zepto files for an IPO in Mumbai" is Zepto's.
-    name = min(named, key=lambda term: (title.find(term) % (len(title) + 1), -len(term)), default="")
+    name = min(named, key=lambda term: (_found_at(title, term), -len(term)), default="")
     theme = taxonomy.theme_name(labels.themes[0]) if labels.themes else ""
     if theme.endswith("s") and theme[:-1].isupper():  # "IPOs" -> "IPO"
         theme = theme[:-1]
-    if theme and not any(c.isupper() or c == "&" for c in theme[1:]):  # "funding", but "M&A", "AI chips"
+    first = theme.split(" ", 1)[0]
+    if first[1:].islower():  # "funding", "policy & regulation", but "M&A", "AI chips"
         theme = theme[:1].lower() + theme[1:]
     if name and theme and name.lower() not in theme.lower():
         return f"{name}'s {theme}" if not name.endswith("s") else f"{name}' {theme}"
     if name or theme:
         return name or theme[:1].upper() + theme[1:]
-    words = story.lead.title.split()
-    return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+    return taxonomy.region_name(labels.region) if labels.region != GLOBAL else ""
+
+
+def _found_at(title: str, term: str) -> int:
+    """Where a name stands in the headline (a region's name put for a demonym: where that stands)."""
+    at = title.find(term)
+    return at if at >= 0 else len(title)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """What the gazetteer says a headline's term is, for topics."""
+
+    kinds: dict[tuple[str, str], str]  # (region id, lower-cased name) -> "companies", "demonyms", ...
+    gate: frozenset[str]  # [gate] technology terms written with a capital (company names), lower-cased
+
+
+_NAMES: dict[int, tuple[Taxonomy, _Names]] = {}  # per taxonomy: built once
+
+
+def _name_kinds(taxonomy: Taxonomy) -> _Names:
+    cached = _NAMES.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    kinds: dict[tuple[str, str], str] = {}
+    for region in (*taxonomy.regions.values(), taxonomy.global_region):
+        for term in region.terms:
+            kinds.setdefault((region.id, term.text.lower()), term.kind)
+    gate = frozenset(
+        t.text.lower() for kind, t in taxonomy.gate if kind == GATE_TECH and any(c.isupper() for c in t.text)
+    )
+    names = _Names(kinds, gate)
+    _NAMES.clear()
+    _NAMES[id(taxonomy)] = (taxonomy, names)
+    return names
 
 
 def pick_leads(ranked: Sequence[Story], count: int) -> list[Story]:
@@ -232,7 +272,7 @@ def plan_issue(
     return IssuePlan(
         week=week,
         style=style,
-        topics=tuple(topic(s, taxonomy) for s in leads),
+        topics=tuple(t for t in (topic(s, taxonomy) for s in leads) if t),
         leads=tuple(leads),
         sections=tuple(sections),
         reads=tuple(reads),
