@@ -45,7 +45,8 @@ MAX_CHARS = 2000
 # nothing there.
 _QUOTED = re.compile(r"[“「『]([^”」』]{2,40})[”」』]")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_COMPARED_HINTS = ("“", "「", "『", "the ", "-style", "-like", "-esque", "-inspired")
+# One of these is in every title that compares; most titles hold none and skip the checks.
+_COMPARED_HINTS = ("“", "「", "『", " of ", "-style", "-like", "-esque", "-inspired")
 _LIKE = ("-style", "-like", "-esque", "-inspired")
 _THE_X_OF = re.compile(r"\bthe $")
 
@@ -208,10 +209,10 @@ class Classifier(LabelChoice):
                 target = _TARGET.search(head)
                 target_at = target.start() if target else -1
                 break
-        quoted: list[tuple[int, int]] | None = None  # the title's quoted spans, when it has any
+        quoted: list[tuple[int, int]] | None = None  # the title's quoted spans, when it may compare
         for hint in _COMPARED_HINTS:
             if hint in head:
-                quoted = [q.span(1) for q in _QUOTED.finditer(head)]
+                quoted = [] if head.isascii() else [q.span(1) for q in _QUOTED.finditer(head)]
                 break
         index = self._index
         title_mult = sc.title
