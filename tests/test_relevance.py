@@ -103,6 +103,37 @@ def test_a_tech_outlet_lends_a_prior_that_off_topic_evidence_still_beats() -> No
     assert not health.passed and "technology" in health.why
 
 
+def test_a_general_outlet_names_its_technology_more_than_once() -> None:
+    # One word in a headline is as often the medium as the subject: a TikTok-born movement, a website's
+    # elegy. A tech outlet's prior vouches for it; from a general paper, the summary must confirm it.
+    once = "Mumbai schools move homework to an app"
+    assert not verdict(once).passed and "not technology" in verdict(once).why
+    assert verdict(once, source=TECH_OUTLET).passed
+    confirmed = "The app lets teachers grade online and parents follow along on a smartphone."
+    assert verdict(once, confirmed).passed
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Cooperative bank in Maharashtra posts record profit", "The lender's deposits grew."),
+        ("Renault to buy Nissan's stake in its India venture", "The carmaker will own the Chennai plant."),
+        ("Cricket captain tosses his phone away after a selfie", "Fans in Jaipur filmed it."),
+    ],
+)
+def test_banks_carmakers_and_gadgets_in_passing_are_no_technology(title: str, summary: str) -> None:
+    # A tech theme's weak words ("bank", "phone") and a carmaker's name file under a theme but are no
+    # evidence of technology; "Toss" the payments app is a name only with its capital.
+    got = verdict(title, summary)
+    assert not got.passed and "not technology" in got.why
+
+
+def test_a_word_counts_once_for_technology() -> None:
+    # "TikTok" is a [gate] tech word and a social-media theme word: one title hit, strong (2 x 3).
+    assert CLF.classify("TikTok").tech == 6.0
+    assert CLF.classify("Toss raises $40 million").tech > 0 and CLF.classify("He tosses it").tech == 0
+
+
 def test_focus_is_configuration() -> None:
     title, summary = "OpenAI releases a new reasoning model", "The San Francisco lab said it beats rivals."
     assert verdict(title, summary, focus=FocusSettings(asia=False)).passed

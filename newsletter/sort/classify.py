@@ -114,7 +114,6 @@ class Classifier(LabelChoice):
         self._index, self._latin, self._cjk, self._cjk_probe = (
             matcher.index, matcher.latin, matcher.cjk, matcher.cjk_probe,
         )  # fmt: skip
-        self._tech_themes = frozenset(t.id for t in taxonomy.themes.values() if t.tech)
 
     # -- classifying ------------------------------------------------------------------------------
 
@@ -174,9 +173,6 @@ class Classifier(LabelChoice):
         themes = self._themes(theme_score, first) if theme_score else []
         gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
         tech = gate_score.get(GATE_TECH, 0.0)
-        for theme, score in theme_score.items():
-            if theme in self._tech_themes:
-                tech += score
         # Positional: a frozen dataclass's keyword call costs a third more, once per item.
         return Labels(
             regions[0],

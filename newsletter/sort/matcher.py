@@ -110,8 +110,18 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
         labelled.append((region.id, "region", region.terms))
     for theme in taxonomy.themes.values():
         labelled.append((theme.id, "theme", theme.terms))
+    # A tech theme's strong words are evidence of technology too, unless [gate] not_tech says they
+    # are not ("carmaker" is a mobility word, and a carmaker's news is no tech news); weak ones never are.
+    evidence = tuple(
+        term
+        for theme in taxonomy.themes.values()
+        if theme.tech
+        for term in theme.terms
+        if term.kind != "weak" and " ".join(term.text.split()).lower() not in taxonomy.not_tech
+    )
     for label in (GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL):
         labelled.append((label, "gate", tuple(t for lab, t in taxonomy.gate if lab == label)))
+    labelled.append((GATE_TECH, "gate", evidence))
     for label, kind, terms in labelled:
         for term in terms:
             # "in Singapore" moves an item to Singapore; "in San Francisco" does not move it out of Asia.

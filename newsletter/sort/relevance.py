@@ -3,9 +3,9 @@
 An item passes when technology or its business is the subject and, when the newsletter's focus
 is Asia, it has an Asian region. The evidence is the classifier's (Labels.tech, Labels.off_topic,
 the region), plus a prior for outlets that cover technology; the numbers are [scoring] tech_min,
-tech_source and off_topic_ratio in seeds/taxonomy.toml. A post that is not news (a date list, a
-sponsored post) never passes. What the gate keeps out stays in the store: `items` lists it with
-the verdict and the reason, and the editor's `label` on an item puts it back in.
+tech_source, tech_min_general and off_topic_ratio in seeds/taxonomy.toml. A post that is not news
+(a date list, a sponsored post) never passes. What the gate keeps out stays in the store: `items`
+lists it with the verdict and the reason, and the editor's `label` on an item puts it back in.
 """
 
 from __future__ import annotations
@@ -59,9 +59,13 @@ def not_news(item: Item) -> str:
 def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scoring) -> Verdict:
     """The gate's verdict on one labelled item, with the reason in words."""
     labels = item.labels or Labels()
-    prior = scoring.tech_source if source is not None and source.tech else 0.0
+    tech_outlet = source is not None and source.tech
+    prior = scoring.tech_source if tech_outlet else 0.0
     tech = labels.tech + prior
-    tech_ok = tech >= scoring.tech_min and tech >= scoring.off_topic_ratio * labels.off_topic
+    # A general outlet's item names its technology more than once: one strong word in a headline (6)
+    # is as often the medium ("a TikTok-born movement", "Elegy for a website") as the subject.
+    need = scoring.tech_min if tech_outlet else max(scoring.tech_min, scoring.tech_min_general)
+    tech_ok = tech >= need and tech >= scoring.off_topic_ratio * labels.off_topic
     asia_ok = labels.region != GLOBAL
     if labels.overridden:
         return Verdict(True, tech_ok, asia_ok, tech, "the editor's label")
@@ -70,8 +74,8 @@ def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scor
     if problem:
         why.append(problem)
     if focus.technology and not tech_ok:
-        if tech < scoring.tech_min:
-            why.append(f"not technology (evidence {tech:g} < {scoring.tech_min:g})")
+        if tech < need:
+            why.append(f"not technology (evidence {tech:g} < {need:g})")
         else:
             why.append(f"not technology (off-topic {labels.off_topic:g} outweighs {tech:g})")
     if focus.asia and not asia_ok:

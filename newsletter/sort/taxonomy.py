@@ -48,6 +48,7 @@ class Scoring:
 
     tech_min: float = 3.5  # technology evidence an item needs at the relevance gate
     tech_source: float = 4.0  # technology evidence an outlet that covers technology lends its items
+    tech_min_general: float = 7.0  # what an item from a general news outlet needs: more than one word
     off_topic_ratio: float = 1.0  # technology evidence must be at least this times the off-topic evidence
 
     title: float = 3.0  # multiplier for a hit in the title
@@ -117,6 +118,7 @@ class Taxonomy:
     scoring: Scoring = field(default_factory=Scoring)
     path: Path | None = None
     gate: tuple[tuple[str, Term], ...] = ()  # (GATE_TECH | GATE_OFF_TOPIC | GATE_NEUTRAL, term)
+    not_tech: frozenset[str] = frozenset()  # [gate] not_tech: tech themes' words that are no evidence of it
 
     def find_region(self, text: str) -> str | None:
         """A region id from an id, a display name or an alias, in any case; 'global' too."""
@@ -282,7 +284,7 @@ def _theme(where: _Where, tid: str, data: Any, weights: dict[str, float]) -> The
 
 def _gate(where: _Where, data: Any, weights: dict[str, float]) -> tuple[tuple[str, Term], ...]:
     data = _table(where, data, "gate")
-    _check_keys(where, data, "gate", tuple(GATE_LISTS))
+    _check_keys(where, data, "gate", (*GATE_LISTS, "not_tech"))
     terms: list[tuple[str, Term]] = []
     for key, (label, kind) in GATE_LISTS.items():
         weight = 0.0 if label == GATE_NEUTRAL else weights[kind]
@@ -339,8 +341,11 @@ def load_taxonomy(path: Path) -> Taxonomy:
                 raise where.error(f"themes.{theme.id}", "suppressed_by", f"unknown theme {other!r}")
 
     global_region = _region(where, GLOBAL, data.get("global", {}), "global", weights, is_global=True)
-    gate = _gate(where, data.get("gate", {}), weights)
-    return Taxonomy(regions, themes, global_region, scoring, path, gate)
+    gate_data = data.get("gate", {})
+    gate = _gate(where, gate_data, weights)
+    listed = _strings(where, gate_data.get("not_tech", []), "gate", "not_tech")
+    not_tech = frozenset(" ".join(t.split()).lower() for t in listed)
+    return Taxonomy(regions, themes, global_region, scoring, path, gate, not_tech)
 
 
 def check_priors(taxonomy: Taxonomy, sources: Sequence[Source], path: Path) -> None:
