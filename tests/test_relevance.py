@@ -71,6 +71,11 @@ def test_asia_technology_passes(title: str, summary: str) -> None:
         ),
         ("Earthquake shakes northern Taiwan", "Buildings swayed in Taipei.", "not technology"),
         (
+            "Coronavirus: ban on live music and TV screenings at Singapore eateries",
+            "Covid-19 rules tighten as the TV ban starts on Monday.",
+            "not technology",
+        ),
+        (
             "Rio Carnival dazzles as drones light up the sky",
             "Samba schools paraded all night.",
             "not about Asia",
