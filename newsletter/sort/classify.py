@@ -69,8 +69,6 @@ _LEDE_END_RE = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
 
 # A Latin-script proper name in a headline ("RED 的 Hydrogen One"): a company the gazetteer does not know,
 # as likely foreign as local, so the feed's language cannot file the item.
-# Themes that report a company's business: only they let a feed's language file an item (below).
-_BUSINESS = frozenset({"funding", "ipo", "delisting", "m-and-a", "earnings", "layoffs"})
 _FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{2,}")
 
 
@@ -162,21 +160,17 @@ class Classifier(LabelChoice):
             prior = self._add_priors(source_region, source_themes, region_score, theme_score, first)
         regions = self._regions(region_score, first, len(short_t) + 1 + _lede_length(short_s))
         language: tuple[Reason, ...] = ()
-        themes = self._themes(theme_score, first) if theme_score else []
         if (
             language_region
             and regions[0] == GLOBAL
             and not region_score.get(GLOBAL)
             and not _FOREIGN_NAME_RE.search(title)
-            and any(t in _BUSINESS for t in themes)
         ):
-            # A company's business (a round, results, a listing, a deal, lay-offs) written in an Asian
-            # language and naming nothing foreign (no Western name the gazetteer knows, no unknown
-            # Latin-script name in the headline) is filed where the language is: the company is one the
-            # gazetteer does not know. A technology topic in Chinese ("five algorithms to train neural
-            # networks", a new emoji) is news from nowhere in particular: language is not location.
+            # Written in an Asian language and naming nothing foreign (no Western name the gazetteer
+            # knows, no unknown Latin-script name in the headline): filed where the language is.
             regions = [language_region]
             language = (Reason(language_region, "region", "feed language", "source", 0.0),)
+        themes = self._themes(theme_score, first) if theme_score else []
         gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
         tech = gate_score.get(GATE_TECH, 0.0)
         # Positional: a frozen dataclass's keyword call costs a third more, once per item.
