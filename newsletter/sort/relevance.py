@@ -75,7 +75,8 @@ def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scor
         why.append(problem)
     if focus.technology and not tech_ok:
         if tech < need:
-            why.append(f"not technology (evidence {tech:g} < {need:g})")
+            general = " for a general outlet" if need > scoring.tech_min else ""
+            why.append(f"not technology (evidence {tech:g} < {need:g}{general})")
         else:
             why.append(f"not technology (off-topic {labels.off_topic:g} outweighs {tech:g})")
     if focus.asia and not asia_ok:
