@@ -142,6 +142,15 @@ def test_a_word_counts_once_for_technology() -> None:
     assert CLF.classify("Toss raises $40 million").tech > 0 and CLF.classify("He tosses it").tech == 0
 
 
+def test_a_funding_round_is_no_evidence_of_technology_by_itself() -> None:
+    # The round files under Funding; what the company does decides: a camping resort's Series A is no
+    # tech news, an AI start-up's is.
+    camping = CLF.classify("Tent resort chain raises $4 million Series A", "")
+    assert camping.tech == 0 and "funding" in camping.themes
+    assert CLF.classify("帐篷营地连锁获3000万元A轮融资", "").tech == 0
+    assert CLF.classify("AI start-up raises $4 million Series A", "").tech > 0
+
+
 def test_focus_is_configuration() -> None:
     title, summary = "OpenAI releases a new reasoning model", "The San Francisco lab said it beats rivals."
     assert verdict(title, summary, focus=FocusSettings(asia=False)).passed
