@@ -652,6 +652,33 @@ def test_classify_reports_each_bad_line_and_goes_on(ws_dir: Path) -> None:
     assert "line 4" in out[3]["error"] and "longer than" in out[3]["error"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"title": "Grab", "summary": "Singapore"}',
+        b'\xef\xbb\xbf{"title": "TSMC"}',  # a BOM
+        b'{"title": "TSMC", "summary": NaN}',
+        b'{"title": "TSMC", "summary": 123456789012345678901234567890}',  # past 64 bits: no float
+        b'{"title": "TSMC", "source": 123456789012345678901234567890}',
+        b'{"title": "\\ud800 TSMC"}',  # a lone surrogate
+        b'{"title": "a", "title": "TSMC"}',
+        b'{"title": "\xff"}',
+        b'{"title": "TSMC",}',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+)
+def test_classify_reads_each_line_as_the_json_module_does(line: bytes) -> None:
+    from newsletter.cli.classify import _json_object
+
+    def read(how):
+        try:
+            return repr(how(line))
+        except (ValueError, RecursionError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    assert read(_json_object) == read(lambda b: json.loads(b.decode("utf-8-sig")))
+
+
 def test_classify_memory_stays_bounded_on_a_huge_line(ws_dir: Path) -> None:
     # The peak memory of a classify fed one 40 MB line, measured by a parent whose only child it is.
     measure = (
