@@ -62,8 +62,7 @@ class Matcher:
     cjk_probe: re.Pattern[str] | None
 
 
-def _is_latin_start(text: str) -> bool:
-    return bool(re.match(f"[{WORD}]", text))
+_LATIN_START = re.compile(f"[{WORD}]")
 
 
 def trie_pattern(keys: list[str], fan: int = 0) -> str:
@@ -189,8 +188,8 @@ def compile_matcher(taxonomy: Taxonomy) -> Matcher:
             cue,
             any(e.company for e in every),
         )
-    latin = [k for k in index if _is_latin_start(k)]
-    other = [k for k in index if not _is_latin_start(k)]
+    latin = [k for k in index if _LATIN_START.match(k)]
+    other = [k for k in index if not _LATIN_START.match(k)]
     # After a term: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z
     # Fold7"), unless the term itself ends in a digit ("H20" is not "H200").  A term ending
     # in a sign ("raises $", "AI芯片") needs no boundary at all.
