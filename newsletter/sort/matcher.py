@@ -80,10 +80,15 @@ def trie_pattern(keys: list[str], fan: int = 0) -> str:
         node[""] = True
 
     def emit(node: dict[str, Any]) -> str:
+        chain = []  # most nodes have one child and end no key: walked in a loop, escaped at once
+        while len(node) == 1 and "" not in node:
+            ((ch, node),) = node.items()
+            chain.append(ch)
+        head = re.escape("".join(chain))
         kids = sorted(k for k in node if k)
         parts = [re.escape(ch) + emit(node[ch]) for ch in kids]
         if not parts:
-            return ""
+            return head
         if fan and len(parts) > fan:
             size = math.ceil(len(parts) / math.ceil(len(parts) / fan))
             groups = []
@@ -95,7 +100,7 @@ def trie_pattern(keys: list[str], fan: int = 0) -> str:
             body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
         # "(?:x|)" rather than "(?:x)?": the same greedy choice, but sre runs a branch far cheaper
         # than the general repeat it compiles "?" on a group into.
-        return f"(?:{body}|)" if "" in node else body
+        return head + (f"(?:{body}|)" if "" in node else body)
 
     return emit(trie)
 
