@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -89,9 +90,17 @@ class Newsletter:
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
         """The taxonomy and its compiled matcher, compiled only when something classifies (a fifth
         of a second): checking sources.toml against the taxonomy needs only its ids."""
-        taxonomy = self.taxonomy()
-        if self._compiled is None or self._compiled[0] is not taxonomy:
-            self._compiled = (taxonomy, classify.Classifier(taxonomy))
+        # The gazetteer's hundred thousand objects hold no cycles: the collector, which would walk them
+        # again and again as they are made (a tenth of the time), is paused while they are.
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            taxonomy = self.taxonomy()
+            if self._compiled is None or self._compiled[0] is not taxonomy:
+                self._compiled = (taxonomy, classify.Classifier(taxonomy))
+        finally:
+            if was:
+                gc.enable()
         return self._compiled
 
     def outlets(self) -> outlets.Outlets:
