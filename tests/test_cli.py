@@ -679,6 +679,27 @@ def test_classify_reads_each_line_as_the_json_module_does(line: bytes) -> None:
     assert read(_json_object) == read(lambda b: json.loads(b.decode("utf-8-sig")))
 
 
+def test_classify_batches_what_has_arrived_though_a_pipe_hands_it_over_64_kb_a_read() -> None:
+    import io
+
+    from newsletter.cli.classify import CLASSIFY_READ, _line_batches
+
+    class Pipe:  # every read returns at most 64 KB, as a pipe's does; no file descriptor: all has arrived
+        def __init__(self, data: bytes) -> None:
+            self.data = io.BytesIO(data)
+
+        def read1(self, size: int) -> bytes:
+            return self.data.read(min(size, 1 << 16))
+
+        read = read1
+
+    lines = [json.dumps({"title": f"item {n}"}).encode() for n in range(40_000)]
+    data = b"\n".join(lines) + b"\n"
+    batches = list(_line_batches(Pipe(data), 1000))
+    assert [line for batch in batches for line in batch] == lines
+    assert len(batches) <= len(data) // CLASSIFY_READ + 2 < len(data) // (1 << 16)
+
+
 def test_classify_memory_stays_bounded_on_a_huge_line(ws_dir: Path) -> None:
     # The peak memory of a classify fed one 40 MB line, measured by a parent whose only child it is.
     measure = (
