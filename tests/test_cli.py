@@ -763,6 +763,32 @@ def test_classify_answers_each_line_before_the_next_arrives(ws_dir: Path) -> Non
     assert proc.returncode == 0
 
 
+def test_classify_in_bulk_answers_what_has_arrived_before_more_arrives(ws_dir: Path) -> None:
+    """Lines sent in bulk go to the workers; their answers still all come out while the input stays open."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "classify"],
+        cwd=ws_dir,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for title in ("Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"):
+            proc.stdin.write((json.dumps({"title": title}) + "\n").encode() * 500)
+            proc.stdin.flush()
+            answers = b""
+            while answers.count(b"\n") < 500:
+                ready, _, _ = select.select([proc.stdout], [], [], 60)
+                assert ready, "an answer held back while the input stays open"
+                answers += os.read(proc.stdout.fileno(), 1 << 16)
+            assert all("region" in json.loads(line) for line in answers.splitlines())
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+
+
 def test_classify_in_bulk_answers_every_line_in_order(ws_dir: Path) -> None:
     """Thousands of lines at once go to worker processes; the answers come back one per line, in order."""
     titles = ["Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
 import click
@@ -31,6 +31,14 @@ def classify_cmd(c: Context, explain: bool) -> None:
         return _answers(job[0], job[1], classify, explain)
 
     bad = n = 0
+
+    def emit(answers: Iterable[tuple[str, int]]) -> None:
+        nonlocal bad
+        for text, errors in answers:
+            bad += errors
+            if text:
+                click.echo(text)
+
     workers: ForkedMap[tuple[list[bytes | None], int], tuple[str, int]] | None = None
     try:
         for batch in _line_batches(stdin, CLASSIFY_LINE_MAX):
@@ -39,24 +47,17 @@ def classify_cmd(c: Context, explain: bool) -> None:
             if workers is None and len(batch) >= CLASSIFY_BULK and can_fork():
                 workers = ForkedMap(answer, CLASSIFY_WORKERS)  # a stream arriving in bulk: two cores
             if workers is None:
-                done = [answer(job)]
-            else:
-                workers.submit(job)
-                # Answers in order; before a read that could wait for input, every answer goes out.
-                if not _waiting(stdin):
-                    done = list(workers.drain())
-                else:
-                    done = list(workers.ready())
-                    while len(workers) >= 2 * CLASSIFY_WORKERS:  # a bound on the work in flight
-                        done.append(next(workers.drain()))
-            for text, errors in done:
-                bad += errors
-                if text:
-                    click.echo(text)
-        for text, errors in workers.drain() if workers is not None else ():
-            bad += errors
-            if text:
-                click.echo(text)
+                emit([answer(job)])
+                continue
+            workers.submit(job)
+            emit(workers.ready())  # answers in order
+            while len(workers) >= 2 * CLASSIFY_WORKERS:  # a bound on the work in flight
+                emit([next(workers.drain())])
+            # Before a read that could wait for input, every answer goes out: until more input has arrived
+            # (the workers are then given it at once), the answers go out as they come.
+            while len(workers) and not _waiting(stdin, CLASSIFY_POLL):
+                emit(workers.ready())
+        emit(workers.drain() if workers is not None else ())
     finally:
         if workers is not None:
             workers.close()
@@ -66,14 +67,16 @@ def classify_cmd(c: Context, explain: bool) -> None:
 
 CLASSIFY_BULK = 100  # lines arriving in one read from which classify answers in worker processes
 CLASSIFY_WORKERS = 2
+CLASSIFY_POLL = 0.002  # seconds: how long input is awaited between looks at the answers in flight
 
 
-def _waiting(stream: BinaryIO) -> bool:
-    """Whether more input is there to read now (a file always is); False when a read could wait."""
+def _waiting(stream: BinaryIO, timeout: float = 0.0) -> bool:
+    """Whether more input is there to read now, or within `timeout` seconds (a file always is); False when
+    a read could wait."""
     import select
 
     try:
-        return bool(select.select([stream], [], [], 0)[0])
+        return bool(select.select([stream], [], [], timeout)[0])
     except (OSError, ValueError, TypeError):  # no file descriptor (a test's stream): read on
         return True
 
