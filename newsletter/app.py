@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -21,17 +22,19 @@ from .errors import NewsletterError
 from .feeds import outlets
 from .feeds import sources as source_list
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
-from .sort import classify, labels, pipeline
-from .sort.facts import Facts
+from .sort import classify, labels
 from .sort.forked import can_fork
 from .sort.taxonomy import check_priors
 from .store import Store
 from .workspace import FORMATS, FileCache, Workspace, save_as
 
 # Fetching (httpx, feedparser) and writing (jinja2, markdown, email) load in the methods that use them:
-# `newsletter items` or a classify run needs neither.
+# `newsletter items` or a classify run needs neither; sorting a week (pipeline) loads when a week is
+# sorted, a fifth of the start-up of `newsletter classify`, which needs only the classifier.
 if TYPE_CHECKING:
     from .feeds.intake import RunSummary, SourceOutcome
+    from .sort import pipeline
+    from .sort.facts import Facts
     from .write import draft, render
     from .write import send as send_mod
 
@@ -87,9 +90,17 @@ class Newsletter:
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
         """The taxonomy and its compiled matcher, compiled only when something classifies (a fifth
         of a second): checking sources.toml against the taxonomy needs only its ids."""
-        taxonomy = self.taxonomy()
-        if self._compiled is None or self._compiled[0] is not taxonomy:
-            self._compiled = (taxonomy, classify.Classifier(taxonomy))
+        # The gazetteer's hundred thousand objects hold no cycles: the collector, which would walk them
+        # again and again as they are made (a tenth of the time), is paused while they are.
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            taxonomy = self.taxonomy()
+            if self._compiled is None or self._compiled[0] is not taxonomy:
+                self._compiled = (taxonomy, classify.Classifier(taxonomy))
+        finally:
+            if was:
+                gc.enable()
         return self._compiled
 
     def outlets(self) -> outlets.Outlets:
@@ -234,6 +245,8 @@ class Newsletter:
         """The asked week; else this week, or the latest week with items when this one has none."""
         if text:
             return Week.parse(text), None
+        from .sort import pipeline
+
         tz = self.settings().tz
         return pipeline.choose_week(self.store, tz, self.now())
 
@@ -242,6 +255,8 @@ class Newsletter:
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id (see sort/pipeline.py)."""
+        from .sort import pipeline
+
         head, self.head_start = self.head_start, None
         with pipeline.gc_paused():
             return self._sorter().stories(items, week, self.now, head)
@@ -249,6 +264,8 @@ class Newsletter:
     def label_ahead(self, week: Week) -> pipeline.HeadStart | None:
         """A large week labelled in a forked process for its next ranking, by a server before its threads
         start (pipeline.HeadStart); None when forking cannot or would not pay."""
+        from .sort import pipeline
+
         bounds = week.bounds(self.settings().tz)
         if can_fork() and self.store.count_between(*bounds) >= pipeline.PARALLEL_LABELS:
             self.head_start = pipeline.HeadStart(self._sorter(), lambda: Store(self.db_path), bounds)
@@ -261,6 +278,8 @@ class Newsletter:
 
     def _sorter(self) -> pipeline.Sorter:
         """The sort stage over the seeds as they are now, and the facts kept between calls if any."""
+        from .sort import pipeline
+
         settings, by_id = self.settings(), self.all_sources()
         taxonomy, classifier = self._classifier()
         return pipeline.Sorter(settings, taxonomy, classifier, by_id, self.store, self.facts_cache)
@@ -292,6 +311,8 @@ class Newsletter:
 
     def ranked_week(self, week: Week) -> tuple[list[Story], int]:
         """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
+        from .sort import pipeline
+
         self.sources(), self.taxonomy()  # a broken seeds file is reported before any work
         with pipeline.gc_paused():
             items = self.week_items(week)
@@ -303,6 +324,8 @@ class Newsletter:
 
     def plan(self, week: Week, style: str, ranked: tuple[list[Story], int] | None = None) -> IssuePlan:
         """One style's issue plan; pass `ranked` from ranked_week to lay out several styles from one pass."""
+        from .sort import pipeline
+
         check_style(style)
         settings = self.settings()
         stories, item_count = ranked or self.ranked_week(week)

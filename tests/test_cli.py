@@ -652,6 +652,54 @@ def test_classify_reports_each_bad_line_and_goes_on(ws_dir: Path) -> None:
     assert "line 4" in out[3]["error"] and "longer than" in out[3]["error"]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"title": "Grab", "summary": "Singapore"}',
+        b'\xef\xbb\xbf{"title": "TSMC"}',  # a BOM
+        b'{"title": "TSMC", "summary": NaN}',
+        b'{"title": "TSMC", "summary": 123456789012345678901234567890}',  # past 64 bits: no float
+        b'{"title": "TSMC", "source": 123456789012345678901234567890}',
+        b'{"title": "\\ud800 TSMC"}',  # a lone surrogate
+        b'{"title": "a", "title": "TSMC"}',
+        b'{"title": "\xff"}',
+        b'{"title": "TSMC",}',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+)
+def test_classify_reads_each_line_as_the_json_module_does(line: bytes) -> None:
+    from newsletter.cli.classify import _json_object
+
+    def read(how):
+        try:
+            return repr(how(line))
+        except (ValueError, RecursionError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    assert read(_json_object) == read(lambda b: json.loads(b.decode("utf-8-sig")))
+
+
+def test_classify_batches_what_has_arrived_though_a_pipe_hands_it_over_64_kb_a_read() -> None:
+    import io
+
+    from newsletter.cli.classify import CLASSIFY_READ, _line_batches
+
+    class Pipe:  # every read returns at most 64 KB, as a pipe's does; no file descriptor: all has arrived
+        def __init__(self, data: bytes) -> None:
+            self.data = io.BytesIO(data)
+
+        def read1(self, size: int) -> bytes:
+            return self.data.read(min(size, 1 << 16))
+
+        read = read1
+
+    lines = [json.dumps({"title": f"item {n}"}).encode() for n in range(40_000)]
+    data = b"\n".join(lines) + b"\n"
+    batches = list(_line_batches(Pipe(data), 1000))
+    assert [line for batch in batches for line in batch] == lines
+    assert len(batches) <= len(data) // CLASSIFY_READ + 2 < len(data) // (1 << 16)
+
+
 def test_classify_memory_stays_bounded_on_a_huge_line(ws_dir: Path) -> None:
     # The peak memory of a classify fed one 40 MB line, measured by a parent whose only child it is.
     measure = (
@@ -709,6 +757,32 @@ def test_classify_answers_each_line_before_the_next_arrives(ws_dir: Path) -> Non
             ready, _, _ = select.select([proc.stdout], [], [], 60)
             assert ready, "no answer while the input stays open"
             assert "region" in json.loads(proc.stdout.readline())
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+
+
+def test_classify_in_bulk_answers_what_has_arrived_before_more_arrives(ws_dir: Path) -> None:
+    """Lines sent in bulk go to the workers; their answers still all come out while the input stays open."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "classify"],
+        cwd=ws_dir,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for title in ("Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"):
+            proc.stdin.write((json.dumps({"title": title}) + "\n").encode() * 500)
+            proc.stdin.flush()
+            answers = b""
+            while answers.count(b"\n") < 500:
+                ready, _, _ = select.select([proc.stdout], [], [], 60)
+                assert ready, "an answer held back while the input stays open"
+                answers += os.read(proc.stdout.fileno(), 1 << 16)
+            assert all("region" in json.loads(line) for line in answers.splitlines())
     finally:
         proc.stdin.close()
         proc.wait(timeout=60)

@@ -202,6 +202,32 @@ def test_import_and_help_do_not_load_the_stages() -> None:
     assert "newsletter.serialize" not in loaded and "newsletter.feeds.sources" not in loaded
 
 
+def test_classify_loads_the_classifier_and_not_the_sorting_of_a_week(tmp_path: Path) -> None:
+    """`newsletter classify` starts anew on every call of a script: sorting a week is no part of it."""
+    from newsletter import Workspace
+
+    Workspace.init(tmp_path / "ws")
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from newsletter.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main(['--workspace', {str(tmp_path / 'ws')!r}, 'classify'])\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        input='{"title": "TSMC"}\n',
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    loaded = set(json.loads(proc.stdout))
+    assert {"newsletter.app", "newsletter.sort.classify"} <= loaded  # it did run
+    for module in ("newsletter.sort.pipeline", "newsletter.sort.clustering", "newsletter.sort.facts"):
+        assert module not in loaded, module
+
+
 def test_items_loads_what_it_uses_and_no_fetching_or_writing(tmp_path: Path) -> None:
     """`newsletter items` reads the store and sorts: no HTTP client, feed parser, templates or email."""
     from newsletter import Workspace

@@ -62,8 +62,7 @@ class Matcher:
     cjk_probe: re.Pattern[str] | None
 
 
-def _is_latin_start(text: str) -> bool:
-    return bool(re.match(f"[{WORD}]", text))
+_LATIN_START = re.compile(f"[{WORD}]")
 
 
 def trie_pattern(keys: list[str], fan: int = 0) -> str:
@@ -81,10 +80,15 @@ def trie_pattern(keys: list[str], fan: int = 0) -> str:
         node[""] = True
 
     def emit(node: dict[str, Any]) -> str:
+        chain = []  # most nodes have one child and end no key: walked in a loop, escaped at once
+        while len(node) == 1 and "" not in node:
+            ((ch, node),) = node.items()
+            chain.append(ch)
+        head = re.escape("".join(chain))
         kids = sorted(k for k in node if k)
         parts = [re.escape(ch) + emit(node[ch]) for ch in kids]
         if not parts:
-            return ""
+            return head
         if fan and len(parts) > fan:
             size = math.ceil(len(parts) / math.ceil(len(parts) / fan))
             groups = []
@@ -96,7 +100,7 @@ def trie_pattern(keys: list[str], fan: int = 0) -> str:
             body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
         # "(?:x|)" rather than "(?:x)?": the same greedy choice, but sre runs a branch far cheaper
         # than the general repeat it compiles "?" on a group into.
-        return f"(?:{body}|)" if "" in node else body
+        return head + (f"(?:{body}|)" if "" in node else body)
 
     return emit(trie)
 
@@ -199,8 +203,8 @@ def compile_matcher(taxonomy: Taxonomy) -> Matcher:
             cue,
             any(e.company for e in every),
         )
-    latin = [k for k in index if _is_latin_start(k)]
-    other = [k for k in index if not _is_latin_start(k)]
+    latin = [k for k in index if _LATIN_START.match(k)]
+    other = [k for k in index if not _LATIN_START.match(k)]
     # After a term: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z
     # Fold7"), unless the term itself ends in a digit ("H20" is not "H200").  A term ending
     # in a sign ("raises $", "AI芯片") needs no boundary at all.
