@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsletter.feeds.feedtext import (
@@ -157,6 +157,7 @@ def test_cut_properties(text: str, max_chars: int) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80), st.sampled_from(["", "https://Base.example/dir/", "http://b.example"]))
+@example("0\xa0#", "http://b.example")  # a no-break space left last once the fragment went: strip() took it
 def test_canonical_url_idempotent_and_http_only(url: str, base: str) -> None:
     once = canonical_url(url, base)
     assert canonical_url(once) == once

@@ -109,13 +109,14 @@ def _canonical_url(url: str, base: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
-# Spaces and control characters are escaped, so that canonical_url(canonical_url(x)) == canonical_url(x):
-# left raw, a later strip() or urlsplit would drop them and change the id.
-_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+# Spaces (any a strip() would drop: "\xa0" too) and control characters are escaped, as UTF-8, so that
+# canonical_url(canonical_url(x)) == canonical_url(x): left raw, a later strip() or urlsplit would drop
+# them and change the id.
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]|\s")
 
 
 def _percent(match: re.Match[str]) -> str:
-    return f"%{ord(match.group()):02X}"
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
 
 
 _canonical_cached = functools.lru_cache(maxsize=1024)(_canonical_url)
