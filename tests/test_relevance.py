@@ -112,13 +112,15 @@ def test_a_general_outlet_names_its_technology_more_than_once() -> None:
     # One word in a headline is as often the medium as the subject: a TikTok-born movement, a website's
     # elegy. A tech outlet's prior vouches for it; from a general paper, the summary must confirm it.
     once = "Mumbai schools move homework to an app"
-    assert (
-        not verdict(once).passed
-        and "not technology (evidence 6 < 7 for a general outlet)" in verdict(once).why
-    )
+    assert not verdict(once).passed and "names it once" in verdict(once).why
     assert verdict(once, source=TECH_OUTLET).passed
     confirmed = "The app lets teachers grade online and parents follow along on a smartphone."
     assert verdict(once, confirmed).passed
+    # Three words in the summary name it thrice: a marketplace and digital bank's round is tech news.
+    uzum = verdict("Uzbekistan's Uzum raises $120mn", "The marketplace and digital bank expands lending.")
+    assert uzum.passed, uzum.why
+    thin = verdict("Bengaluru school fees rise", "Parents pay online.")
+    assert not thin.passed and "evidence 1 < 6 for a general outlet" in thin.why
 
 
 @pytest.mark.parametrize(

@@ -53,10 +53,10 @@ _THE_X_OF = re.compile(r"\bthe $")
 # An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
 _Pending = tuple[str, str, tuple[str, ...], float, int, int]
 # What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits,
-# gate evidence.
+# gate evidence, how many technology words (a word in the title and again in the body counts twice).
 _Found = tuple[
     list[Hit], dict[str, float], dict[str, float], dict[str, float], dict[str, int],
-    list[_Pending], dict[str, float],
+    list[_Pending], dict[str, float], int,
 ]  # fmt: skip
 
 
@@ -146,7 +146,7 @@ class Classifier(LabelChoice):
         if len(lowered) != len(text):  # a few characters grow when lower-cased ("İ"): keep them as they are
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         found = self._scan(text, lowered, len(short_t), reasons)
-        hits, region_sum, region_top, theme_score, first, pending, gate_score = found
+        hits, region_sum, region_top, theme_score, first, pending, gate_score, tech_words = found
         if pending:
             hits = self._resolve(found, f"{title}\n{summary}".lower())
 
@@ -186,6 +186,7 @@ class Classifier(LabelChoice):
             False,
             round(tech, 4),
             round(gate_score.get(GATE_OFF_TOPIC, 0.0), 4),
+            tech_words,
         )
 
     def _scan(self, text: str, lowered: str, title_end: int, reasons: bool) -> _Found:
@@ -219,6 +220,7 @@ class Classifier(LabelChoice):
         region_top: dict[str, float] = {}  # a region's strongest hit
         theme_score: dict[str, float] = {}
         gate_score: dict[str, float] = {}  # [gate] evidence: tech, off-topic
+        tech_words = 0
         first: dict[str, int] = {}  # where each label is first named: breaks ties
         weak_seen: set[tuple[str, str]] = set()  # a weak theme word counts once per item
         pending: list[_Pending] = []
@@ -291,6 +293,7 @@ class Classifier(LabelChoice):
                     if weak is not None:
                         weak_seen.add(weak)
                     gate_score[label] = gate_score.get(label, 0.0) + weight
+                    tech_words += label == GATE_TECH
                 else:
                     if weak is not None:
                         weak_seen.add(weak)
@@ -301,7 +304,7 @@ class Classifier(LabelChoice):
                             first[label] = start
                     else:
                         theme_score[label] = total + weight
-        return hits, region_sum, region_top, theme_score, first, pending, gate_score
+        return hits, region_sum, region_top, theme_score, first, pending, gate_score, tech_words
 
     def _resolve(self, found: _Found, lowered: str) -> list[Hit]:
         """Keep an ambiguous name ('Sea', 'Grab') only with a context word or another name of its label.
@@ -309,7 +312,7 @@ class Classifier(LabelChoice):
         `lowered` is the whole raw text, as an editor would search it.  Adds the kept names to
         the scores in `found` and returns the hits without the dropped ones.
         """
-        hits, region_sum, region_top, theme_score, first, pending, _ = found
+        hits, region_sum, region_top, theme_score, first, pending, _, _ = found
         sure = {*region_sum, *theme_score}  # labels named by an unambiguous hit
         dropped = set()
         for label, kind, context, weight, start, at in pending:

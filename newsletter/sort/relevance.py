@@ -62,10 +62,11 @@ def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scor
     tech_outlet = source is not None and source.tech
     prior = scoring.tech_source if tech_outlet else 0.0
     tech = labels.tech + prior
-    # A general outlet's item names its technology more than once: one strong word in a headline (6)
-    # is as often the medium ("a TikTok-born movement", "Elegy for a website") as the subject.
+    # A general outlet's item names its technology more than once: one word in a headline is as often
+    # the medium ("a TikTok-born movement", "Elegy for a website") as the subject.
     need = scoring.tech_min if tech_outlet else max(scoring.tech_min, scoring.tech_min_general)
-    tech_ok = tech >= need and tech >= scoring.off_topic_ratio * labels.off_topic
+    once = not tech_outlet and labels.tech_words < 2
+    tech_ok = tech >= need and not once and tech >= scoring.off_topic_ratio * labels.off_topic
     asia_ok = labels.region != GLOBAL
     if labels.overridden:
         return Verdict(True, tech_ok, asia_ok, tech, "the editor's label")
@@ -77,6 +78,8 @@ def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scor
         if tech < need:
             general = " for a general outlet" if need > scoring.tech_min else ""
             why.append(f"not technology (evidence {tech:g} < {need:g}{general})")
+        elif once:
+            why.append("not technology (a general outlet's item names it once)")
         else:
             why.append(f"not technology (off-topic {labels.off_topic:g} outweighs {tech:g})")
     if focus.asia and not asia_ok:

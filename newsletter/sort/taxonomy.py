@@ -48,7 +48,7 @@ class Scoring:
 
     tech_min: float = 3.5  # technology evidence an item needs at the relevance gate
     tech_source: float = 4.0  # technology evidence an outlet that covers technology lends its items
-    tech_min_general: float = 7.0  # what an item from a general news outlet needs: more than one word
+    tech_min_general: float = 6.0  # what an item from a general news outlet needs, in two words at least
     off_topic_ratio: float = 1.0  # technology evidence must be at least this times the off-topic evidence
 
     title: float = 3.0  # multiplier for a hit in the title
