@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from .feeds import outlets
 from .feeds import sources as source_list
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
 from .sort import classify, labels
-from .sort.forked import can_fork
+from .sort.forked import can_fork, gc_paused
 from .sort.taxonomy import check_priors
 from .store import Store
 from .workspace import FORMATS, FileCache, Workspace, save_as
@@ -92,15 +91,10 @@ class Newsletter:
         of a second): checking sources.toml against the taxonomy needs only its ids."""
         # The gazetteer's hundred thousand objects hold no cycles: the collector, which would walk them
         # again and again as they are made (a tenth of the time), is paused while they are.
-        was = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             taxonomy = self.taxonomy()
             if self._compiled is None or self._compiled[0] is not taxonomy:
                 self._compiled = (taxonomy, classify.Classifier(taxonomy))
-        finally:
-            if was:
-                gc.enable()
         return self._compiled
 
     def outlets(self) -> outlets.Outlets:
@@ -255,10 +249,9 @@ class Newsletter:
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id (see sort/pipeline.py)."""
-        from .sort import pipeline
 
         head, self.head_start = self.head_start, None
-        with pipeline.gc_paused():
+        with gc_paused():
             return self._sorter().stories(items, week, self.now, head)
 
     def label_ahead(self, week: Week) -> pipeline.HeadStart | None:
@@ -311,10 +304,9 @@ class Newsletter:
 
     def ranked_week(self, week: Week) -> tuple[list[Story], int]:
         """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
-        from .sort import pipeline
 
         self.sources(), self.taxonomy()  # a broken seeds file is reported before any work
-        with pipeline.gc_paused():
+        with gc_paused():
             items = self.week_items(week)
         if not items:
             if not self.store.count_items():

@@ -9,6 +9,7 @@ and forking costs more than it saves on small work: then, or when a worker break
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing as mp
 import os
@@ -162,3 +163,24 @@ class ForkedMap(Generic[A, T]):
         if self._workers is not None:
             self._workers.close()
         self._workers = None
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a week is loaded and sorted, or the gazetteer compiled.
+
+    Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
+    the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
+    Reference counting frees them as usual. In a one-thread command, what now exists is moved out of the
+    collector's sight before it runs again (gc.freeze): else its first pass would walk every object made
+    meanwhile (half a second on such a week). A server (threads) keeps its collector as it was.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            if threading.active_count() == 1:
+                gc.freeze()
+            gc.enable()

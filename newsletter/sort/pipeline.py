@@ -10,11 +10,9 @@ Also which week a command sorts when none is asked for, and a house style's plan
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..models import IssuePlan, Item, Labels, Source, Story, Verdict, Week, evolve
@@ -35,27 +33,6 @@ if TYPE_CHECKING:
 PARALLEL_LABELS = 1_000
 
 Judged = tuple["Labels | None", "Verdict | None"]  # one item's labels and the gate's verdict
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a week is loaded and sorted.
-
-    Items, labels, facts and stories form no reference cycles, so it would free nothing; yet it rescans
-    the growing heap again and again as they are made (a 100,000-item week holds millions of objects).
-    Reference counting frees them as usual. In a one-thread command, what now exists is moved out of the
-    collector's sight before it runs again (gc.freeze): else its first pass would walk every object made
-    meanwhile (half a second on such a week). A server (threads) keeps its collector as it was.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            if threading.active_count() == 1:
-                gc.freeze()
-            gc.enable()
 
 
 def _verdicts(
