@@ -141,6 +141,8 @@ def test_banks_carmakers_and_gadgets_in_passing_are_no_technology(title: str, su
 def test_a_word_counts_once_for_technology() -> None:
     # "TikTok" is a [gate] tech word and a social-media theme word: one title hit, strong (2 x 3).
     assert CLF.classify("TikTok").tech == 6.0
+    # ... whatever its case: "EVs" in the [gate] list and "=EVs" in the mobility theme are one word.
+    assert CLF.classify("Thai-built EVs").tech == 6.0
     assert CLF.classify("Toss raises $40 million").tech > 0 and CLF.classify("He tosses it").tech == 0
 
 

@@ -116,16 +116,16 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
         labelled.append((theme.id, "theme", theme.terms))
     # A tech theme's strong words are evidence of technology too, unless [gate] not_tech says they
     # are not ("carmaker" is a mobility word, and a carmaker's news is no tech news); weak ones never are.
-    evidence = tuple(
-        term
-        for theme in taxonomy.themes.values()
-        if theme.tech
-        for term in theme.terms
-        if term.kind != "weak" and " ".join(term.text.split()).lower() not in taxonomy.not_tech
-    )
+    # Each word once, whatever its case: "EVs" in the [gate] list and "=EVs" in a theme are one word.
+    said = {_said(t) for label, t in taxonomy.gate if label == GATE_TECH} | set(taxonomy.not_tech)
+    evidence: dict[str, Term] = {}
+    for theme in taxonomy.themes.values():
+        for term in theme.terms if theme.tech else ():
+            if term.kind != "weak" and _said(term) not in said:
+                evidence.setdefault(_said(term), term)
     for label in (GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL):
         labelled.append((label, "gate", tuple(t for lab, t in taxonomy.gate if lab == label)))
-    labelled.append((GATE_TECH, "gate", evidence))
+    labelled.append((GATE_TECH, "gate", tuple(evidence.values())))
     for label, kind, terms in labelled:
         for term in terms:
             # "in Singapore" moves an item to Singapore; "in San Francisco" does not move it out of Asia.
@@ -144,6 +144,11 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
                 bucket[same[0]] = entry
     _inherit(exact, folded)
     return exact, folded
+
+
+def _said(term: Term) -> str:
+    """A term as said, whatever its case and spacing: one word for the gate's evidence."""
+    return " ".join(term.text.split()).lower()
 
 
 def _inherit(exact: dict[str, list[_Entry]], folded: dict[str, list[_Entry]]) -> None:
