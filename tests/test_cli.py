@@ -740,8 +740,8 @@ def test_ctrl_c_while_the_cli_is_loading_is_quiet(ws_dir: Path, module: str) -> 
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.strip().startswith("newsletter: ")
 
 
-def test_classify_answers_each_line_before_the_next_arrives(ws_dir: Path) -> None:
-    """A script can talk to classify line by line (a coprocess): each answer comes before more input."""
+def _talk_to_classify(ws_dir: Path, copies: int) -> None:
+    """Send classify `copies` lines at a time, twice, and read every answer while the input stays open."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsletter", "classify"],
         cwd=ws_dir,
@@ -752,41 +752,29 @@ def test_classify_answers_each_line_before_the_next_arrives(ws_dir: Path) -> Non
     assert proc.stdin is not None and proc.stdout is not None
     try:
         for title in ("Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"):
-            proc.stdin.write(json.dumps({"title": title}).encode() + b"\n")
-            proc.stdin.flush()
-            ready, _, _ = select.select([proc.stdout], [], [], 60)
-            assert ready, "no answer while the input stays open"
-            assert "region" in json.loads(proc.stdout.readline())
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=60)
-    assert proc.returncode == 0
-
-
-def test_classify_in_bulk_answers_what_has_arrived_before_more_arrives(ws_dir: Path) -> None:
-    """Lines sent in bulk go to the workers; their answers still all come out while the input stays open."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsletter", "classify"],
-        cwd=ws_dir,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        for title in ("Zepto raises $450 million ahead of a listing", "TSMC starts 2nm output in Taiwan"):
-            proc.stdin.write((json.dumps({"title": title}) + "\n").encode() * 500)
+            proc.stdin.write((json.dumps({"title": title}) + "\n").encode() * copies)
             proc.stdin.flush()
             answers = b""
-            while answers.count(b"\n") < 500:
+            while answers.count(b"\n") < copies:
                 ready, _, _ = select.select([proc.stdout], [], [], 60)
                 assert ready, "an answer held back while the input stays open"
                 answers += os.read(proc.stdout.fileno(), 1 << 16)
+            assert answers.count(b"\n") == copies
             assert all("region" in json.loads(line) for line in answers.splitlines())
     finally:
         proc.stdin.close()
         proc.wait(timeout=60)
     assert proc.returncode == 0
+
+
+def test_classify_answers_each_line_before_the_next_arrives(ws_dir: Path) -> None:
+    """A script can talk to classify line by line (a coprocess): each answer comes before more input."""
+    _talk_to_classify(ws_dir, 1)
+
+
+def test_classify_in_bulk_answers_what_has_arrived_before_more_arrives(ws_dir: Path) -> None:
+    """Lines sent in bulk go to the workers; their answers still all come out while the input stays open."""
+    _talk_to_classify(ws_dir, 500)
 
 
 def test_classify_in_bulk_answers_every_line_in_order(ws_dir: Path) -> None:

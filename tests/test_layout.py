@@ -202,8 +202,8 @@ def test_import_and_help_do_not_load_the_stages() -> None:
     assert "newsletter.serialize" not in loaded and "newsletter.feeds.sources" not in loaded
 
 
-def test_classify_loads_the_classifier_and_not_the_sorting_of_a_week(tmp_path: Path) -> None:
-    """`newsletter classify` starts anew on every call of a script: sorting a week is no part of it."""
+def _modules_loaded(tmp_path: Path, args: list[str], stdin: str = "") -> set[str]:
+    """The modules a fresh process has loaded once `newsletter ARGS` ran in a new workspace."""
     from newsletter import Workspace
 
     Workspace.init(tmp_path / "ws")
@@ -211,18 +211,19 @@ def test_classify_loads_the_classifier_and_not_the_sorting_of_a_week(tmp_path: P
         "import contextlib, io, json, sys\n"
         "from newsletter.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
-        f"    main(['--workspace', {str(tmp_path / 'ws')!r}, 'classify'])\n"
+        f"    main(['--workspace', {str(tmp_path / 'ws')!r}, *{args!r}])\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", script],
-        input='{"title": "TSMC"}\n',
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [sys.executable, "-c", script], input=stdin, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
-    loaded = set(json.loads(proc.stdout))
+    return set(json.loads(proc.stdout))
+
+
+def test_classify_loads_the_classifier_and_not_the_sorting_of_a_week(tmp_path: Path) -> None:
+    """`newsletter classify` starts anew on every call of a script: sorting a week is no part of it."""
+    loaded = _modules_loaded(tmp_path, ["classify"], '{"title": "TSMC"}\n')
     assert {"newsletter.app", "newsletter.sort.classify"} <= loaded  # it did run
     for module in ("newsletter.sort.pipeline", "newsletter.sort.clustering", "newsletter.sort.facts"):
         assert module not in loaded, module
@@ -230,19 +231,7 @@ def test_classify_loads_the_classifier_and_not_the_sorting_of_a_week(tmp_path: P
 
 def test_items_loads_what_it_uses_and_no_fetching_or_writing(tmp_path: Path) -> None:
     """`newsletter items` reads the store and sorts: no HTTP client, feed parser, templates or email."""
-    from newsletter import Workspace
-
-    Workspace.init(tmp_path / "ws")
-    script = (
-        "import contextlib, io, json, sys\n"
-        "from newsletter.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
-        f"    main(['--workspace', {str(tmp_path / 'ws')!r}, 'items', '--all'])\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    loaded = set(json.loads(proc.stdout))
+    loaded = _modules_loaded(tmp_path, ["items", "--all"])
     assert {"newsletter.app", "newsletter.store", "newsletter.sort.clustering"} <= loaded  # it did run
     for module in ("newsletter.feeds.fetch", "newsletter.feeds.parse", "newsletter.write.render"):
         assert module not in loaded, module
