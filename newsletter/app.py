@@ -249,7 +249,6 @@ class Newsletter:
 
     def stories(self, items: Sequence[Item], week: Week | None = None) -> list[Story]:
         """Label, cluster and rank items; every item comes back with its story id (see sort/pipeline.py)."""
-
         head, self.head_start = self.head_start, None
         with gc_paused():
             return self._sorter().stories(items, week, self.now, head)
@@ -304,7 +303,6 @@ class Newsletter:
 
     def ranked_week(self, week: Week) -> tuple[list[Story], int]:
         """The week's stories, ranked, and how many items the week held; the costly part of a plan."""
-
         self.sources(), self.taxonomy()  # a broken seeds file is reported before any work
         with gc_paused():
             items = self.week_items(week)
