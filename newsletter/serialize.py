@@ -41,7 +41,7 @@ def labels_record(labels: Labels, explain: bool = False) -> dict[str, Any]:
     if labels.overridden:
         out["overridden"] = True
     if explain:
-        out["tech"], out["off_topic"] = labels.tech, labels.off_topic
+        out["tech"], out["tech_words"], out["off_topic"] = labels.tech, labels.tech_words, labels.off_topic
     return out
 
 

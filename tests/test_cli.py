@@ -157,6 +157,8 @@ def test_classify_keeps_one_line_per_input(ws_dir: Path) -> None:
     assert out[0]["region"] == "china" and out[2]["region"] == "india"
     assert "error" in out[1] and "line 2" in out[1]["error"]
     assert out[0]["reasons"] and {"region", "regions", "themes"} <= set(out[2])
+    # The gate's evidence behind the labels: Meituan and JD.com, each a strong word in the headline.
+    assert out[0]["tech"] == 12 and out[0]["tech_words"] == 2
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
