@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import GLOBAL
-from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, Term
+from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, Term, said
 
 # Letters and digits that make a word go on; CJK is left out on purpose, so "OPPO手机" and
 # "SK하이닉스는" still match, while "Indiana" does not match "India".
@@ -117,12 +117,12 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
     # A tech theme's strong words are evidence of technology too, unless [gate] not_tech says they
     # are not ("carmaker" is a mobility word, and a carmaker's news is no tech news); weak ones never are.
     # Each word once, whatever its case: "EVs" in the [gate] list and "=EVs" in a theme are one word.
-    said = {_said(t) for label, t in taxonomy.gate if label == GATE_TECH} | set(taxonomy.not_tech)
+    listed = {said(t.text) for label, t in taxonomy.gate if label == GATE_TECH} | taxonomy.not_tech
     evidence: dict[str, Term] = {}
     for theme in taxonomy.themes.values():
         for term in theme.terms if theme.tech else ():
-            if term.kind != "weak" and _said(term) not in said:
-                evidence.setdefault(_said(term), term)
+            if term.kind != "weak" and said(term.text) not in listed:
+                evidence.setdefault(said(term.text), term)
     for label in (GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL):
         labelled.append((label, "gate", tuple(t for lab, t in taxonomy.gate if lab == label)))
     labelled.append((GATE_TECH, "gate", tuple(evidence.values())))
@@ -144,11 +144,6 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
                 bucket[same[0]] = entry
     _inherit(exact, folded)
     return exact, folded
-
-
-def _said(term: Term) -> str:
-    """A term as said, whatever its case and spacing: one word for the gate's evidence."""
-    return " ".join(term.text.split()).lower()
 
 
 def _inherit(exact: dict[str, list[_Entry]], folded: dict[str, list[_Entry]]) -> None:

@@ -102,6 +102,11 @@ class ThemeDef:
     tech: bool = True  # its words are evidence that technology is the subject (funding or IPOs are not)
 
 
+def said(text: str) -> str:
+    """A term as said, whatever its case and spacing: "EVs" and "=EVs" are one word of evidence."""
+    return " ".join(text.split()).lower()
+
+
 def _norm(text: str) -> str:
     """Loose form of an id or display name: 'South Korea' -> 'south-korea', 'M&A' -> 'm-and-a'."""
     text = text.strip().lower().replace("&", " and ")
@@ -344,7 +349,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
     gate_data = data.get("gate", {})
     gate = _gate(where, gate_data, weights)
     listed = _strings(where, gate_data.get("not_tech", []), "gate", "not_tech")
-    not_tech = frozenset(" ".join(t.split()).lower() for t in listed)
+    not_tech = frozenset(said(t) for t in listed)
     return Taxonomy(regions, themes, global_region, scoring, path, gate, not_tech)
 
 
