@@ -224,3 +224,6 @@ def test_a_feed_language_files_what_names_nothing_foreign() -> None:
     assert CLF.classify("某创业公司完成A轮融资", "", language_region="china").region == "china"
     # A foreign name wins over the language: a Chinese-language report on Uber is not Chinese news.
     assert CLF.classify("优步完成首次无人卡车送货", "", language_region="china").region == "global"
+    # So does a foreign place in the feed's own script: a Chinese reporter's week at CES is not Chinese news.
+    assert CLF.classify("在拉斯维加斯体验智能家居", "", language_region="china").region == "global"
+    assert CLF.classify("ラスベガスで新型ロボットを見た", "", language_region="japan").region == "global"
