@@ -227,3 +227,10 @@ def test_a_feed_language_files_what_names_nothing_foreign() -> None:
     # So does a foreign place in the feed's own script: a Chinese reporter's week at CES is not Chinese news.
     assert CLF.classify("在拉斯维加斯体验智能家居", "", language_region="china").region == "global"
     assert CLF.classify("ラスベガスで新型ロボットを見た", "", language_region="japan").region == "global"
+
+
+def test_a_cjk_word_that_holds_a_company_name_names_no_company() -> None:
+    # CJK names match inside words: a "new wave" (新浪潮) holds Sina (新浪) and Inspur (浪潮), and is neither.
+    labels = CLF.classify("音乐节掀起新浪潮", "")
+    assert labels.region == "global" and labels.tech == 0
+    assert CLF.classify("新浪发布财报", "").region == "china"
