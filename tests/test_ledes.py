@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsletter.write.ledes import clean_headline, entry_text, lead_sentences, whole_sentences
-from newsletter.write.templating import reports_after, reports_that
+from newsletter.write.templating import clause, plus_line, reports_after, reports_that
 
 HEADLINE = "Grab posts its first full-year profit"
 
@@ -100,6 +100,27 @@ def test_a_review_headline_leads_as_the_outlets_review(headline: str, review: st
     # reads as a sentence, not as "Outlet reports: X review: ...".
     assert reports_that(headline, "[Ars](u)") == (review or f"[Ars](u) reports: {headline}")
     assert reports_after(headline, "[Ars](u)") == (review or f"{headline} ([Ars](u))")
+
+
+def test_a_review_headline_runs_inside_our_sentences_as_a_review() -> None:
+    # The intro says "Two stories stood out this week: A, and B.": a review's headline is told as one.
+    assert clause("Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price") == (
+        "a review of the Samsung Galaxy Z Fold 8 Ultra"
+    )
+    assert clause("Apple trained its own AI model for China.") == "Apple trained its own AI model for China"
+    assert clause("Nothing to review: the week was quiet") == "Nothing to review: the week was quiet"
+
+
+def test_the_subtitle_names_the_next_stories_as_clauses() -> None:
+    review = "Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price"
+    assert plus_line(["Grab posts a profit.", review]) == (
+        "Plus: Grab posts a profit and a review of the Samsung Galaxy Z Fold 8 Ultra"
+    )
+    # A headline's own comma would blur "A, B and C": semicolons keep them apart.
+    assert plus_line(["Grab, GoTo talk again", "Sea rallies", "Zepto files"]) == (
+        "Plus: Grab, GoTo talk again; Sea rallies; and Zepto files"
+    )
+    assert plus_line([]) == ""
 
 
 def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:

@@ -166,7 +166,7 @@ def _front_matter(env: jinja2.Environment, settings: Settings, plan: IssuePlan, 
     intro = templating.render_template(env, declared.template("intro.md.j2"), **context).strip()
     if declared.letter:
         title = headlines[0] if headlines else f"{settings.name}, {plan.week}"
-        subtitle = "Plus: " + templating.join_and(headlines[1:4]) if len(headlines) > 1 else ""
+        subtitle = templating.plus_line(headlines[1:4])
         preheader = subtitle or title
     else:
         # Two topics in a few words each, as the host would put them; never two headlines glued.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -95,6 +95,7 @@ def _environment(workspace_templates: str, packaged_dir: str, _names: tuple[str,
         reports_that=reports_that,
         reports_after=reports_after,
         unstop=unstop,
+        clause=clause,
         paragraphs=paragraphs,
     )
     env.globals.update(
@@ -122,6 +123,14 @@ def join_semi(values: Iterable[object]) -> str:
     if len(items) <= 2:
         return " and ".join(items)
     return "; ".join(items[:-1]) + "; and " + items[-1]
+
+
+def plus_line(headlines: Sequence[str]) -> str:
+    """The subtitle naming the next stories: "Plus: A, B and C", or "Plus: A; B; and C" when a
+    headline holds a comma of its own; "" for none."""
+    plus = [clause(h) for h in headlines]
+    join = join_semi if any("," in h for h in plus) else join_and
+    return "Plus: " + join(plus) if plus else ""
 
 
 def links_list(outlets: Iterable[Any]) -> str:
@@ -157,21 +166,36 @@ _REVIEW_RE = re.compile(
 )
 
 
-def _review(sentence: str, outlet_md: str) -> str:
-    """Markdown "Outlet reviews the X: its verdict." for a review's headline, or "" for any other.
+def _reviewed(headline: str) -> tuple[str, str] | None:
+    """The reviewed thing and the verdict of a review's headline, or None for any other headline.
 
     The reviewed thing must read as a name: it ends in a capitalised word or a number ("Fold 8
     Ultra", "iPhone 17"), not in "Nothing to".
     """
-    m = _REVIEW_RE.match(sentence)
-    if not m or not sentence.isascii():
-        return ""
+    m = _REVIEW_RE.match(headline)
+    if not m or not headline.isascii():
+        return None
     thing = m["thing"]
     last = thing.rsplit(" ", 1)[-1]
-    if not (last[:1].isupper() or last[:1].isdigit()):
+    return (thing, m["verdict"]) if last[:1].isupper() or last[:1].isdigit() else None
+
+
+def _review(sentence: str, outlet_md: str) -> str:
+    """Markdown "Outlet reviews the X: its verdict." for a review's headline, or "" for any other."""
+    review = _reviewed(sentence)
+    if review is None:
         return ""
-    verdict = escape.escape(unstop(_lower_first(m["verdict"])))
-    return f"{outlet_md} reviews the {escape.escape(thing)}: {verdict}."
+    thing, verdict = review
+    return f"{outlet_md} reviews the {escape.escape(thing)}: {escape.escape(unstop(_lower_first(verdict)))}."
+
+
+def clause(headline: str) -> str:
+    """A headline as a clause inside a sentence of ours (plain text): its closing stop dropped, and a
+    review's headline told as one ("a review of the Pixel 10 Pro", not "Pixel 10 Pro review: Google
+    gets it right")."""
+    s = headline.strip()
+    review = _reviewed(s)
+    return f"a review of the {review[0]}" if review else unstop(s)
 
 
 def _framed(s: str, outlet_md: str) -> str:
