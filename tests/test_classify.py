@@ -379,3 +379,13 @@ def test_source_prior_reasons_follow_each_source(clf):
 
 def test_classify_many_accepts_lists(clf):
     assert classify_many(clf, [["A startup raised money", "", "india"]])[0].region == "india"
+
+
+def test_a_company_named_like_a_word_matches_only_as_written(clf):
+    # Names match with a plural ending: "upGrad" written freely would match "upgrades".
+    assert (
+        clf.classify("Cyber Monday deal", "From Siri upgrades to new apps, iOS brings features.").region
+        == GLOBAL
+    )
+    assert clf.classify("upGrad raises $60 million", "").region == "india"
+    assert clf.classify("UpGrad buys a bootcamp", "").region == "india"
