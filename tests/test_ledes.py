@@ -123,6 +123,13 @@ def test_the_subtitle_names_the_next_stories_as_clauses() -> None:
     assert plus_line([]) == ""
 
 
+def test_a_cjk_lead_opens_with_the_summary_sentence_that_tells_its_headline() -> None:
+    # Character pairs are read within runs of CJK: "国研" across "》" is no word of either text.
+    headline = "《梦三国》研发商电魂网络A股上市，募资8.7亿元"
+    summary = "今日，游戏开发商杭州电魂网络正式在上交所挂牌上市，证券代码为603258。首日股价上涨44%。"
+    assert lead_sentences(headline, summary, 700)[0].startswith("今日，游戏开发商杭州电魂网络")
+
+
 def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:
     headline = "One of China's workhorse rockets just exploded in flight"
     assert reports_after(headline, "[Ars](u)") == f"{headline}, [Ars](u) reports."
