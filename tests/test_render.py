@@ -29,6 +29,7 @@ from newsletter.errors import RenderError
 from newsletter.models import IssuePlan, Story
 from newsletter.workspace import OUTPUTS, Workspace, atomic_write
 from newsletter.write import draft, render, templating
+from newsletter.write.issue import content_html
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -504,3 +505,11 @@ def test_a_scalar_alias_in_front_matter_still_works(ws: Workspace) -> None:
     _set_front(ws, "preheader", "*t")
     page = render.build_outputs(ws, settings(), WEEK, "atr", ["html"]).paths[0].read_text(encoding="utf-8")
     assert page.count("My own title") >= 2
+
+
+def test_a_hash_without_a_space_opens_no_heading() -> None:
+    # CommonMark (Substack, Ghost, Beehiiv) reads "#techAsia is ..." as a paragraph: the page, the
+    # email and the text must too, not print the footer as a title without its "#".
+    html = content_html("#techAsia is co-ordinated in Tokyo.\n\n## News in focus\n")
+    assert "<p>#techAsia is co-ordinated in Tokyo.</p>" in html
+    assert "<h2>News in focus</h2>" in html

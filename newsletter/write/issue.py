@@ -19,6 +19,8 @@ from typing import Any
 import jinja2
 import markdown
 import nh3
+from markdown.blockprocessors import HashHeaderProcessor
+from markdown.extensions import Extension
 
 from ..config import Settings, check_style, house_style
 from ..errors import FrontMatterError, RenderError, WorkspaceError
@@ -182,7 +184,21 @@ def _sanitize(fragment: str, base: str, email: bool) -> str:
     )
 
 
+class _SpacedHeading(HashHeaderProcessor):
+    """A heading is "#" and a space, as CommonMark (Substack, Ghost, Beehiiv) has it: a line opening
+    with "#techAsia is co-ordinated by ..." is a paragraph there, so it is one here too."""
+
+    RE = re.compile(
+        r"(?:^|\n)(?P<level>#{1,6})(?=[ \t]|\n|$)(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)"
+    )
+
+
+class _CommonMarkHeadings(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
+        md.parser.blockprocessors.register(_SpacedHeading(md.parser), "hashheader", 70)
+
+
 def content_html(markdown_text: str, base: str = "", *, email: bool = False) -> str:
     """Sanitized HTML of issue Markdown: what the page, the email and the text are all made from."""
-    raw = markdown.markdown(markdown_text, output_format="html")
+    raw = markdown.markdown(markdown_text, output_format="html", extensions=[_CommonMarkHeadings()])
     return _sanitize(raw, base, email)
