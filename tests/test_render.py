@@ -28,7 +28,7 @@ from newsletter.config import Settings
 from newsletter.errors import RenderError
 from newsletter.models import IssuePlan, Story
 from newsletter.workspace import OUTPUTS, Workspace, atomic_write
-from newsletter.write import draft, render, templating
+from newsletter.write import draft, issue, render, templating
 from newsletter.write.issue import content_html
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -513,3 +513,12 @@ def test_a_hash_without_a_space_opens_no_heading() -> None:
     html = content_html("#techAsia is co-ordinated in Tokyo.\n\n## News in focus\n")
     assert "<p>#techAsia is co-ordinated in Tokyo.</p>" in html
     assert "<h2>News in focus</h2>" in html
+
+
+def test_a_web_address_in_the_footer_text_is_a_link() -> None:
+    # The default sign-up line holds its address in prose; Markdown links only <...> and [..](..).
+    line = issue._autolinked("Sign up at https://news.example.com/ta/ to receive #techAsia each week.")
+    assert '<a href="https://news.example.com/ta/"' in content_html(line)
+    linked = "Read [our archive](https://news.example.com/a) or <https://news.example.com/b>."
+    assert issue._autolinked(linked) == linked
+    assert issue._autolinked("Mail javascript:alert(1) now") == "Mail javascript:alert(1) now"

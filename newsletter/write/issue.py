@@ -151,7 +151,7 @@ def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> li
     default = house_style(style).footer
     lines = []
     if ss.footer:
-        lines.append(ss.footer.strip())
+        lines.append(_autolinked(ss.footer.strip()))
     elif default:
         where = f" in {escape.escape(fm['city'])}" if fm["city"] else ""
         lines.append(
@@ -159,13 +159,13 @@ def _footer(settings: Settings, style: str, name: str, fm: dict[str, str]) -> li
         )
     if ss.signup:
         url = escape.safe_url(ss.signup)
-        lines.append(f"Sign up at {escape.link(ss.signup, url)}." if url else ss.signup.strip())
+        lines.append(f"Sign up at {escape.link(ss.signup, url)}." if url else _autolinked(ss.signup.strip()))
     if ss.contact:
         contact = ss.contact.strip()
         if re.fullmatch(r"[^@\s<>()\[\]]+@[^@\s<>()\[\]]+", contact):
             lines.append(f"Write to us at [{escape.escape(contact)}](mailto:{contact}).")
         else:
-            lines.append(contact)
+            lines.append(_autolinked(contact))
     return lines
 
 
@@ -196,6 +196,16 @@ class _SpacedHeading(HashHeaderProcessor):
 class _CommonMarkHeadings(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         md.parser.blockprocessors.register(_SpacedHeading(md.parser), "hashheader", 70)
+
+
+# A bare web address in the editor's footer text, not already a Markdown link or an autolink.
+_BARE_URL_RE = re.compile(r"(?<![(<\[])\bhttps?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
+
+
+def _autolinked(text: str) -> str:
+    """The footer's text with each bare web address linked ("Sign up at https://... to receive ..."):
+    Markdown links only addresses in <...>, so the page and the email would show it as plain text."""
+    return _BARE_URL_RE.sub(lambda m: f"<{m.group()}>" if escape.safe_url(m.group()) else m.group(), text)
 
 
 def content_html(markdown_text: str, base: str = "", *, email: bool = False) -> str:
