@@ -90,7 +90,7 @@ class _TextMaker(HTMLParser):
                 # "… [link](url)" entries read best as the bare URL where the word "link" was.
                 del self.buf[start:]
                 self.buf.append(f"<{href}>" + (" 🔒" if "🔒" in label else ""))
-            elif href:
+            elif href and href != f"mailto:{label}":  # an address written out needs no "<mailto:...>"
                 self.buf.append(f" <{href}>")
         elif tag in ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6"):
             self._flush(tag)
