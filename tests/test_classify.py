@@ -368,3 +368,13 @@ def test_source_prior_reasons_follow_each_source(clf):
 
 def test_classify_many_accepts_lists(clf):
     assert classify_many(clf, [["A startup raised money", "", "india"]])[0].region == "india"
+
+
+def test_labels_made_in_one_step_carry_every_field_of_labels(clf) -> None:
+    """classify fills a Labels' fields at once, not through its __init__: a field added to Labels must be
+    filled there too, or its items would lack it (and their equality and hash would change)."""
+    from newsletter.models import Labels
+
+    labels = clf.classify("TSMC to build chip plant in Kumamoto", "Sony joins.", "japan", ("ai",))
+    assert set(vars(labels)) == set(Labels.__dataclass_fields__)
+    assert labels == Labels(**{name: getattr(labels, name) for name in Labels.__dataclass_fields__})
