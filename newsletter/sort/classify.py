@@ -1,7 +1,7 @@
 """Label items with a primary region, secondary regions and themes, with the reasons an editor can check.
 
-One compiled regex (a trie of every gazetteer term, built in matcher.compile_matcher) scans
-"title NUL summary" once; the hits are scored as documented at the top of seeds/taxonomy.toml.
+The gazetteer's keys are found in "title NUL summary" at once (finder.py, built in
+matcher.compile_matcher); the hits are scored as documented at the top of seeds/taxonomy.toml.
 The per-item loop is written for speed (issue 4: 20,000 items/s on one core): weights are
 multiplied out at build time, scores are added as the matches come, and Reason objects are
 looked up in a cache, only for the few hits shown behind the labels finally chosen.
@@ -60,10 +60,6 @@ _Found = tuple[
 ]  # fmt: skip
 
 
-def _match_start(m: re.Match[str]) -> int:
-    return m.start()
-
-
 # A Latin-script proper name in a headline ("RED 的 Hydrogen One"): a company the gazetteer does not know,
 # as likely foreign as local, so the feed's language cannot file the item.
 _FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{2,}")
@@ -114,9 +110,7 @@ class Classifier(LabelChoice):
     def __init__(self, taxonomy: Taxonomy) -> None:
         super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
         matcher = compile_matcher(taxonomy)
-        self._index, self._latin, self._cjk, self._cjk_probe = (
-            matcher.index, matcher.latin, matcher.cjk, matcher.cjk_probe,
-        )  # fmt: skip
+        self._index, self._find = matcher.index, matcher.finder.find
 
     # -- classifying ------------------------------------------------------------------------------
 
@@ -134,7 +128,7 @@ class Classifier(LabelChoice):
         reasons=False leaves Labels.reasons empty (the evidence behind them is not even collected) for
         callers that never show them, such as `classify` without --explain; the labels are the same.
 
-        One regex pass over "title NUL summary" (the offset of the NUL says title or body); each
+        One search of "title NUL summary" (the offset of the NUL says title or body); each
         match adds its precomputed weights to the scores at once, and Reason objects are made
         only for the few hits shown behind the labels finally chosen.
         """
@@ -194,17 +188,13 @@ class Classifier(LabelChoice):
         )
 
     def _scan(self, text: str, lowered: str, title_end: int, reasons: bool) -> _Found:
-        """Match the gazetteer once over "title NUL body" and add up every hit; a term counts once per field.
+        """Find the gazetteer once in "title NUL body" and add up every hit; a term counts once per field.
 
         A title hit of a place weighs by its cue words and every Asian name in a title by its
         side of a deal verb; any other hit takes the weight precomputed in its Spec.
         Ambiguous names are held in `pending` until every other name is known.
         """
         sc = self.scoring
-        matches: Iterable[re.Match[str]] = self._latin.finditer(lowered)
-        cjk, probe = self._cjk, self._cjk_probe
-        if cjk is not None and probe is not None and not lowered.isascii() and probe.search(lowered):
-            matches = sorted([*matches, *cjk.finditer(lowered)], key=_match_start)
         target_at = -1
         head = lowered[:title_end]
         for hint in _TARGET_HINTS:  # a substring test is 2x cheaper than the regex it guards
@@ -233,10 +223,9 @@ class Classifier(LabelChoice):
         where = "title"
         company_end = -2
         located = False  # one place per title is where the news happens: the first one named
-        for m in matches:
-            start, end = m.span(1)
-            key = lowered[start:end]
+        for start, key, stop in self._find(lowered):
             folded, exact, cue_kind, company = index[key]
+            end = start + len(key)
             if in_title and start > title_end:
                 in_title, where, seen = False, "body", set()
             if exact is None:
@@ -268,7 +257,7 @@ class Classifier(LabelChoice):
                     near, far = near * deal, far * deal
                     plain = False
                 if company:
-                    company_end = m.end()
+                    company_end = stop
                     if quoted is not None:
                         passing = _compared(head, quoted, start, end)
             for label, kind, base, title_weight, weight, how, weak, context in specs:  # weight: in the body
