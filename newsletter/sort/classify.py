@@ -216,7 +216,7 @@ class Classifier(LabelChoice):
         gate_score: dict[str, float] = {}  # [gate] evidence: tech, off-topic
         tech_words = 0
         first: dict[str, int] = {}  # where each label is first named: breaks ties
-        weak_seen: set[tuple[str, str]] = set()  # a weak theme word counts once per item
+        weak_seen: set[str] = set()  # a weak theme word counts once per item
         pending: list[_Pending] = []
         seen: set[str] = set()  # keys seen in the current field
         in_title = True

@@ -6,6 +6,7 @@ Built here so that classify.py holds only the per-item scoring loop.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 from ..models import GLOBAL
@@ -18,9 +19,9 @@ PLAIN, NEAR, FAR = 0, 1, 2  # a theme or [global] name; an Asian place or demony
 # Whether a key is a place or a demonym, whose title cue words are read (KeyInfo field 2).
 NO_CUE, PLACE, DEMONYM = 0, 1, 2
 # Flat tuples, because the classify loop unpacks them per match: label, kind, weight, weight in a
-# title, weight in the body, PLAIN/NEAR/FAR, (label, key) for a weak theme word (counted once per
+# title, weight in the body, PLAIN/NEAR/FAR, "label NUL key" for a weak theme word (counted once per
 # item), lower-cased context words for an ambiguous name (None otherwise).
-Spec = tuple[str, str, float, float, float, int, "tuple[str, str] | None", "tuple[str, ...] | None"]
+Spec = tuple[str, str, float, float, float, int, "str | None", "tuple[str, ...] | None"]
 # Per lower-cased key: specs of its case-free entries, exact-case spelling -> specs (or None),
 # NO_CUE/PLACE/DEMONYM, and whether it names a company.
 KeyInfo = tuple[tuple[Spec, ...], "dict[str, tuple[Spec, ...]] | None", int, bool]
@@ -127,7 +128,8 @@ def compile_matcher(taxonomy: Taxonomy) -> Matcher:
 
     def spec(e: _Entry, key: str) -> Spec:
         how = PLAIN if e.kind != "region" or e.label == GLOBAL else NEAR if e.place else FAR
-        weak = (e.label, key) if e.weak else None
+        # (label, key) as one interned string: a set finds it by its cached hash, where a tuple is hashed anew
+        weak = sys.intern(f"{e.label}\x00{key}") if e.weak else None  # a label is a slug: no NUL in it
         context = tuple(c.lower() for c in e.context) if e.ambiguous else None
         return (e.label, e.kind, e.weight, e.weight * sc.title, e.weight * sc.body, how, weak, context)
 
