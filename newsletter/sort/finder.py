@@ -45,7 +45,12 @@ def _match_start(match: Match) -> int:
 
 def _word_starts(key: str) -> tuple[int, ...]:
     """The offsets inside a key where a word starts ("ai chips": 3): where a match may start, within it."""
+    if _ONE_WORD.fullmatch(key):  # most keys (a Python loop over every character of 7,000 keys: 30 ms)
+        return ()
     return tuple(i for i in range(1, len(key)) if key[i] in _WORD_CHARS and key[i - 1] not in _WORD_CHARS)
+
+
+_ONE_WORD = re.compile(f"[{WORD}]*")
 
 
 class KeyFinder:
