@@ -389,3 +389,13 @@ def test_a_company_named_like_a_word_matches_only_as_written(clf):
     )
     assert clf.classify("upGrad raises $60 million", "").region == "india"
     assert clf.classify("UpGrad buys a bootcamp", "").region == "india"
+
+
+def test_labels_made_in_one_step_carry_every_field_of_labels(clf) -> None:
+    """classify fills a Labels' fields at once, not through its __init__: a field added to Labels must be
+    filled there too, or its items would lack it (and their equality and hash would change)."""
+    from newsletter.models import Labels
+
+    labels = clf.classify("TSMC to build chip plant in Kumamoto", "Sony joins.", "japan", ("ai",))
+    assert set(vars(labels)) == set(Labels.__dataclass_fields__)
+    assert labels == Labels(**{name: getattr(labels, name) for name in Labels.__dataclass_fields__})

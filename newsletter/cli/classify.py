@@ -93,7 +93,7 @@ def _answers(
     answers, bad = [], 0
     shown = _SHOWN if not explain else {}  # without reasons, labels repeat: each one's line is made once
     for n, line in enumerate(batch, first):
-        if line is not None and not line.strip():
+        if line is not None and line[:1] != b"{" and not line.strip():  # a JSON object's line is not blank
             continue
         try:
             if line is None:

@@ -1,6 +1,7 @@
 """Sorting the week: labels for every item, the same story told once, a ranked week laid out as an issue.
 
-taxonomy.py        seeds/taxonomy.toml: regions, themes and their gazetteer (matcher.py compiles it)
+taxonomy.py        seeds/taxonomy.toml: regions, themes and their gazetteer (matcher.py compiles it, and
+                   finder.py finds its keys in a text)
 classify.py        an item's regions and themes, with the reasons: the text scanned and scored once;
                    label_choice.py turns the scores into labels and picks the reasons shown
 labels.py          the editor's overrides on top, and what an editor types into region/theme ids

@@ -1,7 +1,7 @@
 """Label items with a primary region, secondary regions and themes, with the reasons an editor can check.
 
-One compiled regex (a trie of every gazetteer term, built in matcher.compile_matcher) scans
-"title NUL summary" once; the hits are scored as documented at the top of seeds/taxonomy.toml.
+The gazetteer's keys are found in "title NUL summary" at once (finder.py, built in
+matcher.compile_matcher); the hits are scored as documented at the top of seeds/taxonomy.toml.
 The per-item loop is written for speed (issue 4: 20,000 items/s on one core): weights are
 multiplied out at build time, scores are added as the matches come, and Reason objects are
 looked up in a cache, only for the few hits shown behind the labels finally chosen.
@@ -63,15 +63,6 @@ _Found = tuple[
 ]  # fmt: skip
 
 
-def _match_start(m: re.Match[str]) -> int:
-    return m.start()
-
-
-# A sentence's end: a full stop before a space (or the end), or a CJK one anywhere. Written to open with
-# the set of stops, so that the regex engine skips to them instead of trying every position.
-_LEDE_END_RE = re.compile(r"[.!?。！？](?:(?=\s|$)|(?<=[。！？]))")
-
-
 # A Latin-script proper name in a headline ("RED 的 Hydrogen One"): a company the gazetteer does not know,
 # as likely foreign as local, so the feed's language cannot file the item.
 _FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{2,}")
@@ -92,10 +83,16 @@ def _compared(head: str, quoted: list[tuple[int, int]], start: int, end: int) ->
     return head.startswith(" of ", end) and _THE_X_OF.search(head, max(0, start - 4), start) is not None
 
 
-def _lede_length(summary: str) -> int:
-    """How long the summary's first sentence is (at most 300 characters): where an item's news is told."""
-    end = _LEDE_END_RE.search(summary, 0, 300)
-    return end.end() if end else min(len(summary), 300)
+def _labels(fields: dict[str, Any]) -> Labels:
+    """Labels with these fields, every one given: the same object Labels(**fields) makes, at a third of the
+    cost, since a frozen dataclass's __init__ sets each field through object.__setattr__ (a microsecond an
+    item)."""
+    labels = _new(Labels)
+    labels.__dict__.update(fields)
+    return labels
+
+
+_new = object.__new__
 
 
 def _field(text: str) -> str:
@@ -116,9 +113,7 @@ class Classifier(LabelChoice):
     def __init__(self, taxonomy: Taxonomy) -> None:
         super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
         matcher = compile_matcher(taxonomy)
-        self._index, self._latin, self._cjk, self._cjk_probe = (
-            matcher.index, matcher.latin, matcher.cjk, matcher.cjk_probe,
-        )  # fmt: skip
+        self._index, self._find = matcher.index, matcher.finder.find
 
     # -- classifying ------------------------------------------------------------------------------
 
@@ -136,7 +131,7 @@ class Classifier(LabelChoice):
         reasons=False leaves Labels.reasons empty (the evidence behind them is not even collected) for
         callers that never show them, such as `classify` without --explain; the labels are the same.
 
-        One regex pass over "title NUL summary" (the offset of the NUL says title or body); each
+        One search of "title NUL summary" (the offset of the NUL says title or body); each
         match adds its precomputed weights to the scores at once, and Reason objects are made
         only for the few hits shown behind the labels finally chosen.
         """
@@ -163,7 +158,7 @@ class Classifier(LabelChoice):
         prior: tuple[Reason, ...] = ()
         if source_region or source_themes:
             prior = self._add_priors(source_region, source_themes, region_score, theme_score, first)
-        regions = self._regions(region_score, first, len(short_t) + 1 + _lede_length(short_s))
+        regions = self._regions(region_score, first, len(short_t), short_s)
         language: tuple[Reason, ...] = ()
         if (
             language_region
@@ -176,34 +171,33 @@ class Classifier(LabelChoice):
             regions = [language_region]
             language = (Reason(language_region, "region", "feed language", "source", 0.0),)
         themes = self._themes(theme_score, first) if theme_score else []
-        gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
+        explained: tuple[Reason, ...] = ()
+        if reasons:
+            gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
+            explained = self._explain(hits, regions, [*themes, *gate_labels], prior + language, region_score)
         tech = gate_score.get(GATE_TECH, 0.0)
-        # Positional: a frozen dataclass's keyword call costs a third more, once per item.
-        return Labels(
-            regions[0],
-            tuple(regions),
-            tuple(themes),
-            self._explain(hits, regions, [*themes, *gate_labels], prior + language, region_score)
-            if reasons
-            else (),
-            False,
-            round(tech, 4),
-            round(gate_score.get(GATE_OFF_TOPIC, 0.0), 4),
-            tech_words,
+        off_topic = gate_score.get(GATE_OFF_TOPIC, 0.0)
+        return _labels(
+            {
+                "region": regions[0],
+                "regions": tuple(regions),
+                "themes": tuple(themes),
+                "reasons": explained,
+                "overridden": False,
+                "tech": round(tech, 4),
+                "off_topic": round(off_topic, 4),
+                "tech_words": tech_words,
+            }
         )
 
     def _scan(self, text: str, lowered: str, title_end: int, reasons: bool) -> _Found:
-        """Match the gazetteer once over "title NUL body" and add up every hit; a term counts once per field.
+        """Find the gazetteer once in "title NUL body" and add up every hit; a term counts once per field.
 
         A title hit of a place weighs by its cue words and every Asian name in a title by its
         side of a deal verb; any other hit takes the weight precomputed in its Spec.
         Ambiguous names are held in `pending` until every other name is known.
         """
         sc = self.scoring
-        matches: Iterable[re.Match[str]] = self._latin.finditer(lowered)
-        cjk, probe = self._cjk, self._cjk_probe
-        if cjk is not None and probe is not None and not lowered.isascii() and probe.search(lowered):
-            matches = sorted([*matches, *cjk.finditer(lowered)], key=_match_start)
         target_at = -1
         head = lowered[:title_end]
         for hint in _TARGET_HINTS:  # a substring test is 2x cheaper than the regex it guards
@@ -225,17 +219,16 @@ class Classifier(LabelChoice):
         gate_score: dict[str, float] = {}  # [gate] evidence: tech, off-topic
         tech_words = 0
         first: dict[str, int] = {}  # where each label is first named: breaks ties
-        weak_seen: set[tuple[str, str]] = set()  # a weak theme word counts once per item
+        weak_seen: set[str] = set()  # a weak theme word counts once per item
         pending: list[_Pending] = []
         seen: set[str] = set()  # keys seen in the current field
         in_title = True
         where = "title"
         company_end = -2
         located = False  # one place per title is where the news happens: the first one named
-        for m in matches:
-            start, end = m.span(1)
-            key = lowered[start:end]
+        for start, key, stop in self._find(lowered):
             folded, exact, cue_kind, company = index[key]
+            end = start + len(key)
             if in_title and start > title_end:
                 in_title, where, seen = False, "body", set()
             if exact is None:
@@ -268,7 +261,7 @@ class Classifier(LabelChoice):
                     near, far = near * deal, far * deal
                     plain = False
                 if company:
-                    company_end = m.end()
+                    company_end = stop
                     if quoted is not None:
                         passing = _compared(head, quoted, start, end)
                     if start == 0 and target_at < 0 and not head.startswith(_LIST_AFTER, end):

@@ -8,6 +8,7 @@ run once per item after the scan, and keep their caches (Reasons, source priors)
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Sequence
 
 from ..models import GLOBAL, Reason
@@ -22,6 +23,16 @@ Hit = tuple[float, str, str, str, str]
 _Priors = tuple[tuple[str, ...], tuple[str, ...], tuple[Reason, ...]]
 
 _by_weight = operator.itemgetter(0)
+
+# A sentence's end: a full stop before a space (or the end), or a CJK one anywhere. Written to open with
+# the set of stops, so that the regex engine skips to them instead of trying every position.
+_LEDE_END_RE = re.compile(r"[.!?。！？](?:(?=\s|$)|(?<=[。！？]))")
+
+
+def lede_length(summary: str) -> int:
+    """How long the summary's first sentence is (at most 300 characters): where an item's news is told."""
+    end = _LEDE_END_RE.search(summary, 0, 300)
+    return end.end() if end else min(len(summary), 300)
 
 
 class LabelChoice:
@@ -139,23 +150,29 @@ class LabelChoice:
             reason = self._reasons[hit] = Reason(label, kind, term, where, weight)
         return reason
 
-    def _regions(self, score: dict[str, float], first: dict[str, int], lede_end: int) -> list[str]:
+    def _regions(
+        self, score: dict[str, float], first: dict[str, int], title_end: int, summary: str
+    ) -> list[str]:
         """The best Asian region if it reaches min_region and beats the [global] names; else 'global'.
 
         A region named neither in the title nor in the summary's first sentence needs `body_only`
         (names in passing, "follow us on Weibo", do not make an item Asian); the source's own
-        region still counts.
+        region still counts.  first: positions in "title NUL summary", the title title_end long.
         """
         sc = self.scoring
         rival = 0.0  # the [global] names' score
         asian: list[tuple[float, int, str]] = []
+        lede_end = -1  # where the summary's first sentence ends: found only when a name is past the title
         for r, s in score.items():
             if r == GLOBAL:
                 rival = s
             elif s > 0:
                 at = first.get(r, 0)
-                if at > lede_end and at != PRIOR_AT and s < sc.body_only:
-                    continue
+                if at > title_end and at != PRIOR_AT and s < sc.body_only:
+                    if lede_end < 0:
+                        lede_end = title_end + 1 + lede_length(summary)
+                    if at > lede_end:
+                        continue
                 asian.append((s, -at, r))
         if not asian:
             return [GLOBAL]

@@ -1,31 +1,27 @@
-"""The taxonomy's gazetteer compiled into regexes and an index, once per taxonomy.
+"""The taxonomy's gazetteer compiled into an index and a finder of its keys, once per taxonomy.
 
 Built here so that classify.py holds only the per-item scoring loop.
 """
 
 from __future__ import annotations
 
-import math
 import re
+import sys
 from dataclasses import dataclass
-from typing import Any
 
 from ..models import GLOBAL
+from .finder import KeyFinder
 from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, Term, said
 
-# Letters and digits that make a word go on; CJK is left out on purpose, so "OPPO手机" and
-# "SK하이닉스는" still match, while "Indiana" does not match "India".
-LETTER = "A-Za-z\u00c0-\u024f"
-WORD = "0-9" + LETTER
 _SPLIT = re.compile(r"[\s\-/]+")
 # How a region name's weight reacts to the words around it in a title (Spec field 5).
 PLAIN, NEAR, FAR = 0, 1, 2  # a theme or [global] name; an Asian place or demonym; another Asian name
 # Whether a key is a place or a demonym, whose title cue words are read (KeyInfo field 2).
 NO_CUE, PLACE, DEMONYM = 0, 1, 2
 # Flat tuples, because the classify loop unpacks them per match: label, kind, weight, weight in a
-# title, weight in the body, PLAIN/NEAR/FAR, (label, key) for a weak theme word (counted once per
+# title, weight in the body, PLAIN/NEAR/FAR, "label NUL key" for a weak theme word (counted once per
 # item), lower-cased context words for an ambiguous name (None otherwise).
-Spec = tuple[str, str, float, float, float, int, "tuple[str, str] | None", "tuple[str, ...] | None"]
+Spec = tuple[str, str, float, float, float, int, "str | None", "tuple[str, ...] | None"]
 # Per lower-cased key: specs of its case-free entries, exact-case spelling -> specs (or None),
 # NO_CUE/PLACE/DEMONYM, and whether it names a company.
 KeyInfo = tuple[tuple[Spec, ...], "dict[str, tuple[Spec, ...]] | None", int, bool]
@@ -48,61 +44,14 @@ class _Entry:
 
 @dataclass(frozen=True)
 class Matcher:
-    """The gazetteer compiled: one regex for Latin-script keys, one for CJK keys, and their index.
+    """The gazetteer compiled: its keys' index, and where they occur in a text.
 
-    Both regexes run on lower-cased, whitespace-normalised text (no case-insensitive flag and
-    no \\s+: twice as fast); group 1 is the key to look up in `index`, and exact-case spellings
-    are checked against the original text.  `cjk` runs only on text where `cjk_probe` finds a
-    character a CJK key can start with.
+    `finder` runs on lower-cased, whitespace-normalised text (no case-insensitive matching: twice as fast);
+    each match's key is looked up in `index`, and exact-case spellings are checked against the original text.
     """
 
     index: dict[str, KeyInfo]
-    latin: re.Pattern[str]
-    cjk: re.Pattern[str] | None
-    cjk_probe: re.Pattern[str] | None
-
-
-_LATIN_START = re.compile(f"[{WORD}]")
-
-
-def trie_pattern(keys: list[str], fan: int = 0) -> str:
-    """A regex alternation shaped as a trie, longest alternatives first, so the longest term wins.
-
-    With `fan`, a node with more children than that is split into groups, each behind a
-    one-character-class lookahead: sre tries a branch's alternatives one by one, and a
-    CJK root with 700 first characters would cost 700 tries at every position.
-    """
-    trie: dict[str, Any] = {}
-    for key in keys:
-        node = trie
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def emit(node: dict[str, Any]) -> str:
-        chain = []  # most nodes have one child and end no key: walked in a loop, escaped at once
-        while len(node) == 1 and "" not in node:
-            ((ch, node),) = node.items()
-            chain.append(ch)
-        head = re.escape("".join(chain))
-        kids = sorted(k for k in node if k)
-        parts = [re.escape(ch) + emit(node[ch]) for ch in kids]
-        if not parts:
-            return head
-        if fan and len(parts) > fan:
-            size = math.ceil(len(parts) / math.ceil(len(parts) / fan))
-            groups = []
-            for i in range(0, len(parts), size):
-                chars = "".join(re.escape(ch) for ch in kids[i : i + size])
-                groups.append(f"(?=[{chars}])(?:" + "|".join(parts[i : i + size]) + ")")
-            body = "(?:" + "|".join(groups) + ")"
-        else:
-            body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-        # "(?:x|)" rather than "(?:x)?": the same greedy choice, but sre runs a branch far cheaper
-        # than the general repeat it compiles "?" on a group into.
-        return head + (f"(?:{body}|)" if "" in node else body)
-
-    return emit(trie)
+    finder: KeyFinder
 
 
 def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, list[_Entry]]]:
@@ -179,7 +128,8 @@ def compile_matcher(taxonomy: Taxonomy) -> Matcher:
 
     def spec(e: _Entry, key: str) -> Spec:
         how = PLAIN if e.kind != "region" or e.label == GLOBAL else NEAR if e.place else FAR
-        weak = (e.label, key) if e.weak else None
+        # (label, key) as one interned string: a set finds it by its cached hash, where a tuple is hashed anew
+        weak = sys.intern(f"{e.label}\x00{key}") if e.weak else None  # a label is a slug: no NUL in it
         context = tuple(c.lower() for c in e.context) if e.ambiguous else None
         return (e.label, e.kind, e.weight, e.weight * sc.title, e.weight * sc.body, how, weak, context)
 
@@ -203,17 +153,4 @@ def compile_matcher(taxonomy: Taxonomy) -> Matcher:
             cue,
             any(e.company for e in every),
         )
-    latin = [k for k in index if _LATIN_START.match(k)]
-    other = [k for k in index if not _LATIN_START.match(k)]
-    # After a term: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z
-    # Fold7"), unless the term itself ends in a digit ("H20" is not "H200").  A term ending
-    # in a sign ("raises $", "AI芯片") needs no boundary at all.
-    latin_rx = re.compile(
-        f"(?<![{WORD}])({trie_pattern(latin) or '(?!)'})(?:'s|s|es|)"
-        f"(?:(?<=[{LETTER}])(?![{LETTER}])|(?<=[0-9])(?![{WORD}])|(?<![{WORD}]))"
-    )
-    if not other:
-        return Matcher(index, latin_rx, None, None)
-    first = re.escape("".join(sorted({k[0] for k in other})))
-    cjk = re.compile(f"(?=[{first}])({trie_pattern(other, fan=40)})")
-    return Matcher(index, latin_rx, cjk, re.compile(f"[{first}]"))
+    return Matcher(index, KeyFinder(index))
