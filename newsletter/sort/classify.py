@@ -29,9 +29,6 @@ _AFTER_PLACE = (
     "で", "에서", "법인", "工厂", "工場", "子公司", "分公司",
 )  # fmt: skip
 _AFTER_PLACE_CJK = ("廠", "厂", "工場", "工厂", "공장", "법인", "基地")
-# After a name opening the title, these make it one of a list ("Japan, Korea and China ...",
-# "Apple and Samsung ..."): no single subject.
-_LIST_AFTER = (",", " and ", " & ", "、", "和", "与", "與")
 # A verb after which the title names the target of a deal or an investment.
 _TARGET = re.compile(
     r"\b(?:buys?|bought|to buy|buying|acquires?|acquired|acquiring|to acquire|backs|backed|"
@@ -247,7 +244,6 @@ class Classifier(LabelChoice):
                 # A title hit weighs `in_title` unless a place cue, a deal or a comparison changes it.
                 plain, passing = True, False
                 near = far = title_mult
-                lead = 1.0  # a global company opening a title is its subject: it weighs x`subject`
                 if cue_kind:
                     cue = self._place_cue(lowered, start, end, company_end, cue_kind == DEMONYM)
                     if cue == sc.located:
@@ -264,15 +260,11 @@ class Classifier(LabelChoice):
                     company_end = stop
                     if quoted is not None:
                         passing = _compared(head, quoted, start, end)
-                    if start == 0 and target_at < 0 and not head.startswith(_LIST_AFTER, end):
-                        lead = sc.subject  # "Apple Earnings, Supply Chain Speculation, China ...": Apple's
             for label, kind, base, title_weight, weight, how, weak, context in specs:  # weight: in the body
                 if in_title:
                     if passing and kind == "region":
                         continue  # a comparison names no region; the tech words and themes still count
                     weight = title_weight if plain or not how else base * (near if how == NEAR else far)
-                    if lead != 1.0 and label == GLOBAL:
-                        weight *= lead  # an Asian one's home region still loses to where the news happens
                 if reasons:
                     hits.append((weight, label, kind, term, where))
                 if context is not None:  # 'Sea', 'Grab': kept or dropped once every name is known
@@ -351,7 +343,7 @@ class Classifier(LabelChoice):
             return sc.located
         if not lowered[start:end].isascii() and any(f in after[:8] for f in _AFTER_PLACE_CJK):
             return sc.located
-        if (start == 0 and not after.startswith(_LIST_AFTER)) or after.startswith("'s"):
+        if (start == 0 and not after.startswith((",", " and ", " & "))) or after.startswith("'s"):
             return sc.subject
         return 1.0
 

@@ -54,7 +54,7 @@ class Scoring:
     title: float = 3.0  # multiplier for a hit in the title
     body: float = 1.0  # multiplier for a hit in the summary
     located: float = 3.0  # multiplier for a place in the title right after "in", "into", "to", "across"
-    subject: float = 1.5  # a place opening the title or in the possessive; a [global] company opening it
+    subject: float = 1.5  # multiplier for a place opening the title or in the possessive ("Taiwan's ...")
     target: float = 2.0  # Asian names after "buys", "backs", "stake in" ... in a title: the deal's target
     acquirer: float = 0.75  # Asian names before such a verb: the buyer or investor
     repeat: float = 0.5  # a region's names after its strongest one count this much each
