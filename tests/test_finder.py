@@ -108,3 +108,10 @@ def _small() -> tuple[KeyFinder, Reference]:
 
 def test_no_keys_no_matches() -> None:
     assert KeyFinder([]).find("india 小米") == []
+
+
+def test_es_is_a_plural_only_after_s_x_z_ch_and_sh() -> None:
+    keys = ["tax", "switch", "license", "upgrad", "ipo"]
+    text = "taxes switches licensees upgrades ipos"
+    found = [key for _, key, _ in KeyFinder(keys).find(text)]
+    assert found == [key for _, key, _ in Reference(keys).find(text)] == ["tax", "switch", "ipo"]

@@ -32,6 +32,7 @@ LATIN_START = re.compile(f"[{WORD}]")
 _LETTERS = frozenset(chr(c) for a, b in ((65, 90), (97, 122), (0xC0, 0x24F)) for c in range(a, b + 1))
 _WORD_CHARS = _LETTERS | frozenset("0123456789")
 _SUFFIXES = ("'s", "s", "es", "")
+_TAKES_ES = ("s", "x", "z", "ch", "sh")  # the endings English pluralises with "es" ("taxes", "switches")
 _MAY_GO_ON = _WORD_CHARS | {"'"}  # what, after a key, may start a suffix or break a boundary
 _SURROGATE = re.compile("[\ud800-\udfff]")  # no key holds one, and UTF-8 (the automata's) has none
 
@@ -134,6 +135,8 @@ def _ending(text: str, end: int, size: int) -> int:
     for suffix in _SUFFIXES:
         if suffix and not text.startswith(suffix, end):
             continue
+        if suffix == "es" and not text.endswith(_TAKES_ES, 0, end):  # "upgrades" is not upGrad's plural
+            continue
         stop = end + len(suffix)
         last = text[stop - 1]
         after = text[stop] if stop < size else ""
@@ -154,12 +157,13 @@ def _ending(text: str, end: int, size: int) -> int:
 def latin_pattern(keys: list[str]) -> re.Pattern[str]:
     """The regex that defines a Latin-script key's match (KeyFinder finds the same): group 1 is the key.
 
-    After a term: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z Fold7"), unless
+    A term may take "'s", "s", or "es" after s, x, z, ch and sh ("taxes"; "upgrades" is not "upgrad").
+    After it: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z Fold7"), unless
     the term itself ends in a digit ("H20" is not "H200"). A term ending in a sign ("raises $") needs no
     boundary.
     """
     return re.compile(
-        f"(?<![{WORD}])({trie_pattern(keys) or '(?!)'})(?:'s|s|es|)"
+        f"(?<![{WORD}])({trie_pattern(keys) or '(?!)'})(?:'s|s|(?:(?<=[sxz])|(?<=ch)|(?<=sh))es|)"
         f"(?:(?<=[{LETTER}])(?![{LETTER}])|(?<=[0-9])(?![{WORD}])|(?<![{WORD}]))"
     )
 
