@@ -111,7 +111,7 @@ def test_no_keys_no_matches() -> None:
 
 
 def test_es_is_a_plural_only_after_s_x_z_ch_and_sh() -> None:
-    keys = ["tax", "switch", "license", "upgrad", "ipo"]
+    keys = ["tax", "switch", "license", "upgrad", "ipo", "小米"]
     text = "taxes switches licensees upgrades ipos"
     found = [key for _, key, _ in KeyFinder(keys).find(text)]
     assert found == [key for _, key, _ in Reference(keys).find(text)] == ["tax", "switch", "ipo"]
