@@ -32,7 +32,7 @@ _DANGLING_RE = re.compile(
 _FRAGMENT_RE = re.compile(r"^[\"'“‘(\[]?(?:[a-z]|\d+(?:\.\d+)?\s*(?:[a-z]|%))")
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Z0-9]{2,}|\d+(?:\.\d+)?")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_CJK_RUN_RE = re.compile(_CJK_RE.pattern + "+")
 _STOP_WORDS = """
     a an the and or of in on at to for from by with as is are was were be been its it this that
     these those after over into about new says said will would could may might has have had not
