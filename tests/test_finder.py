@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from finder_reference import cjk_pattern, latin_pattern
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsletter.sort.classify import _field
-from newsletter.sort.finder import LATIN_START, KeyFinder, Match, cjk_pattern, latin_pattern
+from newsletter.sort.finder import LATIN_START, KeyFinder, Match
 from newsletter.sort.matcher import compile_matcher
 from newsletter.sort.taxonomy import load_taxonomy
 

@@ -1,11 +1,11 @@
 """Where the gazetteer's keys occur in an item's lower-cased text: every match in order, as two regexes
 define them.
 
-The regexes (`latin_pattern`, `cjk_pattern`) are the definition. A key that starts with a letter or digit
+The regexes in tests/finder_reference.py are the definition. A key that starts with a letter or digit
 matches at a word start (no letter or digit before it), the longest one that fits, with an optional "'s",
-"s" or "es", where no letter follows a letter (a digit may: "Galaxy Z Fold" in "Galaxy Z Fold7") and
-nothing a word is made of follows a digit ("H20" is not "H200"); any other key (CJK, mostly) matches
-anywhere, the longest first.
+"s", or "es" after s, x, z, ch or sh, where no letter follows a letter (a digit may: "Galaxy Z Fold" in
+"Galaxy Z Fold7") and nothing a word is made of follows a digit ("H20" is not "H200"); any other key (CJK,
+mostly) matches anywhere, the longest first.
 
 Compiling those regexes took 0.13 s of every start of `newsletter classify`, and scanning with them 8 us an
 item. KeyFinder gets the same matches from two Aho-Corasick automata (ahocorasick_rs: built in 0.02 s,
@@ -16,10 +16,8 @@ several words), the text is searched again from there. tests/test_finder.py chec
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
@@ -55,7 +53,7 @@ _ONE_WORD = re.compile(f"[{WORD}]*")
 
 
 class KeyFinder:
-    """The keys' matches in lower-cased text, as `latin_pattern` and `cjk_pattern` would find them.
+    """The keys' matches in lower-cased text, as the reference regexes (tests/finder_reference.py) find them.
 
     Immutable once built, so thread-safe; a forked process uses it as it is.
     """
@@ -149,66 +147,3 @@ def _ending(text: str, end: int, size: int) -> int:
         else:
             return stop
     return -1
-
-
-# -- the definition -------------------------------------------------------------------------------
-
-
-def latin_pattern(keys: list[str]) -> re.Pattern[str]:
-    """The regex that defines a Latin-script key's match (KeyFinder finds the same): group 1 is the key.
-
-    A term may take "'s", "s", or "es" after s, x, z, ch and sh ("taxes"; "upgrades" is not "upgrad").
-    After it: no letter may follow; a model number may ("Galaxy Z Fold" in "Galaxy Z Fold7"), unless
-    the term itself ends in a digit ("H20" is not "H200"). A term ending in a sign ("raises $") needs no
-    boundary.
-    """
-    return re.compile(
-        f"(?<![{WORD}])({trie_pattern(keys) or '(?!)'})(?:'s|s|(?:(?<=[sxz])|(?<=ch)|(?<=sh))es|)"
-        f"(?:(?<=[{LETTER}])(?![{LETTER}])|(?<=[0-9])(?![{WORD}])|(?<![{WORD}]))"
-    )
-
-
-def cjk_pattern(keys: list[str]) -> re.Pattern[str]:
-    """The regex that defines the match of a key starting with no letter or digit: anywhere, the longest."""
-    first = re.escape("".join(sorted({k[0] for k in keys})))
-    return re.compile(f"(?=[{first}])({trie_pattern(keys, fan=40) or '(?!)'})")
-
-
-def trie_pattern(keys: list[str], fan: int = 0) -> str:
-    """A regex alternation shaped as a trie, longest alternatives first, so the longest term wins.
-
-    With `fan`, a node with more children than that is split into groups, each behind a
-    one-character-class lookahead: sre tries a branch's alternatives one by one, and a
-    CJK root with 700 first characters would cost 700 tries at every position.
-    """
-    trie: dict[str, Any] = {}
-    for key in keys:
-        node = trie
-        for ch in key:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def emit(node: dict[str, Any]) -> str:
-        chain = []  # most nodes have one child and end no key: walked in a loop, escaped at once
-        while len(node) == 1 and "" not in node:
-            ((ch, node),) = node.items()
-            chain.append(ch)
-        head = re.escape("".join(chain))
-        kids = sorted(k for k in node if k)
-        parts = [re.escape(ch) + emit(node[ch]) for ch in kids]
-        if not parts:
-            return head
-        if fan and len(parts) > fan:
-            size = math.ceil(len(parts) / math.ceil(len(parts) / fan))
-            groups = []
-            for i in range(0, len(parts), size):
-                chars = "".join(re.escape(ch) for ch in kids[i : i + size])
-                groups.append(f"(?=[{chars}])(?:" + "|".join(parts[i : i + size]) + ")")
-            body = "(?:" + "|".join(groups) + ")"
-        else:
-            body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-        # "(?:x|)" rather than "(?:x)?": the same greedy choice, but sre runs a branch far cheaper
-        # than the general repeat it compiles "?" on a group into.
-        return head + (f"(?:{body}|)" if "" in node else body)
-
-    return emit(trie)
