@@ -156,3 +156,18 @@ def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:
 )
 def test_a_media_label_leaves_the_headline(headline: str, want: str) -> None:
     assert clean_headline(headline) == want
+
+
+def test_a_sentence_credited_with_reports_drops_its_reportedly() -> None:
+    sentence = "Apple has reportedly trained a custom AI model for the China market."
+    assert (
+        reports_that(sentence, "[V](u)")
+        == "[V](u) reports that Apple has trained a custom AI model for the China market."
+    )
+    assert (
+        reports_after(sentence, "[V](u)")
+        == "Apple has trained a custom AI model for the China market, [V](u) reports."
+    )
+    assert reports_that("Reportedly, Xiaomi will list in Hong Kong.", "[V](u)") == (
+        "[V](u) reports that Xiaomi will list in Hong Kong."
+    )

@@ -208,9 +208,19 @@ def _headline(s: str) -> bool:
     return s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…", ".")) and ":" not in s
 
 
+# "Apple has reportedly trained ...": once the outlet is credited with "reports", the adverb says it twice.
+_REPORTEDLY_RE = re.compile(r"(?<=\w) reportedly(?= \w)|^Reportedly,? (?=[A-Z])")
+
+
+def _credited(sentence: str) -> str:
+    """A feed sentence to credit with "reports": stripped, its "reportedly" dropped ("The Verge reports that
+    Apple has trained ...", not "... that Apple has reportedly trained ...")."""
+    return _REPORTEDLY_RE.sub("", sentence.strip(), count=1)
+
+
 def reports_that(sentence: str, outlet_md: str) -> str:
     """Markdown "Outlet reports that …" around a feed sentence (escaped here); outlet_md is Markdown."""
-    s = sentence.strip()
+    s = _credited(sentence)
     framed = _framed(s, outlet_md)
     if framed:
         return framed
@@ -223,7 +233,7 @@ def reports_that(sentence: str, outlet_md: str) -> str:
 
 def reports_after(sentence: str, outlet_md: str) -> str:
     """Markdown "…, Outlet reports." after a feed sentence (escaped here)."""
-    s = sentence.strip()
+    s = _credited(sentence)
     framed = _framed(s, outlet_md)
     if framed:
         return framed
