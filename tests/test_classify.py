@@ -96,6 +96,26 @@ def test_title_weighs_more_than_body(clf):
     assert in_title.region == in_body.region == "india"
 
 
+def test_a_company_places_a_lede_only_as_its_subject(clf):
+    # The title names nothing Asian: the summary's first sentence decides. A company opening it is the
+    # news's subject; one further in is a supplier or rival of a global story.
+    subject = clf.classify("A new budget phone goes on sale", "Xiaomi said the phone ships to 40 countries.")
+    supplier = clf.classify(
+        "A startup ships a cheaper coding model",
+        "Built on top of an open model from Zhipu, the system is cheaper.",
+    )
+    after_when = clf.classify(
+        "A game's city looks nothing like the real one",
+        "When Sony showed the game in 2016, its makers spoke.",
+    )
+    place = clf.classify(
+        "A carmaker opens a new plant", "The company built the plant near Bangkok in a year."
+    )
+    assert subject.region == "china"
+    assert supplier.region == after_when.region == "global"
+    assert place.region == "southeast-asia"  # a place anywhere in that sentence still places it
+
+
 def test_names_beat_generic_words(clf):
     # "yuan" is a word for China; Gojek is a company of Southeast Asia.
     labels = clf.classify("Gojek drivers protest over fares", "Some fares are quoted in yuan for tourists.")

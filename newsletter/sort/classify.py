@@ -53,10 +53,11 @@ _THE_X_OF = re.compile(r"\bthe $")
 # An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
 _Pending = tuple[str, str, tuple[str, ...], float, int, int]
 # What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits,
-# gate evidence, how many technology words (a word in the title and again in the body counts twice).
+# gate evidence, how many technology words (a word in the title and again in the body counts twice), and
+# where each region is first named by something other than a company (a place, a person, an agency).
 _Found = tuple[
     list[Hit], dict[str, float], dict[str, float], dict[str, float], dict[str, int],
-    list[_Pending], dict[str, float], int,
+    list[_Pending], dict[str, float], int, dict[str, int],
 ]  # fmt: skip
 
 
@@ -141,7 +142,7 @@ class Classifier(LabelChoice):
         if len(lowered) != len(text):  # a few characters grow when lower-cased ("İ"): keep them as they are
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         found = self._scan(text, lowered, len(short_t), reasons)
-        hits, region_sum, region_top, theme_score, first, pending, gate_score, tech_words = found
+        hits, region_sum, region_top, theme_score, first, pending, gate_score, tech_words, placed = found
         if pending:
             hits = self._resolve(found, f"{title}\n{summary}".lower())
 
@@ -155,7 +156,7 @@ class Classifier(LabelChoice):
         prior: tuple[Reason, ...] = ()
         if source_region or source_themes:
             prior = self._add_priors(source_region, source_themes, region_score, theme_score, first)
-        regions = self._regions(region_score, first, len(short_t), short_s)
+        regions = self._regions(region_score, first, placed, len(short_t), short_s)
         language: tuple[Reason, ...] = ()
         if (
             language_region
@@ -216,6 +217,7 @@ class Classifier(LabelChoice):
         gate_score: dict[str, float] = {}  # [gate] evidence: tech, off-topic
         tech_words = 0
         first: dict[str, int] = {}  # where each label is first named: breaks ties
+        placed: dict[str, int] = {}  # where each region is first named by other than a company
         weak_seen: set[str] = set()  # a weak theme word counts once per item
         pending: list[_Pending] = []
         seen: set[str] = set()  # keys seen in the current field
@@ -280,6 +282,8 @@ class Classifier(LabelChoice):
                         region_sum[label] = total + weight
                         if weight > region_top[label]:
                             region_top[label] = weight
+                    if not company and label not in placed:
+                        placed[label] = start
                 elif weak is not None and weak in weak_seen:
                     continue  # weak theme and gate words count once per item
                 elif kind == "gate":
@@ -297,7 +301,7 @@ class Classifier(LabelChoice):
                             first[label] = start
                     else:
                         theme_score[label] = total + weight
-        return hits, region_sum, region_top, theme_score, first, pending, gate_score, tech_words
+        return hits, region_sum, region_top, theme_score, first, pending, gate_score, tech_words, placed
 
     def _resolve(self, found: _Found, lowered: str) -> list[Hit]:
         """Keep an ambiguous name ('Sea', 'Grab') only with a context word or another name of its label.
@@ -305,7 +309,7 @@ class Classifier(LabelChoice):
         `lowered` is the whole raw text, as an editor would search it.  Adds the kept names to
         the scores in `found` and returns the hits without the dropped ones.
         """
-        hits, region_sum, region_top, theme_score, first, pending, _, _ = found
+        hits, region_sum, region_top, theme_score, first, pending, _, _, _ = found
         sure = {*region_sum, *theme_score}  # labels named by an unambiguous hit
         dropped = set()
         for label, kind, context, weight, start, at in pending:

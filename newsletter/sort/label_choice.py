@@ -29,6 +29,24 @@ _by_weight = operator.itemgetter(0)
 _LEDE_END_RE = re.compile(r"[.!?。！？](?:(?=\s|$)|(?<=[。！？]))")
 
 
+# Words that, before a company in the summary's first words, say it is not the sentence's subject:
+# "When Sony debuted ...", "Built as a variation on Z.ai's model ...".
+_NOT_SUBJECT = frozenset(
+    {"about", "after", "against", "as", "at", "before", "by", "during", "for", "from", "in", "into", "like",
+     "of", "on", "over", "than", "to", "unlike", "via", "when", "where", "while", "with", "without"}
+)  # fmt: skip
+_SUBJECT_WORDS = 3  # a subject opens the sentence: at most this many words before it ("The Tokyo-based")
+_SUBJECT_CHARS = 6  # ... or this many characters of CJK text ("据报道，")
+
+
+def _opens(lede: str) -> bool:
+    """Whether a name after `lede` (the start of a summary's first sentence) is the sentence's subject."""
+    if not lede.isascii():
+        return len(lede.strip()) <= _SUBJECT_CHARS
+    words = lede.lower().split()
+    return len(words) <= _SUBJECT_WORDS and not any(w.strip(",;:\"'(") in _NOT_SUBJECT for w in words)
+
+
 def lede_length(summary: str) -> int:
     """How long the summary's first sentence is (at most 300 characters): where an item's news is told."""
     end = _LEDE_END_RE.search(summary, 0, 300)
@@ -151,13 +169,22 @@ class LabelChoice:
         return reason
 
     def _regions(
-        self, score: dict[str, float], first: dict[str, int], title_end: int, summary: str
+        self,
+        score: dict[str, float],
+        first: dict[str, int],
+        placed: dict[str, int],
+        title_end: int,
+        summary: str,
     ) -> list[str]:
         """The best Asian region if it reaches min_region and beats the [global] names; else 'global'.
 
-        A region named neither in the title nor in the summary's first sentence needs `body_only`
-        (names in passing, "follow us on Weibo", do not make an item Asian); the source's own
-        region still counts.  first: positions in "title NUL summary", the title title_end long.
+        A region the title does not name needs `body_only` (names in passing, "follow us on Weibo",
+        do not make an item Asian) unless the summary's first sentence names it: by a place, a person
+        or an agency, or by a company that opens the sentence as its subject ("Infosys won the deal").
+        A company further into it is most often a global story's supplier or rival ("Built on Z.ai's
+        model, Writer's ...", "When Sony debuted Detroit ..."). The source's own region still counts.
+        first: positions in "title NUL summary", the title title_end long; placed: where each region
+        is first named by other than a company.
         """
         sc = self.scoring
         rival = 0.0  # the [global] names' score
@@ -171,7 +198,9 @@ class LabelChoice:
                 if at > title_end and at != PRIOR_AT and s < sc.body_only:
                     if lede_end < 0:
                         lede_end = title_end + 1 + lede_length(summary)
-                    if at > lede_end:
+                    if placed.get(r, PRIOR_AT) > lede_end and (
+                        at > lede_end or not _opens(summary[: at - title_end - 1])
+                    ):
                         continue
                 asian.append((s, -at, r))
         if not asian:
