@@ -400,6 +400,16 @@ def test_a_company_named_like_a_word_matches_only_as_written(clf):
     assert clf.classify("UpGrad buys a bootcamp", "").region == "india"
 
 
+def test_a_name_written_as_it_is_takes_no_plural(clf):
+    # "=Apple" and "=Arm" match only as written, and then not as plurals: "Apples" are fruit, "Arms" weapons.
+    def terms(title: str) -> set[str]:
+        return {r.term for r in clf.classify(title, "").reasons}
+
+    assert not {"Apple", "Arm"} & terms("Apples and Arms: what Vietnam exports")
+    assert {"Apple", "Arm"} <= terms("Apple's deal with Arm's chip unit")  # the possessive still counts
+    assert "AMD" in terms("AMDs Ryzen im Test")  # an acronym's "s": the German genitive  # an acronym's "s": the German genitive
+
+
 def test_labels_made_in_one_step_carry_every_field_of_labels(clf) -> None:
     """classify fills a Labels' fields at once, not through its __init__: a field added to Labels must be
     filled there too, or its items would lack it (and their equality and hash would change)."""

@@ -66,6 +66,12 @@ _Found = tuple[
 _FOREIGN_NAME_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]{2,}")
 
 
+def _plural(text: str, start: int, end: int) -> bool:
+    """Whether the "s" or "es" after text[start:end] makes a plural a name written as it is ("=Apple") cannot
+    take: "Apples" are fruit and "Arms" weapons. An acronym's "s" is a German genitive ("AMDs Ryzen")."""
+    return text[end] != "'" and not text[start:end].isupper()
+
+
 def _compared(head: str, quoted: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether the title names the company at start:end as a comparison, not as its subject.
 
@@ -235,9 +241,11 @@ class Classifier(LabelChoice):
                     continue
                 specs = folded
             elif not folded:
-                if key in seen:
+                if key in seen or (stop > end and _plural(text, start, end)):
                     continue
                 specs = exact.get(text[start:end], ())
+            elif stop > end and _plural(text, start, end):
+                specs = folded
             else:  # as before: a key with exact-case variants is counted again on every match
                 specs = folded + exact.get(text[start:end], ())
             seen.add(key)
