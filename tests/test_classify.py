@@ -407,7 +407,7 @@ def test_a_name_written_as_it_is_takes_no_plural(clf):
 
     assert not {"Apple", "Arm"} & terms("Apples and Arms: what Vietnam exports")
     assert {"Apple", "Arm"} <= terms("Apple's deal with Arm's chip unit")  # the possessive still counts
-    assert "AMD" in terms("AMDs Ryzen im Test")  # an acronym's "s": the German genitive  # an acronym's "s": the German genitive
+    assert "AMD" in terms("AMDs Ryzen im Test")  # an acronym's "s": the German genitive
 
 
 def test_labels_made_in_one_step_carry_every_field_of_labels(clf) -> None:

@@ -130,6 +130,44 @@ def test_a_cjk_lead_opens_with_the_summary_sentence_that_tells_its_headline() ->
     assert lead_sentences(headline, summary, 700)[0].startswith("今日，游戏开发商杭州电魂网络")
 
 
+def test_a_lead_whose_headline_the_credit_cannot_tell_opens_on_the_summary() -> None:
+    # The story sits under its headline: a quote after a colon, a question or a first-person headline would
+    # only repeat it. A summary sentence about the same subject opens the story instead.
+    dek = "SoftBank bought the chip designer Arm for $32 billion last month."
+    assert lead_sentences(
+        "孙正义：物联网设备将超过一万亿台", "孙正义上月以320亿美元收购ARM。他在大会上演讲。", 700
+    )[0] == ("孙正义上月以320亿美元收购ARM。")
+    assert lead_sentences("SoftBank's Son: a trillion devices are coming", dek, 700) == (dek,)
+    assert lead_sentences("Why did SoftBank buy Arm?", dek, 700) == (dek,)
+    # A headline the credit tells as a statement, or a review's, stays: "Ars reports that SoftBank ...".
+    spent = "SoftBank has spent heavily on chip designers this year."
+    assert (
+        lead_sentences("SoftBank closes its Arm deal early", spent, 700)[0]
+        == "SoftBank closes its Arm deal early"
+    )
+    review = "Pixel 10 Pro review: Google gets it right"
+    assert lead_sentences(review, "Google sells it in 30 countries.", 700)[0] == review
+    # A sentence about something else never opens a story.
+    assert (
+        lead_sentences("Why did SoftBank buy Arm?", "Markets fell on Monday.", 700)[0]
+        == "Why did SoftBank buy Arm?"
+    )
+
+
+def test_the_credit_lowers_the_word_that_opens_a_clause() -> None:
+    assert reports_that("If the launch slips, Sony loses a year.", "[X](u)") == (
+        "[X](u) reports that if the launch slips, Sony loses a year."
+    )
+    assert (
+        reports_that("Sony will slip the launch.", "[X](u)")
+        == "[X](u) reports that Sony will slip the launch."
+    )
+    # "How ..." or first-person headlines are no statements: the credit stands apart.
+    assert (
+        reports_that("How cheap phones won Kenya", "[X](u)") == "[X](u) reports: How cheap phones won Kenya"
+    )
+
+
 def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:
     headline = "One of China's workhorse rockets just exploded in flight"
     assert reports_after(headline, "[Ars](u)") == f"{headline}, [Ars](u) reports."

@@ -4,8 +4,9 @@ Feeds carry teasers: a dek that leans on the headline ("Samsung didn't have to c
 year"), a lede cut off mid-sentence ("…citing three unnamed people familiar with"), a sentence
 that starts in the middle of a thought ("Under the previous law, ..."). An entry prints the
 summary's first sentence only when it is whole, short enough, opens on its own and tells the
-headline's news (it shares the headline's words); otherwise the headline is the entry. Nothing
-is ever cut: a sentence fits or is left out.
+headline's news (it shares the headline's words); otherwise the headline is the entry. A lead
+story, printed under its headline, opens on the summary's first sentence when that is about the
+headline's subject. Nothing is ever cut: a sentence fits or is left out.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def tells(sentence: str, headline: str) -> bool:
     return shared >= 2 and shared >= 0.35 * len(want)
 
 
+def about(sentence: str, headline: str) -> bool:
+    """Whether a sentence is about the headline's subject: it shares at least one of its words."""
+    return not _keys(headline).isdisjoint(_keys(sentence))
+
+
 def usable(sentence: str, max_chars: int) -> bool:
     """A whole sentence that opens on its own and fits in max_chars."""
     return (
@@ -108,6 +114,43 @@ def clean_headline(headline: str) -> str:
     return trimmed if len(trimmed) >= 12 else text
 
 
+# A review's headline: "Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price".
+_REVIEW_RE = re.compile(
+    r"^(?!(?:why|how|what|when|where|who)\b)(?:the\s+)?(?P<thing>[A-Z0-9][^:]{2,80}?)\s+review\s*:\s*(?P<verdict>.{3,})$",
+    re.I,
+)
+
+
+def reviewed(headline: str) -> tuple[str, str] | None:
+    """The reviewed thing and the verdict of a review's headline, or None for any other headline.
+
+    The reviewed thing must read as a name: it ends in a capitalised word or a number ("Fold 8
+    Ultra", "iPhone 17"), not in "Nothing to".
+    """
+    m = _REVIEW_RE.match(headline)
+    if not m or not headline.isascii():
+        return None
+    thing = m["thing"]
+    last = thing.rsplit(" ", 1)[-1]
+    return (thing, m["verdict"]) if last[:1].isupper() or last[:1].isdigit() else None
+
+
+# Headlines that do not read as a statement even with a full stop: a question word or the first person.
+_NOT_STATED_RE = re.compile(r"^(?:how|why|what|who|where|which|i|my|we|our)\b", re.I)
+
+
+def statement(headline: str) -> bool:
+    """An English headline that reads as a sentence once it has a full stop: no question, no colon, not
+    "How cheap phones ..." or "I let an AI agent ..."."""
+    return (
+        headline[:1].isupper()
+        and headline.isascii()
+        and not headline.endswith(("?", "!", "…", "."))
+        and ":" not in headline
+        and not _NOT_STATED_RE.match(headline)
+    )
+
+
 def whole_sentences(summary: str) -> list[str]:
     """The summary's sentences that are complete (a cut-off last one, or one ending in "…", is dropped)."""
     return [s for s in sentences(summary) if _WHOLE_RE.search(s) and not _TRUNCATED_RE.search(s)]
@@ -126,12 +169,21 @@ def entry_text(headline: str, summary: str, max_chars: int) -> str:
 def lead_sentences(headline: str, summary: str, max_chars: int) -> tuple[str, ...]:
     """Whole sentences to tell a lead story with, in order, within max_chars.
 
-    The first one names the subject and tells the news: the summary's first sentence when it
-    does, else the headline; the summary's other whole sentences follow while they fit.
+    The first one names the subject and tells the news: the summary's first sentence when it does,
+    else the headline, which the credit tells again ("Ars reports that one of China's rockets ...").
+    A headline it cannot tell (a question, a quote after a colon, CJK) would only repeat the story's
+    heading: then a summary's first sentence about the headline's subject opens the story instead
+    ("孙正义：20年内…" / "ARM公司与许多企业建立了合作关系…"); "Cost cuts finally paid off." names no one, and
+    the headline stays. The summary's other whole sentences follow while they fit.
     """
     title = clean_headline(headline)
+    told = statement(title) or reviewed(title) is not None  # the credit can tell it: "Ars reports that ..."
     found = whole_sentences(summary)
-    if found and usable(found[0], max_chars) and tells(found[0], title):
+    if (
+        found
+        and usable(found[0], max_chars)
+        and (tells(found[0], title) or (about(found[0], title) and not told))
+    ):
         out, rest = [found[0]], found[1:]
     else:
         out, rest = [title], found

@@ -18,12 +18,40 @@ import jinja2
 from ..errors import RenderError
 from ..workspace import Workspace, packaged_defaults
 from . import draftfile, escape
+from .ledes import reviewed, statement
 
 DEFAULT_PREFIX = "default"
-# Articles and pronouns that may lose their capital after "X reports that"; anything else
-# (a company, a place, a person) keeps it.
+# Articles, pronouns and the words that open a clause ("If the failure ...", "For bigger choices,
+# ...") may lose their capital after "X reports that"; anything else (a company, a place, a person)
+# keeps it.
 _LOWER_AFTER_THAT = frozenset(
     [
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "As",
+        "Although",
+        "Though",
+        "Despite",
+        "For",
+        "With",
+        "Since",
+        "Because",
+        "Once",
+        "Until",
+        "Amid",
+        "During",
+        "Following",
+        "According",
+        "In",
+        "On",
+        "At",
+        "By",
+        "From",
+        "Over",
+        "Unlike",
         "The",
         "A",
         "An",
@@ -159,30 +187,9 @@ def _lower_first(sentence: str) -> str:
     return sentence
 
 
-# A review's headline: "Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price".
-_REVIEW_RE = re.compile(
-    r"^(?!(?:why|how|what|when|where|who)\b)(?:the\s+)?(?P<thing>[A-Z0-9][^:]{2,80}?)\s+review\s*:\s*(?P<verdict>.{3,})$",
-    re.I,
-)
-
-
-def _reviewed(headline: str) -> tuple[str, str] | None:
-    """The reviewed thing and the verdict of a review's headline, or None for any other headline.
-
-    The reviewed thing must read as a name: it ends in a capitalised word or a number ("Fold 8
-    Ultra", "iPhone 17"), not in "Nothing to".
-    """
-    m = _REVIEW_RE.match(headline)
-    if not m or not headline.isascii():
-        return None
-    thing = m["thing"]
-    last = thing.rsplit(" ", 1)[-1]
-    return (thing, m["verdict"]) if last[:1].isupper() or last[:1].isdigit() else None
-
-
 def _review(sentence: str, outlet_md: str) -> str:
     """Markdown "Outlet reviews the X: its verdict." for a review's headline, or "" for any other."""
-    review = _reviewed(sentence)
+    review = reviewed(sentence)
     if review is None:
         return ""
     thing, verdict = review
@@ -194,18 +201,13 @@ def clause(headline: str) -> str:
     review's headline told as one ("a review of the Pixel 10 Pro", not "Pixel 10 Pro review: Google
     gets it right")."""
     s = headline.strip()
-    review = _reviewed(s)
+    review = reviewed(s)
     return f"a review of the {review[0]}" if review else unstop(s)
 
 
 def _framed(s: str, outlet_md: str) -> str:
     """The credit when the sentence needs no "reports": none at all, or a review's headline."""
     return f"{outlet_md} has the story." if not s else _review(s, outlet_md)
-
-
-def _headline(s: str) -> bool:
-    """An English headline that reads as a sentence once it has a full stop (no question, no colon)."""
-    return s[:1].isupper() and s.isascii() and not s.endswith(("?", "!", "…", ".")) and ":" not in s
 
 
 # "Apple has reportedly trained ...": once the outlet is credited with "reports", the adverb says it twice.
@@ -226,7 +228,7 @@ def reports_that(sentence: str, outlet_md: str) -> str:
         return framed
     if s.endswith(".") and s[:1].isupper():
         return f"{outlet_md} reports that {escape.escape(_lower_first(s))}"
-    if _headline(s):
+    if statement(s):
         return f"{outlet_md} reports that {escape.escape(_lower_first(s))}."
     return f"{outlet_md} reports: {escape.escape(s)}"
 
@@ -237,7 +239,7 @@ def reports_after(sentence: str, outlet_md: str) -> str:
     framed = _framed(s, outlet_md)
     if framed:
         return framed
-    if s.endswith(".") or _headline(s):
+    if s.endswith(".") or statement(s):
         return f"{escape.escape(unstop(s))}, {outlet_md} reports."
     return f"{escape.escape(s)} ({outlet_md})"
 
