@@ -109,6 +109,7 @@ def test_a_review_headline_runs_inside_our_sentences_as_a_review() -> None:
     )
     assert clause("Apple trained its own AI model for China.") == "Apple trained its own AI model for China"
     assert clause("Nothing to review: the week was quiet") == "Nothing to review: the week was quiet"
+    assert clause("One of China's rockets exploded.") == "one of China's rockets exploded"  # "... and one of"
 
 
 def test_the_subtitle_names_the_next_stories_as_clauses() -> None:

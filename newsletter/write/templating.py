@@ -197,12 +197,12 @@ def _review(sentence: str, outlet_md: str) -> str:
 
 
 def clause(headline: str) -> str:
-    """A headline as a clause inside a sentence of ours (plain text): its closing stop dropped, and a
-    review's headline told as one ("a review of the Pixel 10 Pro", not "Pixel 10 Pro review: Google
-    gets it right")."""
+    """A headline as a clause inside a sentence of ours (plain text): its closing stop dropped, an article
+    or a number lowered ("... and one of China's rockets exploded"), and a review's headline told as one
+    ("a review of the Pixel 10 Pro", not "Pixel 10 Pro review: Google gets it right")."""
     s = headline.strip()
     review = reviewed(s)
-    return f"a review of the {review[0]}" if review else unstop(s)
+    return f"a review of the {review[0]}" if review else _lower_first(unstop(s))
 
 
 def _framed(s: str, outlet_md: str) -> str:
