@@ -237,6 +237,8 @@ def test_topics_name_a_story_in_a_few_words_not_its_headline(taxonomy) -> None:
     # A demonym stands for its place; a word the gazetteer writes in lower case is no name.
     assert topic(story_of("Indian start-up raises $20 million"), taxonomy) == "India's funding"
     assert not topic(story_of("A Drugstore's Website in Japan"), taxonomy).startswith("Website")
+    # No English possessive on a CJK name.
+    assert topic(story_of("華碩推出可接 20 個 GPU 的主機板"), taxonomy) == "華碩 AI chips"
 
 
 def test_techasia_shows_every_story_once_and_no_theme_lists_unless_asked(taxonomy):

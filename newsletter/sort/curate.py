@@ -197,6 +197,8 @@ def topic(story: Story, taxonomy: Taxonomy) -> str:
     if first[1:].islower():  # "funding", "policy & regulation", but "M&A", "AI chips"
         theme = theme[:1].lower() + theme[1:]
     if name and theme and name.lower() not in theme.lower():
+        if not name.isascii():  # "華碩 AI chips": an English possessive does not sit on a CJK name
+            return f"{name} {theme}"
         return f"{name}'s {theme}" if not name.endswith("s") else f"{name}' {theme}"
     if name or theme:
         return name or theme[:1].upper() + theme[1:]
