@@ -145,15 +145,10 @@ class Newsletter:
         """
         from .feeds import opml
 
-        if isinstance(data, Path):
-            data = opml.read_file(data)
-        sources, taxonomy, known = self.sources(), self.taxonomy(), self.outlets()
+        sources, taxonomy = self.sources(), self.taxonomy()
+        name_of = functools.partial(outlets.name_for, outlets=self.outlets())
         added, skipped = source_list.from_opml(
-            sources,
-            opml.read_opml(data),
-            taxonomy.find_region,
-            taxonomy.find_theme,
-            lambda url, title: outlets.name_for(url, title, known),
+            sources, opml.read_opml(data), taxonomy.find_region, taxonomy.find_theme, name_of
         )
         if added:
             self.ws.save_sources([*sources, *added])
@@ -284,12 +279,7 @@ class Newsletter:
         return labels.rows_with(self.stories(raw, week), region_id, theme_id)
 
     def label(
-        self,
-        item_id: str,
-        *,
-        region: str | None = None,
-        themes: Sequence[str] = (),
-        clear: bool = False,
+        self, item_id: str, *, region: str | None = None, themes: Sequence[str] = (), clear: bool = False
     ) -> Item:
         """The editor's override for one item; kept in the store, so re-fetches and builds respect it."""
         item_id = labels.edit_override(
