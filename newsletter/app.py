@@ -21,7 +21,7 @@ from .errors import NewsletterError
 from .feeds import outlets
 from .feeds import sources as source_list
 from .models import UTC, IssuePlan, Item, Labels, Source, SourceHealth, Story, Week
-from .sort import classify, labels
+from .sort import classify, compiled, labels
 from .sort.forked import can_fork, gc_paused
 from .sort.taxonomy import check_priors
 from .store import Store
@@ -52,7 +52,6 @@ class Newsletter:
         self._now = now
         self._store: Store | None = None
         self._files = FileCache()  # the seeds files, parsed again only when they change
-        self._compiled: tuple[classify.Taxonomy, classify.Classifier] | None = None
         # What clustering read of each item's text, kept between calls when set (a long-running desk may set
         # Facts() here); None: each call reads from the store what it needs and lets it go (a build).
         self.facts_cache: Facts | None = None
@@ -84,18 +83,17 @@ class Newsletter:
         return sources
 
     def taxonomy(self) -> classify.Taxonomy:
-        return self._files.read(self.ws.taxonomy_path, lambda: classify.load_taxonomy(self.ws.taxonomy_path))
+        return self._compiled().taxonomy
+
+    def _compiled(self) -> compiled.CompiledTaxonomy:
+        """taxonomy.toml, read from the workspace's cache when that holds this file (sort/compiled.py); its
+        classifier is compiled only when something classifies: checking sources.toml needs only its ids."""
+        path = self.ws.taxonomy_path
+        return self._files.read(path, lambda: compiled.load(path, self.ws.taxonomy_cache))
 
     def _classifier(self) -> tuple[classify.Taxonomy, classify.Classifier]:
-        """The taxonomy and its compiled matcher, compiled only when something classifies (a fifth
-        of a second): checking sources.toml against the taxonomy needs only its ids."""
-        # The gazetteer's hundred thousand objects hold no cycles: the collector, which would walk them
-        # again and again as they are made (a tenth of the time), is paused while they are.
-        with gc_paused():
-            taxonomy = self.taxonomy()
-            if self._compiled is None or self._compiled[0] is not taxonomy:
-                self._compiled = (taxonomy, classify.Classifier(taxonomy))
-        return self._compiled
+        loaded = self._compiled()
+        return loaded.taxonomy, loaded.classifier()
 
     def outlets(self) -> outlets.Outlets:
         path = self.ws.outlets_path
@@ -147,15 +145,10 @@ class Newsletter:
         """
         from .feeds import opml
 
-        if isinstance(data, Path):
-            data = opml.read_file(data)
-        sources, taxonomy, known = self.sources(), self.taxonomy(), self.outlets()
+        sources, taxonomy = self.sources(), self.taxonomy()
+        name_of = functools.partial(outlets.name_for, outlets=self.outlets())
         added, skipped = source_list.from_opml(
-            sources,
-            opml.read_opml(data),
-            taxonomy.find_region,
-            taxonomy.find_theme,
-            lambda url, title: outlets.name_for(url, title, known),
+            sources, opml.read_opml(data), taxonomy.find_region, taxonomy.find_theme, name_of
         )
         if added:
             self.ws.save_sources([*sources, *added])
@@ -286,12 +279,7 @@ class Newsletter:
         return labels.rows_with(self.stories(raw, week), region_id, theme_id)
 
     def label(
-        self,
-        item_id: str,
-        *,
-        region: str | None = None,
-        themes: Sequence[str] = (),
-        clear: bool = False,
+        self, item_id: str, *, region: str | None = None, themes: Sequence[str] = (), clear: bool = False
     ) -> Item:
         """The editor's override for one item; kept in the store, so re-fetches and builds respect it."""
         item_id = labels.edit_override(

@@ -30,6 +30,7 @@ SOURCES_FILE = "sources.toml"
 SETTINGS_FILE = "newsletter.toml"
 TAXONOMY_FILE = "taxonomy.toml"
 OUTLETS_FILE = "outlets.toml"
+PRIVATE_DIR = ".newsletter"
 T = TypeVar("T")
 
 
@@ -163,7 +164,7 @@ class Workspace:
             (path / "issues").mkdir(exist_ok=True)
             gitignore = path / ".gitignore"
             if not gitignore.exists():
-                atomic_write(gitignore, ".newsletter/\n")
+                atomic_write(gitignore, f"{PRIVATE_DIR}/\n")
         except OSError as exc:
             raise WorkspaceError(f"cannot create a workspace in {path}: {exc.strerror}", path) from None
         ws = cls(path.resolve())
@@ -202,8 +203,18 @@ class Workspace:
         return self.root / "issues"
 
     @property
+    def private(self) -> Path:
+        """.newsletter/: what the tool keeps for itself (the store, the taxonomy's cache), out of git."""
+        return self.root / PRIVATE_DIR
+
+    @property
     def default_db(self) -> Path:
-        return self.root / ".newsletter" / "store.sqlite3"
+        return self.private / "store.sqlite3"
+
+    @property
+    def taxonomy_cache(self) -> Path:
+        """The taxonomy as loaded and compiled, so that a start need not do it again (sort/compiled.py)."""
+        return self.private / "taxonomy.pickle"
 
     def issue_dir(self, week: object) -> Path:
         """issues/WEEK/: a week's drafts and outputs (week: a Week, or a folder name like 2026-W48)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from newsletter.sort.classify import _field
-from newsletter.sort.finder import LATIN_START, KeyFinder, Match
+from newsletter.sort.finder import LATIN_START, KeyFinder, Match, plan_keys
 from newsletter.sort.matcher import compile_matcher
 from newsletter.sort.taxonomy import load_taxonomy
 
@@ -116,3 +117,12 @@ def test_es_is_a_plural_only_after_s_x_z_ch_and_sh() -> None:
     text = "taxes switches licensees upgrades ipos"
     found = [key for _, key, _ in KeyFinder(keys).find(text)]
     assert found == [key for _, key, _ in Reference(keys).find(text)] == ["tax", "switch", "ipo"]
+
+
+def test_a_finder_made_from_its_pickled_plan_finds_the_same(gazetteer) -> None:
+    """sort/compiled.py keeps the plan on disk (automata do not pickle) and builds the automata from it."""
+    keys, finder, _ = gazetteer
+    again = KeyFinder.from_plan(pickle.loads(pickle.dumps(finder.plan)))
+    assert again.plan == finder.plan == plan_keys(reversed(keys))
+    for text in ["sony opens a tokyo lab\x00小米手机 in india", "tsmc's 2nm fabs\x00", *PIECES]:
+        assert again.find(text) == finder.find(text)

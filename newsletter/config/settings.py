@@ -135,14 +135,18 @@ class Settings:
 BOM = "\ufeff"
 
 
-def read_text_file(path: Path) -> str:
-    """A seeds file's text: UTF-8, a leading byte-order mark kept (editors on Windows write one)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found", path) from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
+def read_text_file(path: Path, data: bytes | None = None) -> str:
+    """A seeds file's text: UTF-8, a leading byte-order mark kept (editors on Windows write one).
+
+    data: the file's bytes when the caller has read them already (and hashed them: sort/compiled.py).
+    """
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: file not found", path) from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror})", path) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -152,12 +156,12 @@ def read_text_file(path: Path) -> str:
         ) from None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error names the file and line."""
+def read_toml(path: Path, data: bytes | None = None) -> dict[str, Any]:
+    """Parse a TOML file (or data, its bytes as read already); a syntax error names the file and line."""
     import tomllib
 
     try:
-        return tomllib.loads(read_text_file(path).removeprefix(BOM))
+        return tomllib.loads(read_text_file(path, data).removeprefix(BOM))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}", path) from None
 

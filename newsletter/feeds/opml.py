@@ -57,8 +57,13 @@ def read_file(path: Path) -> bytes:
     return read_local(path.expanduser(), MAX_BYTES, configured=False)
 
 
-def read_opml(data: bytes) -> list[OpmlOutline]:
-    """Every feed outline of an OPML document, nested folders flattened into categories; duplicates once."""
+def read_opml(data: bytes | Path) -> list[OpmlOutline]:
+    """Every feed outline of an OPML document, nested folders flattened into categories; duplicates once.
+
+    data: the document, or the path of its file (see read_file).
+    """
+    if isinstance(data, Path):
+        data = read_file(data)
     # Entity declarations are refused outright: an OPML export never needs them and expat would expand them.
     if defuse_doctype(data) != data:
         raise ConfigError(

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..models import GLOBAL, Labels, Reason
 from .label_choice import Hit, LabelChoice
-from .matcher import DEMONYM, NEAR, compile_matcher
+from .matcher import DEMONYM, NEAR, Matcher, compile_matcher
 from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
@@ -114,9 +114,10 @@ class Classifier(LabelChoice):
     Its caches (Reasons, source priors) are plain dicts: a lost race only builds a value twice.
     """
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, matcher: Matcher | None = None) -> None:
+        """matcher: the taxonomy's, compiled already (sort/compiled.py keeps one on disk), or None."""
         super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
-        matcher = compile_matcher(taxonomy)
+        matcher = matcher if matcher is not None else compile_matcher(taxonomy)
         self._index, self._find = matcher.index, matcher.finder.find
 
     # -- classifying ------------------------------------------------------------------------------

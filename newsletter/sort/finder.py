@@ -52,6 +52,20 @@ def _word_starts(key: str) -> tuple[int, ...]:
 _ONE_WORD = re.compile(f"[{WORD}]*")
 
 
+# What a KeyFinder is made of, its automata aside: the Latin-script keys, sorted, each with the offsets
+# where a word starts inside it, and the other keys, sorted. Plain data, so it pickles (sort/compiled.py
+# keeps it on disk), where ahocorasick_rs's automata do not (G-Research/ahocorasick_rs#41).
+KeyPlan = tuple[tuple[tuple[str, tuple[int, ...]], ...], tuple[str, ...]]
+
+
+def plan_keys(keys: Iterable[str]) -> KeyPlan:
+    """The keys sorted into the finder's two alphabets, with the word starts inside each (20 ms on 7,000)."""
+    keys = list(keys)
+    latin = sorted(k for k in keys if LATIN_START.match(k))
+    other = sorted(k for k in keys if not LATIN_START.match(k))
+    return tuple((k, _word_starts(k)) for k in latin), tuple(other)
+
+
 class KeyFinder:
     """The keys' matches in lower-cased text, as the reference regexes (tests/finder_reference.py) find them.
 
@@ -59,10 +73,20 @@ class KeyFinder:
     """
 
     def __init__(self, keys: Iterable[str]) -> None:
-        latin = sorted(k for k in keys if LATIN_START.match(k))
-        other = sorted(k for k in keys if not LATIN_START.match(k))
+        self._build(plan_keys(keys))
+
+    @classmethod
+    def from_plan(cls, plan: KeyPlan) -> KeyFinder:
+        """A finder of the keys planned by plan_keys: only the automata are built (0.03 s on 7,000 keys)."""
+        finder = cls.__new__(cls)
+        finder._build(plan)
+        return finder
+
+    def _build(self, plan: KeyPlan) -> None:
+        self.plan = plan
+        self._latin, other = plan
+        latin = [k for k, _ in self._latin]
         kind, nfa = MatchKind.LeftmostLongest, Implementation.ContiguousNFA
-        self._latin = [(k, _word_starts(k)) for k in latin]
         self._latin_keys = frozenset(latin)
         self._other = other
         self._in_text = AhoCorasick(latin, matchkind=kind, implementation=nfa).find_matches_as_indexes

@@ -299,10 +299,13 @@ def _gate(where: _Where, data: Any, weights: dict[str, float]) -> tuple[tuple[st
     return tuple(terms)
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
-    """Read and validate a taxonomy file; every error names the file, the line and the key."""
+def load_taxonomy(path: Path, raw: bytes | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file; every error names the file, the line and the key.
+
+    raw: the file's bytes when the caller has read them already (sort/compiled.py keys its cache by them).
+    """
     path = Path(path)
-    data = read_toml(path)  # a TOML syntax error already names file and line
+    data = read_toml(path, raw)  # a TOML syntax error already names file and line
     where = _Where(path)
     top = ("scoring", "kinds", "gate", "regions", "themes", "global")
     for key in data:
