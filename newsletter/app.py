@@ -265,9 +265,9 @@ class Newsletter:
         """The sort stage over the seeds as they are now, and the facts kept between calls if any."""
         from .sort import pipeline
 
-        settings, by_id = self.settings(), self.all_sources()
+        settings, by_id, kept = self.settings(), self.all_sources(), self.ws.kept_groups
         taxonomy, classifier = self._classifier()
-        return pipeline.Sorter(settings, taxonomy, classifier, by_id, self.store, self.facts_cache)
+        return pipeline.Sorter(settings, taxonomy, classifier, by_id, self.store, self.facts_cache, kept)
 
     def items(
         self, week: Week | None, *, region: str | None = None, theme: str | None = None

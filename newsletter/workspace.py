@@ -216,6 +216,11 @@ class Workspace:
         """The taxonomy as loaded and compiled, so that a start need not do it again (sort/compiled.py)."""
         return self.private / "taxonomy.pickle"
 
+    @property
+    def kept_groups(self) -> Path:
+        """Where each week's clustering is kept for the next process that ranks it (sort/kept.py)."""
+        return self.private / "groups"
+
     def issue_dir(self, week: object) -> Path:
         """issues/WEEK/: a week's drafts and outputs (week: a Week, or a folder name like 2026-W48)."""
         return self.issues / str(week)

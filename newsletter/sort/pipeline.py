@@ -16,12 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..models import IssuePlan, Item, Labels, Source, Story, Verdict, Week, evolve
-from . import clustering, curate, labels, relevance
+from . import clustering, curate, kept, labels, relevance
 from .facts import FACTS_VERSION, Facts
 from .forked import Forked
 
 if TYPE_CHECKING:
     import datetime as dt
+    from pathlib import Path
 
     from ..config import FocusSettings, Settings
     from ..store import Override, Store
@@ -97,6 +98,7 @@ class Sorter:
 
     facts_cache: what clustering read of each item's text, kept between passes by a long-running caller
     (the desk); None: each pass reads from the store what it needs and lets it go (a build).
+    kept_groups: the folder where each week's clustering is kept for the next process (kept.py); None: none.
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class Sorter:
         sources: Mapping[str, Source],
         store: Store,
         facts_cache: Facts | None = None,
+        kept_groups: Path | None = None,
     ) -> None:
         self.settings = settings
         self.taxonomy = taxonomy
@@ -114,6 +117,7 @@ class Sorter:
         self.sources = sources
         self.store = store
         self.facts_cache = facts_cache
+        self.kept_groups = kept_groups
 
     def label_items(self, items: Sequence[Item]) -> list[Item]:
         """Classify items and apply the editor's overrides, which always win."""
@@ -145,9 +149,7 @@ class Sorter:
         # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile, or
         # were started when a server started (head).
         judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS) if head is None else None
-        facts = self._known_facts(unique)
-        groups = clustering.group(unique, threshold=settings.ranking.cluster_threshold, facts=facts)
-        self.store.save_facts(facts.fresh())
+        groups = self._groups(unique, week)
         if judged is not None:
             verdicts, signals = judged.result()
         else:
@@ -178,6 +180,23 @@ class Sorter:
             for s in stories
         ]
         return self._settled(raw, week)
+
+    def _groups(self, unique: Sequence[Item], week: Week | None) -> list[list[int]]:
+        """clustering.group of these items: as kept by the last process that grouped these very items, or
+        grouped now (and kept for the next)."""
+        threshold = self.settings.ranking.cluster_threshold
+        key = kept.groups_key(unique, threshold) if self.kept_groups is not None else None
+        path = kept.path(self.kept_groups, week) if self.kept_groups is not None else None
+        if key is not None and path is not None:
+            found = kept.read(path, key, len(unique))
+            if found is not None:
+                return found
+        facts = self._known_facts(unique)
+        groups = clustering.group(unique, threshold=threshold, facts=facts)
+        self.store.save_facts(facts.fresh())
+        if key is not None and path is not None:
+            kept.save(path, key, groups)
+        return groups
 
     def _known_facts(self, items: Sequence[Item]) -> Facts:
         """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""

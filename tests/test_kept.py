@@ -1,0 +1,154 @@
+"""A week's clustering kept on disk (sort/kept.py): the next process ranking the same items takes it, and
+any change to what it was grouped from (an item added or edited, another threshold) has the week grouped
+again; labels, overrides and seeds are applied after the grouping, so the ranking is always the one made
+without the kept file."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from newsletter.app import Newsletter
+from newsletter.models import Item, SourceHealth, Week
+from newsletter.sort import clustering, kept
+from newsletter.sort.facts import SUMMARY_CHARS
+from newsletter.workspace import Workspace
+
+WEEK = Week.parse("2026-W47")
+
+
+def _fresh(app: Newsletter) -> Newsletter:
+    """Another process on the same workspace: nothing held in memory."""
+    return Newsletter(Workspace.open(app.ws.root), now=app._now)
+
+
+def _ranked(app: Newsletter, *, scratch: bool = False) -> tuple[list, int]:
+    """The week ranked by a new app; scratch: with no kept grouping to take (the ranking as before)."""
+    if scratch:
+        for path in app.ws.kept_groups.glob("*"):
+            path.unlink()
+    nl = _fresh(app)
+    try:
+        return nl.ranked_week(WEEK)
+    finally:
+        nl.close()
+
+
+def _unique(app: Newsletter) -> list[Item]:
+    return clustering.dedupe(app.week_items(WEEK))
+
+
+def _store(app: Newsletter, item: Item) -> None:
+    app.store.save_fetch(item.source_id, [item], SourceHealth(item.source_id), app.now())
+
+
+def test_a_ranking_keeps_its_grouping_and_the_next_process_takes_it(fetched_app: Newsletter) -> None:
+    first = fetched_app.ranked_week(WEEK)
+    path = kept.path(fetched_app.ws.kept_groups, WEEK)
+    assert path.exists()
+    assert _ranked(fetched_app) == first  # taken: the very ranking
+    # Taken indeed: a grouping planted under the right key (every item a story of its own) is what ranks.
+    unique = _unique(fetched_app)
+    key = kept.groups_key(unique, fetched_app.settings().ranking.cluster_threshold)
+    assert key is not None
+    kept.save(path, key, [[i] for i in range(len(unique))])
+    stories, _ = _ranked(fetched_app)
+    assert len(stories) == len(unique) > len(first[0])
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "not a partition", "other key"])
+def test_a_damaged_or_stale_file_is_ignored_and_replaced(fetched_app: Newsletter, damage: str) -> None:
+    first = fetched_app.ranked_week(WEEK)
+    path = kept.path(fetched_app.ws.kept_groups, WEEK)
+    good = path.read_bytes()
+    unique = _unique(fetched_app)
+    key = kept.groups_key(unique, fetched_app.settings().ranking.cluster_threshold)
+    assert key is not None
+    if damage == "truncated":
+        path.write_bytes(good[:-7])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00\xff" * 50)
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "not a partition":  # a well-formed file that leaves an item out
+        kept.save(path, key, [[i] for i in range(len(unique) - 1)])
+    else:
+        kept.save(path, "0" * 64, [[i] for i in range(len(unique))])
+    assert kept.read(path, key, len(unique)) is None
+    assert _ranked(fetched_app) == first
+    assert path.read_bytes() == good  # grouped again, and kept again
+
+
+def test_an_added_or_edited_item_is_grouped_afresh(fetched_app: Newsletter) -> None:
+    fetched_app.ranked_week(WEEK)
+    unique = _unique(fetched_app)
+    threshold = fetched_app.settings().ranking.cluster_threshold
+    before = kept.groups_key(unique, threshold)
+    # An item told again by another outlet, later: it joins the story it tells.
+    copy = dataclasses.replace(unique[0], id="kept-test-copy", guid="kept-test-copy", url="https://x.test/c")
+    _store(fetched_app, copy)
+    assert kept.groups_key(_unique(fetched_app), threshold) != before
+    added = _ranked(fetched_app)
+    assert any(i.id == copy.id for s in added[0] for i in s.items)
+    assert added == _ranked(fetched_app, scratch=True)
+    # The same item's headline rewritten by its feed: a key of its own, and a ranking as from scratch.
+    edited = dataclasses.replace(copy, title="Typhoon shuts Taipei chip plants for a week")
+    _store(fetched_app, edited)
+    assert any(i.title == edited.title for i in _unique(fetched_app))
+    assert kept.groups_key(_unique(fetched_app), threshold) not in (before, None)
+    rewritten = _ranked(fetched_app)
+    assert rewritten != added
+    assert rewritten == _ranked(fetched_app, scratch=True)
+
+
+def test_the_key_reads_each_field_grouping_reads(fetched_app: Newsletter) -> None:
+    unique = _unique(fetched_app)
+    key = kept.groups_key(unique, 0.5)
+    first = unique[0]
+    others = [
+        [dataclasses.replace(first, summary="Other words. " + first.summary), *unique[1:]],
+        [dataclasses.replace(first, source_id="elsewhere"), *unique[1:]],
+        [dataclasses.replace(first, published=None), *unique[1:]],
+        [dataclasses.replace(first, id=first.id + "x"), *unique[1:]],
+        [*unique[1:], first],  # the same items in another order: indices mean other items
+        unique[1:],
+    ]
+    keys = {kept.groups_key(items, 0.5) for items in others} | {kept.groups_key(unique, 0.6)}
+    assert key not in keys and len(keys) == len(others) + 1
+    # What grouping does not read leaves the key as it is: labels, the item's url, text past SUMMARY_CHARS.
+    start = (first.summary + " " + "y" * SUMMARY_CHARS)[:SUMMARY_CHARS]
+    same = dataclasses.replace(first, url="https://elsewhere.test/", summary=start + "x" * 500)
+    assert kept.groups_key([same, *unique[1:]], 0.5) == kept.groups_key(
+        [dataclasses.replace(first, summary=start), *unique[1:]], 0.5
+    )
+
+
+def test_labels_and_seeds_apply_to_a_kept_grouping(fetched_app: Newsletter) -> None:
+    fetched_app.ranked_week(WEEK)
+    item = _unique(fetched_app)[0]
+    fetched_app.label(item.id, region="japan")
+    labelled = _ranked(fetched_app)
+    assert next(i for s in labelled[0] for i in s.items if i.id == item.id).labels.region == "japan"
+    assert labelled == _ranked(fetched_app, scratch=True)
+    seeds = fetched_app.ws.root / "seeds"
+    sources = seeds / "sources.toml"
+    sources.write_text(sources.read_text().replace("weight = 1.4", "weight = 0.3", 1))
+    reweighed = _ranked(fetched_app)
+    assert reweighed != labelled
+    assert reweighed == _ranked(fetched_app, scratch=True)
+    taxonomy = seeds / "taxonomy.toml"
+    taxonomy.write_text(taxonomy.read_text().replace("tech_min = 3.5", "tech_min = 50.0", 1))
+    gated = _ranked(fetched_app)  # the gate asks for far more evidence: every verdict changes
+    assert gated != reweighed
+    assert gated == _ranked(fetched_app, scratch=True)
+
+
+def test_a_folder_that_refuses_the_file_is_done_without(fetched_app: Newsletter, tmp_path: Path) -> None:
+    blocked = fetched_app.ws.kept_groups
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("a file where the folder should be")
+    first = fetched_app.ranked_week(WEEK)
+    assert _ranked(fetched_app) == first
+    assert blocked.read_text() == "a file where the folder should be"
