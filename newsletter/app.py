@@ -265,7 +265,7 @@ class Newsletter:
         """The sort stage over the seeds as they are now, and the facts kept between calls if any."""
         from .sort import pipeline
 
-        settings, by_id, kept = self.settings(), self.all_sources(), self.ws.kept_groups
+        settings, by_id, kept = self.settings(), self.all_sources(), self.ws.kept_sort
         taxonomy, classifier = self._classifier()
         return pipeline.Sorter(settings, taxonomy, classifier, by_id, self.store, self.facts_cache, kept)
 

@@ -217,9 +217,9 @@ class Workspace:
         return self.private / "taxonomy.pickle"
 
     @property
-    def kept_groups(self) -> Path:
-        """Where each week's clustering is kept for the next process that ranks it (sort/kept.py)."""
-        return self.private / "groups"
+    def kept_sort(self) -> Path:
+        """Where each week's clustering and labels are kept for the next process ranking it (sort/kept.py)."""
+        return self.private / "kept"
 
     def issue_dir(self, week: object) -> Path:
         """issues/WEEK/: a week's drafts and outputs (week: a Week, or a folder name like 2026-W48)."""

@@ -6,6 +6,7 @@ without the kept file."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from newsletter.app import Newsletter
 from newsletter.models import Item, SourceHealth, Week
 from newsletter.sort import clustering, kept
 from newsletter.sort.facts import SUMMARY_CHARS
+from newsletter.store import Override
 from newsletter.workspace import Workspace
 
 WEEK = Week.parse("2026-W47")
@@ -27,7 +29,7 @@ def _fresh(app: Newsletter) -> Newsletter:
 def _ranked(app: Newsletter, *, scratch: bool = False) -> tuple[list, int]:
     """The week ranked by a new app; scratch: with no kept grouping to take (the ranking as before)."""
     if scratch:
-        for path in app.ws.kept_groups.glob("*"):
+        for path in app.ws.kept_sort.glob("*"):
             path.unlink()
     nl = _fresh(app)
     try:
@@ -46,7 +48,7 @@ def _store(app: Newsletter, item: Item) -> None:
 
 def test_a_ranking_keeps_its_grouping_and_the_next_process_takes_it(fetched_app: Newsletter) -> None:
     first = fetched_app.ranked_week(WEEK)
-    path = kept.path(fetched_app.ws.kept_groups, WEEK)
+    path = kept.path(fetched_app.ws.kept_sort, WEEK)
     assert path.exists()
     assert _ranked(fetched_app) == first  # taken: the very ranking
     # Taken indeed: a grouping planted under the right key (every item a story of its own) is what ranks.
@@ -61,7 +63,7 @@ def test_a_ranking_keeps_its_grouping_and_the_next_process_takes_it(fetched_app:
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "not a partition", "other key"])
 def test_a_damaged_or_stale_file_is_ignored_and_replaced(fetched_app: Newsletter, damage: str) -> None:
     first = fetched_app.ranked_week(WEEK)
-    path = kept.path(fetched_app.ws.kept_groups, WEEK)
+    path = kept.path(fetched_app.ws.kept_sort, WEEK)
     good = path.read_bytes()
     unique = _unique(fetched_app)
     key = kept.groups_key(unique, fetched_app.settings().ranking.cluster_threshold)
@@ -146,9 +148,82 @@ def test_labels_and_seeds_apply_to_a_kept_grouping(fetched_app: Newsletter) -> N
 
 
 def test_a_folder_that_refuses_the_file_is_done_without(fetched_app: Newsletter, tmp_path: Path) -> None:
-    blocked = fetched_app.ws.kept_groups
+    blocked = fetched_app.ws.kept_sort
     blocked.parent.mkdir(parents=True, exist_ok=True)
     blocked.write_text("a file where the folder should be")
     first = fetched_app.ranked_week(WEEK)
     assert _ranked(fetched_app) == first
     assert blocked.read_text() == "a file where the folder should be"
+
+
+def _label_key(app: Newsletter) -> tuple[str, list[Item]]:
+    unique = _unique(app)
+    sorter = app._sorter()
+    key = kept.labels_key(
+        unique, sorter.classifier.key, sorter.sources, sorter.settings.focus, app.store.overrides()
+    )
+    assert key is not None
+    return key, unique
+
+
+def test_kept_labels_are_taken_by_the_next_process(fetched_app: Newsletter) -> None:
+    first = fetched_app.ranked_week(WEEK)
+    path = kept.path(fetched_app.ws.kept_sort, WEEK, "labels")
+    assert path.exists()
+    assert _ranked(fetched_app) == first
+    # Taken indeed: labels planted under the right key (every item filed under Japan) are what ranks.
+    key, unique = _label_key(fetched_app)
+    judged = kept.read_labels(path, key, len(unique))
+    assert judged is not None
+    kept.save_labels(path, key, [(dataclasses.replace(lab, region="japan"), v) for lab, v in judged])
+    planted, _ = _ranked(fetched_app)
+    assert {i.labels.region for s in planted for i in s.items} == {"japan"}
+
+
+def test_labels_key_reads_what_labelling_reads(fetched_app: Newsletter) -> None:
+    key, unique = _label_key(fetched_app)
+    sorter = fetched_app._sorter()
+    classifier_key, by_id, focus = sorter.classifier.key, sorter.sources, sorter.settings.focus
+    first = unique[0]
+    source = by_id[first.source_id]
+    others = [
+        kept.labels_key([dataclasses.replace(first, summary=first.summary + " more"), *unique[1:]],
+                        classifier_key, by_id, focus, {}),
+        kept.labels_key(unique, "other taxonomy", by_id, focus, {}),
+        kept.labels_key(unique, classifier_key, {**by_id, source.id: dataclasses.replace(source, weight=9.0)},
+                        focus, {}),
+        kept.labels_key(unique, classifier_key, by_id, dataclasses.replace(focus, asia=not focus.asia), {}),
+        kept.labels_key(unique, classifier_key, by_id, focus, {first.id: Override(first.id, "japan", None)}),
+    ]  # fmt: skip
+    assert None not in others and len({key, *others}) == len(others) + 1
+    assert kept.labels_key(unique, None, by_id, focus, {}) is None  # a taxonomy of unknown bytes: not kept
+
+
+@pytest.mark.parametrize("damage", ["truncated", "other class", "wrong length"])
+def test_damaged_labels_are_ignored_and_replaced(fetched_app: Newsletter, damage: str) -> None:
+    first = fetched_app.ranked_week(WEEK)
+    path = kept.path(fetched_app.ws.kept_sort, WEEK, "labels")
+    good = path.read_bytes()
+    key, unique = _label_key(fetched_app)
+    labels = kept.read_labels(path, key, len(unique))
+    assert labels is not None
+    if damage == "truncated":
+        path.write_bytes(good[:-9])
+    elif damage == "other class":  # a well-formed file naming what a label file never holds
+        kept._write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps([(Path("/"), None)] * len(unique)))
+    else:
+        kept.save_labels(path, key, (kept.read_labels(path, key, len(unique)) or [])[1:])
+    assert kept.read_labels(path, key, len(unique)) is None
+    assert _ranked(fetched_app) == first
+    assert kept.read_labels(path, key, len(unique)) == labels  # labelled again, and kept again
+
+
+def test_a_focus_edit_labels_again(fetched_app: Newsletter) -> None:
+    first = fetched_app.ranked_week(WEEK)
+    toml = fetched_app.ws.root / "seeds" / "newsletter.toml"
+    text = toml.read_text()
+    assert "\nasia = true " in text
+    toml.write_text(text.replace("\nasia = true ", "\nasia = false ", 1))
+    unfocused = _ranked(fetched_app)
+    assert unfocused != first
+    assert unfocused == _ranked(fetched_app, scratch=True)

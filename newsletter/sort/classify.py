@@ -114,9 +114,11 @@ class Classifier(LabelChoice):
     Its caches (Reasons, source priors) are plain dicts: a lost race only builds a value twice.
     """
 
-    def __init__(self, taxonomy: Taxonomy, matcher: Matcher | None = None) -> None:
-        """matcher: the taxonomy's, compiled already (sort/compiled.py keeps one on disk), or None."""
+    def __init__(self, taxonomy: Taxonomy, matcher: Matcher | None = None, key: str | None = None) -> None:
+        """matcher: the taxonomy's, compiled already (sort/compiled.py keeps one on disk), or None.
+        key: what stands for the taxonomy file's bytes and the code (compiled.cache_key); None: not known."""
         super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
+        self.key = key
         matcher = matcher if matcher is not None else compile_matcher(taxonomy)
         self._index, self._find = matcher.index, matcher.finder.find
 

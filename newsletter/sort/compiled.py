@@ -51,11 +51,15 @@ class CompiledTaxonomy:
     """A taxonomy and, made the first time something classifies, its Classifier.
 
     cached: whether it was read from the cache (else parsed, and the cache written once its matcher is).
+    key: cache_key of the bytes it was parsed from (None: not known), which its classifier carries.
     """
 
-    def __init__(self, taxonomy: Taxonomy, matcher: Callable[[], Matcher], cached: bool) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, matcher: Callable[[], Matcher], cached: bool, key: str | None = None
+    ) -> None:
         self.taxonomy = taxonomy
         self.cached = cached
+        self.key = key
         self._matcher = matcher
         self._classifier: Classifier | None = None
 
@@ -63,7 +67,7 @@ class CompiledTaxonomy:
         """The taxonomy's classifier, made once (a lost race between threads only makes it twice)."""
         if self._classifier is None:
             with gc_paused():
-                self._classifier = Classifier(self.taxonomy, self._matcher())
+                self._classifier = Classifier(self.taxonomy, self._matcher(), self.key)
         return self._classifier
 
 
@@ -86,7 +90,7 @@ def _load(path: Path, cache: Path) -> CompiledTaxonomy:
     found = _read(cache, key) if key else None
     if found is not None:
         taxonomy, index, plan = found
-        return CompiledTaxonomy(taxonomy, lambda: Matcher(index, KeyFinder.from_plan(plan)), True)
+        return CompiledTaxonomy(taxonomy, lambda: Matcher(index, KeyFinder.from_plan(plan)), True, key)
     taxonomy = load_taxonomy(path, raw)  # the bytes the key was made of, not the file read again
 
     def compiled() -> Matcher:
@@ -95,7 +99,7 @@ def _load(path: Path, cache: Path) -> CompiledTaxonomy:
             save(cache, key, (taxonomy, matcher.index, matcher.finder.plan))
         return matcher
 
-    return CompiledTaxonomy(taxonomy, compiled, False)
+    return CompiledTaxonomy(taxonomy, compiled, False, key)
 
 
 def cache_key(path: Path, raw: bytes, code: str | None = None) -> str | None:

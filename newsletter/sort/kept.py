@@ -1,43 +1,56 @@
-"""A week's clustering kept on disk, so that the next process ranking the same items need not compare them.
+"""A week's clustering and labels kept on disk, so that the next process ranking the same items skips them.
 
-Clustering is most of a ranking's cost (0.9 of 1.3 s on a 10,000-item week), and it reads nothing but the
-items' text, source and date, the cluster threshold and the code: not the labels, the overrides, the taxonomy
-or the sources' weights, which the ranking applies after it (pipeline.Sorter.stories). So whichever of build,
-draft or preview groups a week first keeps the grouping (`clustering.group`'s lists of item indices), and the
-next one, given the same items in the same order, takes it instead of grouping again; all that follows the
-grouping (labels, the gate, the stories' leads, scores and ranks) is worked out as always.
+Clustering and labelling are most of a ranking's cost (on a 10,000-item week, 0.9 and 0.5 of 1.3 s, the
+labels in a forked process meanwhile). Whichever of build, draft or preview ranks a week first keeps both,
+and the next one takes each only if what it was made from is unchanged; all that follows (the stories'
+leads, scores and ranks) is worked out as always.
 
-One file per week (or "all", for a ranking of every item), WORKSPACE/.newsletter/groups/WEEK.json
-(Workspace.kept_groups): a header line, then the grouping as JSON. The header holds the key (a hash of this
-file's format, the code (compiled.code_version), the threshold, and of each item in order its id, source,
-date, and the text clustering reads) and the payload's checksum; a grouping is used only when both match and
-it is a partition of exactly these items, so new, dropped, reordered or edited items, another threshold or
-other code are never served from it. A file that is missing, damaged or unreadable is ignored (the week is
-grouped as before and the file replaced); one that cannot be written is done without.
+- The grouping (`clustering.group`'s lists of item indices) reads nothing but the items' text, source and
+  date, the cluster threshold and the code: keyed by those (groups_key), and checked to be a partition of
+  exactly these items.
+- The labels and the gate's verdicts (one pair per item) read the items' text and source, the taxonomy,
+  every source's settings, [focus] and the editor's overrides: keyed by all those and the code (labels_key).
+
+Two files per week (or "all", for a ranking of every item) in WORKSPACE/.newsletter/kept/
+(Workspace.kept_sort): a header line, then the payload. The header holds the key and the payload's
+checksum; a payload is used only when both match, so new, dropped, reordered or edited items, an editor's
+label, an edited seeds file or other code are never served from it. A file that is missing, damaged or
+unreadable is ignored (the work is done as before and the file replaced); one that cannot be written is
+done without. The labels are a pickle, trusted as the taxonomy's cache beside them is (compiled.py) and
+unpickled all the same with only the label classes allowed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
-from collections.abc import Sequence
+import pickle
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..models import Item, Week
+from ..models import Item, Labels, Source, Verdict, Week
 from ..workspace import atomic_write
 from .compiled import code_version
 from .facts import SUMMARY_CHARS
 
+if TYPE_CHECKING:
+    from ..config import FocusSettings
+    from ..store import Override
+
 FORMAT = b"newsletter-groups-1"  # the header's first word: a new layout of the file gets a new one
+LABELS_FORMAT = b"newsletter-labels-1"
 _CHUNK = 1_000  # items hashed per update: the text of a 100,000-item week is never joined at once
 
 Groups = list[list[int]]
+Judged = list[tuple["Labels | None", "Verdict | None"]]  # each item's labels and the gate's verdict
 
 
-def path(folder: Path, week: Week | None) -> Path:
-    """The file that keeps a week's grouping (week None: a ranking of every item)."""
-    return folder / f"{week if week is not None else 'all'}.json"
+def path(folder: Path, week: Week | None, what: str = "groups") -> Path:
+    """The file that keeps a week's grouping, or its labels (week None: a ranking of every item)."""
+    return folder / f"{week if week is not None else 'all'}.{what}"
 
 
 def groups_key(items: Sequence[Item], threshold: float) -> str | None:
@@ -66,13 +79,8 @@ def groups_key(items: Sequence[Item], threshold: float) -> str | None:
 
 def read(path: Path, key: str, count: int) -> Groups | None:
     """The grouping kept at path for key, of `count` items; None: missing, stale, damaged or unreadable."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head, _, payload = data.partition(b"\n")
-    want = b"%s %s " % (FORMAT, key.encode())
-    if not head.startswith(want) or head[len(want) :] != hashlib.sha256(payload).hexdigest().encode():
+    payload = _payload(path, FORMAT, key)
+    if payload is None:
         return None
     try:
         groups = json.loads(payload)
@@ -93,8 +101,94 @@ def _is_partition(groups: object, count: int) -> bool:
 
 def save(path: Path, key: str, groups: Groups) -> None:
     """Keep the grouping for key at path, replacing any other; a folder that refuses it is let be."""
-    with contextlib.suppress(Exception):  # a grouping not kept only makes the next ranking slower
-        payload = json.dumps(groups, separators=(",", ":")).encode()
-        checksum = hashlib.sha256(payload).hexdigest()
+    _write(path, FORMAT, key, lambda: json.dumps(groups, separators=(",", ":")).encode())
+
+
+def labels_key(
+    items: Sequence[Item],
+    taxonomy: str | None,
+    sources: Mapping[str, Source],
+    focus: FocusSettings,
+    overrides: Mapping[str, Override],
+) -> str | None:
+    """What kept labels of these items (in this order) must be stamped with; None: keep nothing.
+
+    taxonomy: the classifier's key (compiled.cache_key: the taxonomy file's bytes and the code), None if not
+    known. Sources, focus and overrides are frozen dataclasses of strings, numbers and tuples: their repr
+    says all they hold, the same in every process.
+    """
+    code = code_version()
+    if code is None or taxonomy is None:
+        return None
+    h = hashlib.blake2b(digest_size=32)
+    settings = (sorted(sources.items()), focus, sorted(overrides.items()), len(items))
+    for part in (LABELS_FORMAT, code.encode(), taxonomy.encode(), repr(settings).encode()):
+        h.update(b"%d:%s" % (len(part), part))
+    for start in range(0, len(items), _CHUNK):
+        fields = [
+            f"{len(it.id)}:{it.id}{len(it.source_id)}:{it.source_id}"
+            f"{len(it.title)}:{it.title}{len(it.summary)}:{it.summary}"
+            for it in items[start : start + _CHUNK]
+        ]
+        h.update("".join(fields).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def read_labels(path: Path, key: str, count: int) -> Judged | None:
+    """The labels kept at path for key, of `count` items; None: missing, stale, damaged or unreadable."""
+    payload = _payload(path, LABELS_FORMAT, key)
+    if payload is None:
+        return None
+    try:
+        judged = _Unpickler(io.BytesIO(payload)).load()
+    except Exception:  # the checksum matched, yet it is not what this code writes: labelled again
+        return None
+    if not isinstance(judged, list) or len(judged) != count:
+        return None
+    for pair in judged:
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], Labels | None)
+            and isinstance(pair[1], Verdict | None)
+        ):
+            return None
+    return judged
+
+
+def save_labels(path: Path, key: str, judged: Judged) -> None:
+    """Keep the labels for key at path, replacing any other; a folder that refuses them is let be."""
+    _write(path, LABELS_FORMAT, key, lambda: pickle.dumps(list(judged), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _payload(path: Path, form: bytes, key: str) -> bytes | None:
+    """What the file at path holds after its header, if the header is form's with key and the checksum."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head, _, payload = data.partition(b"\n")
+    want = b"%s %s " % (form, key.encode())
+    if not head.startswith(want) or head[len(want) :] != hashlib.sha256(payload).hexdigest().encode():
+        return None
+    return payload
+
+
+def _write(path: Path, form: bytes, key: str, payload: Any) -> None:
+    with contextlib.suppress(Exception):  # a file not kept only makes the next ranking slower
+        data = payload()
+        checksum = hashlib.sha256(data).hexdigest()
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, b"%s %s %s\n" % (FORMAT, key.encode(), checksum.encode()) + payload)
+        atomic_write(path, b"%s %s %s\n" % (form, key.encode(), checksum.encode()) + data)
+
+
+_CLASSES = {("newsletter.models", n) for n in ("Labels", "Verdict", "Reason")}
+
+
+class _Unpickler(pickle.Unpickler):
+    """An unpickler that knows only the label classes: a kept file is data, never code to run."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _CLASSES:
+            raise pickle.UnpicklingError(f"{module}.{name} has no place in kept labels")
+        return super().find_class(module, name)

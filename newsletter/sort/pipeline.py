@@ -98,7 +98,7 @@ class Sorter:
 
     facts_cache: what clustering read of each item's text, kept between passes by a long-running caller
     (the desk); None: each pass reads from the store what it needs and lets it go (a build).
-    kept_groups: the folder where each week's clustering is kept for the next process (kept.py); None: none.
+    kept_sort: the folder where each week's clustering and labels are kept for the next process (kept.py).
     """
 
     def __init__(
@@ -109,7 +109,7 @@ class Sorter:
         sources: Mapping[str, Source],
         store: Store,
         facts_cache: Facts | None = None,
-        kept_groups: Path | None = None,
+        kept_sort: Path | None = None,
     ) -> None:
         self.settings = settings
         self.taxonomy = taxonomy
@@ -117,7 +117,7 @@ class Sorter:
         self.sources = sources
         self.store = store
         self.facts_cache = facts_cache
-        self.kept_groups = kept_groups
+        self.kept_sort = kept_sort
 
     def label_items(self, items: Sequence[Item]) -> list[Item]:
         """Classify items and apply the editor's overrides, which always win."""
@@ -148,14 +148,25 @@ class Sorter:
         # Labelling, the gate and what each headline signals to the ranking never read what clustering
         # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile, or
         # were started when a server started (head).
-        judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS) if head is None else None
+        # Labels kept by the last process that ranked these items with these seeds and overrides need no
+        # worker: a head start still labelling is stopped.
+        label_key, label_path = self._kept_labels(unique, week, overrides)
+        known = kept.read_labels(label_path, label_key, len(unique)) if label_key and label_path else None
+        if known is not None and head is not None:
+            head.close()
+            head = None
+        judged = None
+        if head is None and known is None:
+            judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS)
         groups = self._groups(unique, week)
         if judged is not None:
             verdicts, signals = judged.result()
         else:
             signals = _signals(unique)  # here, while the head start's worker may still be labelling
-            taken = head.take(self, unique, overrides) if head is not None else None
+            taken = known if known is not None else head.take(self, unique, overrides) if head else None
             verdicts = taken if taken is not None else judge()[0]
+        if known is None and label_key and label_path:
+            kept.save_labels(label_path, label_key, verdicts)
         labelled = [evolve(it, labels=v[0], verdict=v[1]) for it, v in zip(unique, verdicts, strict=True)]
         titles = {it.id: t for it, t in zip(unique, signals, strict=True)}
         grouped = clustering.stories(labelled, groups, weights)
@@ -185,8 +196,8 @@ class Sorter:
         """clustering.group of these items: as kept by the last process that grouped these very items, or
         grouped now (and kept for the next)."""
         threshold = self.settings.ranking.cluster_threshold
-        key = kept.groups_key(unique, threshold) if self.kept_groups is not None else None
-        path = kept.path(self.kept_groups, week) if self.kept_groups is not None else None
+        key = kept.groups_key(unique, threshold) if self.kept_sort is not None else None
+        path = kept.path(self.kept_sort, week) if self.kept_sort is not None else None
         if key is not None and path is not None:
             found = kept.read(path, key, len(unique))
             if found is not None:
@@ -197,6 +208,16 @@ class Sorter:
         if key is not None and path is not None:
             kept.save(path, key, groups)
         return groups
+
+    def _kept_labels(
+        self, unique: Sequence[Item], week: Week | None, overrides: Mapping[str, Override]
+    ) -> tuple[str | None, Path | None]:
+        """The key and the file of these items' kept labels; (None, None): none are kept."""
+        if self.kept_sort is None:
+            return None, None
+        focus, key = self.settings.focus, self.classifier.key
+        found = kept.labels_key(unique, key, self.sources, focus, overrides)
+        return found, kept.path(self.kept_sort, week, "labels")
 
     def _known_facts(self, items: Sequence[Item]) -> Facts:
         """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""
