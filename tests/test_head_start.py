@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import time
 
 import pytest
 
+from newsletter.app import Newsletter
 from newsletter.models import Week
 from newsletter.preview.server import PreviewServer
 from newsletter.sort import clustering, pipeline
 from newsletter.sort.forked import can_fork
 from newsletter.store import Override, Store
+from newsletter.workspace import Workspace
 
 WEEK = Week.parse("2026-W47")
 
@@ -74,4 +77,22 @@ def test_a_week_labelled_after_the_head_start_ranks_with_the_label(app) -> None:
 def test_a_server_leaves_no_worker_behind(app) -> None:
     with PreviewServer(app, port=0, week=WEEK, style="atr", watch=False):
         pass  # stopped before any ranking took the head start
+    assert not multiprocessing.active_children()
+
+
+def test_kept_labels_stop_the_head_start_without_waiting_for_it(app, monkeypatch) -> None:
+    first = app.ranked_week(WEEK)  # keeps the week's labels (sort/kept.py)
+    fresh = Newsletter(Workspace.open(app.ws.root), now=app._now)
+    try:
+        head = fresh.label_ahead(WEEK) or _head(fresh)[0]
+        fresh.head_start = head
+        taken: list[object] = []
+        monkeypatch.setattr(pipeline.HeadStart, "take", lambda *a: taken.append(a))
+        assert fresh.ranked_week(WEEK) == first
+        assert not taken and head._closed  # the kept labels were used, the worker let go
+    finally:
+        fresh.close()
+    deadline = time.monotonic() + 30  # its lifeline cut, the worker exits on its own
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not multiprocessing.active_children()

@@ -83,9 +83,10 @@ class _Workers:
             gc.unfreeze()  # in this process the collector sees it all again (the workers keep theirs)
             _JOB = None
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """The workers ended; wait: once their jobs are done, else at once (their lifeline cut, they exit)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
         for end in self._lifeline or ():
             os.close(end)
         self._pool, self._lifeline = None, None
@@ -113,10 +114,10 @@ class Forked(Generic[T]):
             self.close()
         return self._job()
 
-    def close(self) -> None:
-        """The worker ended: at once if idle, else once its job is done (its result is dropped)."""
+    def close(self, wait: bool = True) -> None:
+        """The worker ended: at once if idle or not wait, else once its job is done (its result dropped)."""
         if self._workers is not None:
-            self._workers.close()
+            self._workers.close(wait)
         self._workers, self._future = None, None
 
 

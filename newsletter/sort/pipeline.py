@@ -153,7 +153,7 @@ class Sorter:
         label_key, label_path = self._kept_labels(unique, week, overrides)
         known = kept.read_labels(label_path, label_key, len(unique)) if label_key and label_path else None
         if known is not None and head is not None:
-            head.close()
+            head.close(wait=False)
             head = None
         judged = None
         if head is None and known is None:
@@ -290,11 +290,11 @@ class HeadStart:
         same = seen == overrides and ids == [it.id for it in unique] and digest == hash(tuple(unique))
         return judged if same else None
 
-    def close(self) -> None:
-        """The worker ended (once its job is done if it runs) and its answer dropped."""
+    def close(self, wait: bool = True) -> None:
+        """The worker ended (when its job is done if it runs and wait, else at once), its answer dropped."""
         with self._lock:
-            self._close()
+            self._close(wait)
 
-    def _close(self) -> None:
+    def _close(self, wait: bool = True) -> None:
         self._closed = True
-        self._forked.close()
+        self._forked.close(wait)
