@@ -173,9 +173,10 @@ def test_kept_labels_are_taken_by_the_next_process(fetched_app: Newsletter) -> N
     assert _ranked(fetched_app) == first
     # Taken indeed: labels planted under the right key (every item filed under Japan) are what ranks.
     key, unique = _label_key(fetched_app)
-    judged = kept.read_labels(path, key, len(unique))
-    assert judged is not None
-    kept.save_labels(path, key, [(dataclasses.replace(lab, region="japan"), v) for lab, v in judged])
+    found = kept.read_labels(path, key, len(unique))
+    assert found is not None
+    judged, signals = found
+    kept.save_labels(path, key, [(dataclasses.replace(lab, region="japan"), v) for lab, v in judged], signals)
     planted, _ = _ranked(fetched_app)
     assert {i.labels.region for s in planted for i in s.items} == {"japan"}
 
@@ -212,7 +213,7 @@ def test_damaged_labels_are_ignored_and_replaced(fetched_app: Newsletter, damage
     elif damage == "other class":  # a well-formed file naming what a label file never holds
         kept._write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps([(Path("/"), None)] * len(unique)))
     else:
-        kept.save_labels(path, key, (kept.read_labels(path, key, len(unique)) or [])[1:])
+        kept.save_labels(path, key, labels[0][1:], labels[1][1:])
     assert kept.read_labels(path, key, len(unique)) is None
     assert _ranked(fetched_app) == first
     assert kept.read_labels(path, key, len(unique)) == labels  # labelled again, and kept again

@@ -9,7 +9,8 @@ leads, scores and ranks) is worked out as always.
   date, the cluster threshold and the code: keyed by those (groups_key), and checked to be a partition of
   exactly these items.
 - The labels and the gate's verdicts (one pair per item) read the items' text and source, the taxonomy,
-  every source's settings, [focus] and the editor's overrides: keyed by all those and the code (labels_key).
+  every source's settings, [focus] and the editor's overrides: keyed by all those and the code (labels_key);
+  what each headline signals to the ranking (curate.title_signals, of the title alone) is kept with them.
 
 Two files per week (or "all", for a ranking of every item) in WORKSPACE/.newsletter/kept/
 (Workspace.kept_sort): a header line, then the payload. The header holds the key and the payload's
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..models import Item, Labels, Source, Verdict, Week
 from ..workspace import atomic_write
 from .compiled import code_version
+from .curate import TitleSignals
 from .facts import SUMMARY_CHARS
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from ..store import Override
 
 FORMAT = b"newsletter-groups-1"  # the header's first word: a new layout of the file gets a new one
-LABELS_FORMAT = b"newsletter-labels-1"
+LABELS_FORMAT = b"newsletter-labels-1"  # each item's labels, verdict and what its headline signals
 _CHUNK = 1_000  # items hashed per update: the text of a 100,000-item week is never joined at once
 
 Groups = list[list[int]]
@@ -134,16 +136,19 @@ def labels_key(
     return h.hexdigest()
 
 
-def read_labels(path: Path, key: str, count: int) -> Judged | None:
-    """The labels kept at path for key, of `count` items; None: missing, stale, damaged or unreadable."""
+def read_labels(path: Path, key: str, count: int) -> tuple[Judged, list[TitleSignals]] | None:
+    """The labels and title signals kept at path for key, of `count` items; None: missing, stale, damaged
+    or unreadable."""
     payload = _payload(path, LABELS_FORMAT, key)
     if payload is None:
         return None
     try:
-        judged = _Unpickler(io.BytesIO(payload)).load()
+        judged, signals = _Unpickler(io.BytesIO(payload)).load()
     except Exception:  # the checksum matched, yet it is not what this code writes: labelled again
         return None
-    if not isinstance(judged, list) or len(judged) != count:
+    if not (isinstance(judged, list) and isinstance(signals, list) and len(judged) == len(signals) == count):
+        return None
+    if not all(isinstance(s, tuple) for s in signals):
         return None
     for pair in judged:
         if not (
@@ -153,12 +158,14 @@ def read_labels(path: Path, key: str, count: int) -> Judged | None:
             and isinstance(pair[1], Verdict | None)
         ):
             return None
-    return judged
+    return judged, signals
 
 
-def save_labels(path: Path, key: str, judged: Judged) -> None:
-    """Keep the labels for key at path, replacing any other; a folder that refuses them is let be."""
-    _write(path, LABELS_FORMAT, key, lambda: pickle.dumps(list(judged), protocol=pickle.HIGHEST_PROTOCOL))
+def save_labels(path: Path, key: str, judged: Judged, signals: Sequence[TitleSignals]) -> None:
+    """Keep the labels and title signals for key at path, replacing any other; a folder that refuses them
+    is let be."""
+    payload = (list(judged), list(signals))
+    _write(path, LABELS_FORMAT, key, lambda: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _payload(path: Path, form: bytes, key: str) -> bytes | None:

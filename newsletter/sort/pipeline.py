@@ -161,12 +161,14 @@ class Sorter:
         groups = self._groups(unique, week)
         if judged is not None:
             verdicts, signals = judged.result()
+        elif known is not None:
+            verdicts, signals = known
         else:
             signals = _signals(unique)  # here, while the head start's worker may still be labelling
-            taken = known if known is not None else head.take(self, unique, overrides) if head else None
+            taken = head.take(self, unique, overrides) if head is not None else None
             verdicts = taken if taken is not None else judge()[0]
         if known is None and label_key and label_path:
-            kept.save_labels(label_path, label_key, verdicts)
+            kept.save_labels(label_path, label_key, verdicts, signals)
         labelled = [evolve(it, labels=v[0], verdict=v[1]) for it, v in zip(unique, verdicts, strict=True)]
         titles = {it.id: t for it, t in zip(unique, signals, strict=True)}
         grouped = clustering.stories(labelled, groups, weights)
