@@ -14,7 +14,6 @@ import pytest
 from newsletter.app import Newsletter
 from newsletter.models import Item, SourceHealth, Week
 from newsletter.sort import clustering, kept
-from newsletter.sort.facts import SUMMARY_CHARS
 from newsletter.store import Override
 from newsletter.workspace import Workspace
 
@@ -119,12 +118,10 @@ def test_the_key_reads_each_field_grouping_reads(fetched_app: Newsletter) -> Non
     ]
     keys = {kept.groups_key(items, 0.5) for items in others} | {kept.groups_key(unique, 0.6)}
     assert key not in keys and len(keys) == len(others) + 1
-    # What grouping does not read leaves the key as it is: labels, the item's url, text past SUMMARY_CHARS.
-    start = (first.summary + " " + "y" * SUMMARY_CHARS)[:SUMMARY_CHARS]
-    same = dataclasses.replace(first, url="https://elsewhere.test/", summary=start + "x" * 500)
-    assert kept.groups_key([same, *unique[1:]], 0.5) == kept.groups_key(
-        [dataclasses.replace(first, summary=start), *unique[1:]], 0.5
-    )
+    # What neither grouping nor labelling reads leaves the key as it is: the item's url, its labels.
+    same = dataclasses.replace(first, url="https://elsewhere.test/", labels=None, story_id="x")
+    assert kept.groups_key([same, *unique[1:]], 0.5) == key
+    assert kept.groups_key(unique, 0.5, kept.items_digest(unique)) == key
 
 
 def test_labels_and_seeds_apply_to_a_kept_grouping(fetched_app: Newsletter) -> None:

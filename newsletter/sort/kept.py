@@ -6,8 +6,8 @@ and the next one takes each only if what it was made from is unchanged; all that
 leads, scores and ranks) is worked out as always.
 
 - The grouping (`clustering.group`'s lists of item indices) reads nothing but the items' text, source and
-  date, the cluster threshold and the code: keyed by those (groups_key), and checked to be a partition of
-  exactly these items.
+  date, the cluster threshold and the code: keyed by those (groups_key; the whole summary, though it reads
+  only its start), and checked to be a partition of exactly these items.
 - The labels and the gate's verdicts (one pair per item) read the items' text and source, the taxonomy,
   every source's settings, [focus] and the editor's overrides: keyed by all those and the code (labels_key);
   what each headline signals to the ranking (curate.title_signals, of the title alone) is kept with them.
@@ -36,7 +36,6 @@ from ..models import Item, Labels, Source, Verdict, Week
 from ..workspace import atomic_write
 from .compiled import code_version
 from .curate import TitleSignals
-from .facts import SUMMARY_CHARS
 
 if TYPE_CHECKING:
     from ..config import FocusSettings
@@ -55,27 +54,37 @@ def path(folder: Path, week: Week | None, what: str = "groups") -> Path:
     return folder / f"{week if week is not None else 'all'}.{what}"
 
 
-def groups_key(items: Sequence[Item], threshold: float) -> str | None:
-    """What a kept grouping of these items (in this order) must be stamped with; None: keep nothing.
+def items_digest(items: Sequence[Item]) -> bytes:
+    """A hash of what both the grouping and the labels read of these items, in order: id, source, date,
+    headline and summary (the whole summary, though clustering reads its start: one hash serves both).
 
     Each field is written with its length first, so no text can pass for another split differently.
+    """
+    h = hashlib.blake2b(digest_size=32)
+    h.update(b"%d items;" % len(items))
+    for start in range(0, len(items), _CHUNK):
+        fields = []
+        for it in items[start : start + _CHUNK]:
+            date = it.published.isoformat() if it.published is not None else "-"
+            fields.append(
+                f"{len(it.id)}:{it.id}{len(it.source_id)}:{it.source_id}{len(date)}:{date}"
+                f"{len(it.title)}:{it.title}{len(it.summary)}:{it.summary}"
+            )
+        h.update("".join(fields).encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+def groups_key(items: Sequence[Item], threshold: float, digest: bytes | None = None) -> str | None:
+    """What a kept grouping of these items (in this order) must be stamped with; None: keep nothing.
+
+    digest: items_digest(items), when the caller has it already.
     """
     code = code_version()
     if code is None:
         return None
     h = hashlib.blake2b(digest_size=32)
-    for part in (FORMAT, code.encode(), repr(float(threshold)).encode(), str(len(items)).encode()):
+    for part in (FORMAT, code.encode(), repr(float(threshold)).encode(), digest or items_digest(items)):
         h.update(b"%d:%s" % (len(part), part))
-    for start in range(0, len(items), _CHUNK):
-        fields = []
-        for it in items[start : start + _CHUNK]:
-            date = it.published.isoformat() if it.published is not None else "-"
-            summary = it.summary[:SUMMARY_CHARS]
-            fields.append(
-                f"{len(it.id)}:{it.id}{len(it.source_id)}:{it.source_id}{len(date)}:{date}"
-                f"{len(it.title)}:{it.title}{len(summary)}:{summary}"
-            )
-        h.update("".join(fields).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
@@ -112,27 +121,21 @@ def labels_key(
     sources: Mapping[str, Source],
     focus: FocusSettings,
     overrides: Mapping[str, Override],
+    digest: bytes | None = None,
 ) -> str | None:
     """What kept labels of these items (in this order) must be stamped with; None: keep nothing.
 
     taxonomy: the classifier's key (compiled.cache_key: the taxonomy file's bytes and the code), None if not
     known. Sources, focus and overrides are frozen dataclasses of strings, numbers and tuples: their repr
-    says all they hold, the same in every process.
+    says all they hold, the same in every process. digest: items_digest(items), when the caller has it.
     """
     code = code_version()
     if code is None or taxonomy is None:
         return None
     h = hashlib.blake2b(digest_size=32)
-    settings = (sorted(sources.items()), focus, sorted(overrides.items()), len(items))
-    for part in (LABELS_FORMAT, code.encode(), taxonomy.encode(), repr(settings).encode()):
+    settings = repr((sorted(sources.items()), focus, sorted(overrides.items()))).encode()
+    for part in (LABELS_FORMAT, code.encode(), taxonomy.encode(), settings, digest or items_digest(items)):
         h.update(b"%d:%s" % (len(part), part))
-    for start in range(0, len(items), _CHUNK):
-        fields = [
-            f"{len(it.id)}:{it.id}{len(it.source_id)}:{it.source_id}"
-            f"{len(it.title)}:{it.title}{len(it.summary)}:{it.summary}"
-            for it in items[start : start + _CHUNK]
-        ]
-        h.update("".join(fields).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 

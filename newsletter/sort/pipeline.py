@@ -150,7 +150,8 @@ class Sorter:
         # were started when a server started (head).
         # Labels kept by the last process that ranked these items with these seeds and overrides need no
         # worker: a head start still labelling is stopped.
-        label_key, label_path = self._kept_labels(unique, week, overrides)
+        digest = kept.items_digest(unique) if self.kept_sort is not None else None
+        label_key, label_path = self._kept_labels(unique, week, overrides, digest)
         known = kept.read_labels(label_path, label_key, len(unique)) if label_key and label_path else None
         if known is not None and head is not None:
             head.close(wait=False)
@@ -158,7 +159,7 @@ class Sorter:
         judged = None
         if head is None and known is None:
             judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS)
-        groups = self._groups(unique, week)
+        groups = self._groups(unique, week, digest)
         if judged is not None:
             verdicts, signals = judged.result()
         elif known is not None:
@@ -194,11 +195,11 @@ class Sorter:
         ]
         return self._settled(raw, week)
 
-    def _groups(self, unique: Sequence[Item], week: Week | None) -> list[list[int]]:
+    def _groups(self, unique: Sequence[Item], week: Week | None, digest: bytes | None) -> list[list[int]]:
         """clustering.group of these items: as kept by the last process that grouped these very items, or
         grouped now (and kept for the next)."""
         threshold = self.settings.ranking.cluster_threshold
-        key = kept.groups_key(unique, threshold) if self.kept_sort is not None else None
+        key = kept.groups_key(unique, threshold, digest) if self.kept_sort is not None else None
         path = kept.path(self.kept_sort, week) if self.kept_sort is not None else None
         if key is not None and path is not None:
             found = kept.read(path, key, len(unique))
@@ -212,13 +213,17 @@ class Sorter:
         return groups
 
     def _kept_labels(
-        self, unique: Sequence[Item], week: Week | None, overrides: Mapping[str, Override]
+        self,
+        unique: Sequence[Item],
+        week: Week | None,
+        overrides: Mapping[str, Override],
+        digest: bytes | None,
     ) -> tuple[str | None, Path | None]:
         """The key and the file of these items' kept labels; (None, None): none are kept."""
         if self.kept_sort is None:
             return None, None
         focus, key = self.settings.focus, self.classifier.key
-        found = kept.labels_key(unique, key, self.sources, focus, overrides)
+        found = kept.labels_key(unique, key, self.sources, focus, overrides, digest)
         return found, kept.path(self.kept_sort, week, "labels")
 
     def _known_facts(self, items: Sequence[Item]) -> Facts:
