@@ -96,3 +96,15 @@ def test_kept_labels_stop_the_head_start_without_waiting_for_it(app, monkeypatch
     while multiprocessing.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not multiprocessing.active_children()
+
+
+def test_a_head_start_finding_the_labels_kept_works_none_out(app) -> None:
+    head, _ = _head(app)
+    assert head._forked.result()[3] is not None  # nothing kept yet: the worker labels the week
+    first = app.ranked_week(WEEK)  # keeps the week's labels
+    head, _ = _head(app)
+    assert head._forked.result()[3] is None  # the ranking will take the kept ones
+    app.label(app.week_items(WEEK)[0].id, region="japan")
+    head, _ = _head(app)
+    assert head._forked.result()[3] is not None  # a label since: the kept ones are stale
+    assert app.ranked_week(WEEK) != first

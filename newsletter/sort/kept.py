@@ -164,6 +164,11 @@ def read_labels(path: Path, key: str, count: int) -> tuple[Judged, list[TitleSig
     return judged, signals
 
 
+def holds_labels(path: Path, key: str) -> bool:
+    """Whether the file at path holds labels for key, checksum and all (what they are is not read)."""
+    return _payload(path, LABELS_FORMAT, key) is not None
+
+
 def save_labels(path: Path, key: str, judged: Judged, signals: Sequence[TitleSignals]) -> None:
     """Keep the labels and title signals for key at path, replacing any other; a folder that refuses them
     is let be."""

@@ -273,12 +273,18 @@ class HeadStart:
     ) -> None:
         self._seeds = (sorter.classifier, sorter.sources, sorter.settings.focus)
 
-        def job() -> tuple[list[str], int, dict[str, Override], list[Judged]]:
+        def job() -> tuple[list[str], int, dict[str, Override], list[Judged] | None]:
             with open_store() as store:
                 items, overrides = store.items_between(*bounds), store.overrides()
             unique = clustering.dedupe(items)
+            ids, digest = [it.id for it in unique], hash(tuple(unique))
+            if sorter.kept_sort is not None:  # the ranking will take kept labels: no need to work them out
+                week = Week.of(bounds[0], sorter.settings.tz)
+                key, path = sorter._kept_labels(unique, week, overrides, kept.items_digest(unique))
+                if key is not None and path is not None and kept.holds_labels(path, key):
+                    return ids, digest, overrides, None
             judged = _verdicts(sorter.classifier, unique, sorter.sources, overrides, self._seeds[2])
-            return [it.id for it in unique], hash(tuple(unique)), overrides, judged
+            return ids, digest, overrides, judged
 
         self._forked = Forked(job)
         self._lock = threading.Lock()  # a ranking taking the answer, or the server closing it
@@ -295,7 +301,7 @@ class HeadStart:
             ids, digest, seen, judged = self._forked.result()
             self._closed = True
         same = seen == overrides and ids == [it.id for it in unique] and digest == hash(tuple(unique))
-        return judged if same else None
+        return judged if same else None  # None too when the worker found them kept
 
     def close(self, wait: bool = True) -> None:
         """The worker ended (when its job is done if it runs and wait, else at once), its answer dropped."""
