@@ -13,7 +13,7 @@ import pytest
 
 from newsletter.app import Newsletter
 from newsletter.models import Item, SourceHealth, Week
-from newsletter.sort import clustering, kept
+from newsletter.sort import clustering, kept, stamped
 from newsletter.store import Override
 from newsletter.workspace import Workspace
 
@@ -208,7 +208,7 @@ def test_damaged_labels_are_ignored_and_replaced(fetched_app: Newsletter, damage
     if damage == "truncated":
         path.write_bytes(good[:-9])
     elif damage == "other class":  # a well-formed file naming what a label file never holds
-        kept._write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps([(Path("/"), None)] * len(unique)))
+        stamped.write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps([(Path("/"), None)] * len(unique)))
     else:
         kept.save_labels(path, key, labels[0][1:], labels[1][1:])
     assert kept.read_labels(path, key, len(unique)) is None

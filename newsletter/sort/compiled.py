@@ -20,18 +20,15 @@ from other code or unreadable is rebuilt without a word; one that cannot be writ
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import io
 import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from .. import __version__
-from ..workspace import atomic_write
+from . import stamped
 from .classify import Classifier
 from .finder import KeyFinder, KeyPlan
 from .forked import gc_paused
@@ -41,8 +38,10 @@ from .taxonomy import Taxonomy, load_taxonomy
 FORMAT = b"newsletter-taxonomy-cache-1"  # the header's first word: a new layout of the file gets a new one
 PACKAGE = Path(__file__).resolve().parent.parent
 # What the pickle may name: the taxonomy's classes and its path (all else in it is str, float, tuple, dict).
-_CLASSES = {("newsletter.sort.taxonomy", n) for n in ("Taxonomy", "RegionDef", "ThemeDef", "Term", "Scoring")}
-_CLASSES |= {("pathlib", "PosixPath"), ("pathlib", "WindowsPath")}
+_CLASSES = frozenset(
+    {("newsletter.sort.taxonomy", n) for n in ("Taxonomy", "RegionDef", "ThemeDef", "Term", "Scoring")}
+    | {("pathlib", "PosixPath"), ("pathlib", "WindowsPath")}
+)
 # What the file holds after its header: the taxonomy, the matcher's index and its finder's keys.
 _Payload = tuple[Taxonomy, dict[str, KeyInfo], KeyPlan]
 
@@ -136,35 +135,13 @@ def code_version() -> str | None:
 
 def save(cache: Path, key: str, payload: _Payload) -> None:
     """Write the cache for key, replacing any other; a folder that refuses it (read-only, full) is let be."""
-    with contextlib.suppress(Exception):  # a cache that cannot be written only makes the next start slower
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        checksum = hashlib.sha256(data).hexdigest()
-        atomic_write(cache, b"%s %s %s\n" % (FORMAT, key.encode(), checksum.encode()) + data)
+    stamped.write(cache, FORMAT, key, lambda: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _read(cache: Path, key: str) -> _Payload | None:
     """What the cache holds for key; None when it is missing, stale, damaged or unreadable."""
-    try:
-        data = cache.read_bytes()
-    except OSError:
-        return None
-    head, _, payload = data.partition(b"\n")
-    want = b"%s %s " % (FORMAT, key.encode())
-    if not head.startswith(want) or head[len(want) :] != hashlib.sha256(payload).hexdigest().encode():
-        return None
-    try:
-        found = _Unpickler(io.BytesIO(payload)).load()
-    except Exception:  # the checksum matched, yet it is not what this code writes: rebuilt
-        return None
+    payload = stamped.read(cache, FORMAT, key)
+    found = stamped.unpickle(payload, _CLASSES) if payload is not None else None
     if not (isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], Taxonomy)):
         return None
     return found
-
-
-class _Unpickler(pickle.Unpickler):
-    """An unpickler that knows only the taxonomy's classes: a cache is data, never code to run."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _CLASSES:
-            raise pickle.UnpicklingError(f"{module}.{name} has no place in a taxonomy cache")
-        return super().find_class(module, name)

@@ -23,17 +23,15 @@ unpickled all the same with only the label classes allowed.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..models import Item, Labels, Source, Verdict, Week
-from ..workspace import atomic_write
+from . import stamped
 from .compiled import code_version
 from .curate import TitleSignals
 
@@ -90,7 +88,7 @@ def groups_key(items: Sequence[Item], threshold: float, digest: bytes | None = N
 
 def read(path: Path, key: str, count: int) -> Groups | None:
     """The grouping kept at path for key, of `count` items; None: missing, stale, damaged or unreadable."""
-    payload = _payload(path, FORMAT, key)
+    payload = stamped.read(path, FORMAT, key)
     if payload is None:
         return None
     try:
@@ -112,7 +110,7 @@ def _is_partition(groups: object, count: int) -> bool:
 
 def save(path: Path, key: str, groups: Groups) -> None:
     """Keep the grouping for key at path, replacing any other; a folder that refuses it is let be."""
-    _write(path, FORMAT, key, lambda: json.dumps(groups, separators=(",", ":")).encode())
+    stamped.write(path, FORMAT, key, lambda: json.dumps(groups, separators=(",", ":")).encode())
 
 
 def labels_key(
@@ -142,13 +140,13 @@ def labels_key(
 def read_labels(path: Path, key: str, count: int) -> tuple[Judged, list[TitleSignals]] | None:
     """The labels and title signals kept at path for key, of `count` items; None: missing, stale, damaged
     or unreadable."""
-    payload = _payload(path, LABELS_FORMAT, key)
+    payload = stamped.read(path, LABELS_FORMAT, key)
     if payload is None:
         return None
-    try:
-        judged, signals = _Unpickler(io.BytesIO(payload)).load()
-    except Exception:  # the checksum matched, yet it is not what this code writes: labelled again
+    found = stamped.unpickle(payload, _CLASSES)
+    if not (isinstance(found, tuple) and len(found) == 2):
         return None
+    judged, signals = found
     if not (isinstance(judged, list) and isinstance(signals, list) and len(judged) == len(signals) == count):
         return None
     if not all(isinstance(s, tuple) for s in signals):
@@ -166,44 +164,14 @@ def read_labels(path: Path, key: str, count: int) -> tuple[Judged, list[TitleSig
 
 def holds_labels(path: Path, key: str) -> bool:
     """Whether the file at path holds labels for key, checksum and all (what they are is not read)."""
-    return _payload(path, LABELS_FORMAT, key) is not None
+    return stamped.read(path, LABELS_FORMAT, key) is not None
 
 
 def save_labels(path: Path, key: str, judged: Judged, signals: Sequence[TitleSignals]) -> None:
     """Keep the labels and title signals for key at path, replacing any other; a folder that refuses them
     is let be."""
     payload = (list(judged), list(signals))
-    _write(path, LABELS_FORMAT, key, lambda: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    stamped.write(path, LABELS_FORMAT, key, lambda: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _payload(path: Path, form: bytes, key: str) -> bytes | None:
-    """What the file at path holds after its header, if the header is form's with key and the checksum."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head, _, payload = data.partition(b"\n")
-    want = b"%s %s " % (form, key.encode())
-    if not head.startswith(want) or head[len(want) :] != hashlib.sha256(payload).hexdigest().encode():
-        return None
-    return payload
-
-
-def _write(path: Path, form: bytes, key: str, payload: Any) -> None:
-    with contextlib.suppress(Exception):  # a file not kept only makes the next ranking slower
-        data = payload()
-        checksum = hashlib.sha256(data).hexdigest()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, b"%s %s %s\n" % (form, key.encode(), checksum.encode()) + data)
-
-
-_CLASSES = {("newsletter.models", n) for n in ("Labels", "Verdict", "Reason")}
-
-
-class _Unpickler(pickle.Unpickler):
-    """An unpickler that knows only the label classes: a kept file is data, never code to run."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _CLASSES:
-            raise pickle.UnpicklingError(f"{module}.{name} has no place in kept labels")
-        return super().find_class(module, name)
+_CLASSES = frozenset({("newsletter.models", n) for n in ("Labels", "Verdict", "Reason")})
