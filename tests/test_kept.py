@@ -6,6 +6,7 @@ without the kept file."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 from pathlib import Path
 
@@ -225,3 +226,20 @@ def test_a_focus_edit_labels_again(fetched_app: Newsletter) -> None:
     unfocused = _ranked(fetched_app)
     assert unfocused != first
     assert unfocused == _ranked(fetched_app, scratch=True)
+
+
+def test_only_the_weeks_most_recently_ranked_are_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    for n in range(1, 16):  # fifteen weeks ranked one after another, week 1 first
+        for suffix in ("groups", "labels"):
+            f = folder / f"2026-W{n:02d}.{suffix}"
+            f.write_bytes(b"x")
+            os.utime(f, (1_000_000 + n, 1_000_000 + n))
+    kept.save(kept.path(folder, Week(2026, 1)), "key", [[0]])  # week 1 ranked again: now the newest
+    names = {f.name for f in folder.iterdir()}
+    weeks = {name.split(".")[0] for name in names}
+    assert len(weeks) == kept.KEEP_WEEKS and "2026-W01" in weeks and "2026-W15" in weeks
+    assert "2026-W04" not in weeks  # the oldest go, each with both its files
+    assert all(f"{w}.groups" in names and f"{w}.labels" in names for w in weeks)
+    assert kept.read(kept.path(folder, Week(2026, 1)), "key", 1) == [[0]]

@@ -23,6 +23,7 @@ unpickled all the same with only the label classes allowed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import pickle
@@ -111,6 +112,27 @@ def _is_partition(groups: object, count: int) -> bool:
 def save(path: Path, key: str, groups: Groups) -> None:
     """Keep the grouping for key at path, replacing any other; a folder that refuses it is let be."""
     stamped.write(path, FORMAT, key, lambda: json.dumps(groups, separators=(",", ":")).encode())
+    prune(path.parent)
+
+
+KEEP_WEEKS = 12  # the weeks whose files are kept: those most recently ranked (about 180 KB a 10k-item week)
+
+
+def prune(folder: Path, keep: int = KEEP_WEEKS) -> None:
+    """Drop the files of all but the `keep` weeks most recently written, so the folder does not grow
+    with every week ever ranked; a file that cannot be looked at or removed is let be."""
+    newest: dict[str, float] = {}
+    try:
+        for f in folder.iterdir():
+            if f.suffix in (".groups", ".labels"):
+                newest[f.stem] = max(newest.get(f.stem, 0.0), f.stat().st_mtime)
+    except OSError:
+        return
+    old = sorted(newest, key=newest.__getitem__, reverse=True)[keep:]
+    for stem in old:
+        for suffix in (".groups", ".labels"):
+            with contextlib.suppress(OSError):
+                (folder / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
 def labels_key(
@@ -172,6 +194,7 @@ def save_labels(path: Path, key: str, judged: Judged, signals: Sequence[TitleSig
     is let be."""
     payload = (list(judged), list(signals))
     stamped.write(path, LABELS_FORMAT, key, lambda: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    prune(path.parent)
 
 
 _CLASSES = frozenset({("newsletter.models", n) for n in ("Labels", "Verdict", "Reason")})
