@@ -78,6 +78,18 @@ def test_techasia_front_matter_has_host_and_city(ws: Workspace) -> None:
     assert d.front["title"] == "TSMC's capex and Rapidus funding"  # two topics, not two headlines
 
 
+def test_techasia_intro_counts_and_names_every_story_below_it(ws: Workspace) -> None:
+    plan = techasia_plan()
+    d = draftfile.read_draft(draft.write_draft(ws, settings(), plan).path)
+    opening = next(p for p in d.front["intro"].split("\n\n") if "stood out" in p)
+    assert len(plan.leads) == 3 and "\nThree stories stood out this week: " in opening
+    told = [s.lead.title.rstrip(".") for s in plan.leads]
+    assert all(t in opening for t in told), (opening, told)
+    one = dataclasses.replace(plan, leads=plan.leads[:1])
+    d = draftfile.read_draft(draft.write_draft(ws, settings(), one, force=True).path)
+    assert "One story stood out this week: " in d.front["intro"]
+
+
 def test_redraft_of_an_untouched_draft_is_unchanged_or_regenerated(ws: Workspace) -> None:
     first = draft.write_draft(ws, settings(), atr_plan())
     text = first.path.read_text(encoding="utf-8")

@@ -103,7 +103,7 @@ def test_a_review_headline_leads_as_the_outlets_review(headline: str, review: st
 
 
 def test_a_review_headline_runs_inside_our_sentences_as_a_review() -> None:
-    # The intro says "Two stories stood out this week: A, and B.": a review's headline is told as one.
+    # The intro says "Three stories stood out this week: A, B and C.": a review's headline is told as one.
     assert clause("Samsung Galaxy Z Fold 8 Ultra review: The ultra foldable with an ultra price") == (
         "a review of the Samsung Galaxy Z Fold 8 Ultra"
     )

@@ -117,6 +117,8 @@ def _environment(workspace_templates: str, packaged_dir: str, _names: tuple[str,
         link=escape.link,
         join_and=join_and,
         join_semi=join_semi,
+        headlines_and=lambda hs: escape.escape(headlines_and(hs)),
+        count_word=count_word,
         links_and=links_and,
         links_list=links_list,
         ps=ps_line,
@@ -153,12 +155,23 @@ def join_semi(values: Iterable[object]) -> str:
     return "; ".join(items[:-1]) + "; and " + items[-1]
 
 
+def headlines_and(headlines: Iterable[str]) -> str:
+    """Headlines told inside a sentence: "A, B and C", or "A; B; and C" when one holds a comma."""
+    told = [clause(h) for h in headlines]
+    return (join_semi if any("," in h for h in told) else join_and)(told)
+
+
 def plus_line(headlines: Sequence[str]) -> str:
-    """The subtitle naming the next stories: "Plus: A, B and C", or "Plus: A; B; and C" when a
-    headline holds a comma of its own; "" for none."""
-    plus = [clause(h) for h in headlines]
-    join = join_semi if any("," in h for h in plus) else join_and
-    return "Plus: " + join(plus) if plus else ""
+    """The subtitle naming the next stories: "Plus: A, B and C" (see headlines_and); "" for none."""
+    return "Plus: " + headlines_and(headlines) if headlines else ""
+
+
+_COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count_word(n: int) -> str:
+    """A count in words up to ten ("three"), in figures above."""
+    return _COUNTS[n] if 0 <= n < len(_COUNTS) else str(n)
 
 
 def links_list(outlets: Iterable[Any]) -> str:
