@@ -192,3 +192,24 @@ def test_revenue_is_told_from_the_amount_raised():
 
 def test_a_generation_label_is_no_name():
     assert "gen" not in names("Government withdraws ban as Gen Z protests spread").found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Google ships Gemini 3.7 Flash", {"3.7"}),
+        ("iOS 26.1 and v2.5 arrive", {"26.1", "2.5"}),
+        ("Grab raises $1.5 billion", set()),  # money, not a version
+        ("Sales grew 3.4% in March", set()),
+        ("A release with no version at all.", set()),
+    ],
+)
+def test_versions_are_numbers_after_a_product_name(text: str, found: set[str]) -> None:
+    assert figs.versions(text) == found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="Gemini v3.7 %bn,-\n", max_size=40))
+def test_versions_read_only_what_the_full_pattern_finds(text: str) -> None:
+    # The cheap "digit, point, digit" scan only skips texts the version pattern cannot match.
+    assert figs.versions(text) == frozenset(figs._VERSION_RE.findall(text))

@@ -248,9 +248,12 @@ _VERSION_RE = re.compile(
 )
 
 
+_DECIMAL_RE = re.compile(r"\d\.\d")  # in every version: most texts hold none, and this scan is cheap
+
+
 def versions(text: str) -> frozenset[str]:
     """Product versions a text states ("Gemini 3.7 Flash" -> 3.7): a 3.7 release is not a 3.6 one."""
-    return frozenset(_VERSION_RE.findall(text)) if "." in text else frozenset()
+    return frozenset(_VERSION_RE.findall(text)) if _DECIMAL_RE.search(text) else frozenset()
 
 
 def ordinals(text: str) -> frozenset[int]:
