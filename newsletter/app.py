@@ -267,6 +267,7 @@ class Newsletter:
 
         settings, by_id, kept = self.settings(), self.all_sources(), self.ws.kept_sort
         taxonomy, classifier = self._classifier()
+        outlets.check_homes(by_id.values(), taxonomy.regions, self.ws.outlets_path)
         return pipeline.Sorter(settings, taxonomy, classifier, by_id, self.store, self.facts_cache, kept)
 
     def items(

@@ -40,6 +40,7 @@ class Source:
     enabled: bool = True
     tech: bool | None = None  # covers technology (a relevance-gate prior); None: outlets.toml decides
     language: str = ""  # the feed's language ("zh-cn"): files an item that names no place, nothing foreign
+    home: str | None = None  # a national outlet's region (outlets.toml): files what names nothing foreign
 
     @property
     def is_remote(self) -> bool:

@@ -821,3 +821,28 @@ def test_a_week_with_nothing_past_the_gate_says_where_to_look(ws_dir: Path) -> N
     assert "No story of this week passed the relevance gate" in (
         ws_dir / "issues" / "2026-W10" / "atr.md"
     ).read_text("utf-8")
+
+
+HOME_FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>
+<link>{link}</link><description>x</description>
+<item><title>FairPrice, WhyQ launch zero-commission food delivery app</title>
+<link>{link}tech/fairprice-whyq</link><guid>{link}tech/fairprice-whyq</guid>
+<pubDate>Tue, 17 Nov 2026 08:00:00 GMT</pubDate>
+<description>The app and online platform take no commission from hawkers, whose software orders
+go through the delivery platform's app.</description></item></channel></rss>"""
+
+
+def test_a_national_outlets_items_are_filed_at_home_and_a_bad_home_is_refused(ws_dir: Path) -> None:
+    feeds = [("The Straits Times Singapore News", "https://www.straitstimes.com/", "local.xml")]
+    feeds.append(("The Straits Times - World", "https://www.straitstimes.com/world/", "world.xml"))
+    for title, link, name in feeds:
+        (ws_dir / name).write_text(HOME_FEED.format(title=title, link=link), encoding="utf-8")
+        assert run("ingest", name, cwd=ws_dir).returncode == 0
+    rows = [json.loads(line) for line in run("items", "--all", "--json", cwd=ws_dir).stdout.splitlines()]
+    regions = sorted((row["url"].split("/")[3], row["region"]) for row in rows)
+    assert regions == [("tech", "southeast-asia"), ("world", "global")], regions
+    outlets = ws_dir / "seeds" / "outlets.toml"
+    outlets.write_text(outlets.read_text(encoding="utf-8").replace('"southeast-asia"', '"atlantis"'), "utf-8")
+    proc = run("items", "--all", cwd=ws_dir)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "'atlantis', not a region" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

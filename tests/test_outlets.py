@@ -9,8 +9,17 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import ConfigError
-from newsletter.feeds.outlets import clean_feed_title, display_name, host_of, is_tech_feed, load_outlets
+from newsletter.feeds.outlets import (
+    clean_feed_title,
+    display_name,
+    host_of,
+    is_tech_feed,
+    is_world_feed,
+    load_outlets,
+    one_off_source,
+)
 from newsletter.feeds.parse import parse_feed
+from newsletter.store import OneOffSource
 from newsletter.workspace import packaged_defaults
 from tests.test_corpus import CORPUS, needs_corpus
 
@@ -73,6 +82,20 @@ def test_tech_sections_and_outlets() -> None:
     assert not OUTLETS.for_url("https://www.bbc.co.uk/news").tech
 
 
+def test_a_national_outlet_has_a_home_but_not_its_world_section() -> None:
+    def home(title: str, link: str) -> str | None:
+        return one_off_source(OneOffSource("x", "", title, link, ""), OUTLETS).home
+
+    assert home("The Straits Times Singapore News", "https://www.straitstimes.com/") == "southeast-asia"
+    assert home("State News | The Hindu", "https://www.thehindu.com/news/states/") == "india"
+    assert home("Dawn - World", "https://www.dawn.com/") is None
+    assert home("Japan Today - Category World", "https://japantoday.com/category/world") is None
+    assert home("BBC News", "https://www.bbc.co.uk/news") is None  # no home: it reports from everywhere
+    assert home("Rest of World", "https://restofworld.org") is None  # an outlet, not a world section
+    assert is_world_feed("News", "https://example.com/international/rss")
+    assert not is_world_feed("Worldly Tech", "https://example.com/worldwide")
+
+
 def test_a_bad_outlets_file_names_the_key(tmp_path: Path) -> None:
     path = tmp_path / "outlets.toml"
     path.write_text('[[outlet]]\nname = "X"\ndomains = ["x.com"]\ncolour = "red"\n', encoding="utf-8")
@@ -80,6 +103,9 @@ def test_a_bad_outlets_file_names_the_key(tmp_path: Path) -> None:
         load_outlets(path)
     path.write_text('[[outlet]]\nname = "X"\ndomains = []\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="'domains' must list"):
+        load_outlets(path)
+    path.write_text('[[outlet]]\nname = "X"\ndomains = ["x.com"]\nhome = "South Korea"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="'home' must be a region id"):
         load_outlets(path)
 
 

@@ -229,6 +229,24 @@ def test_a_feed_language_files_what_names_nothing_foreign() -> None:
     assert CLF.classify("ラスベガスで新型ロボットを見た", "", language_region="japan").region == "global"
 
 
+def test_a_national_outlets_home_files_what_names_nothing_foreign() -> None:
+    # A local paper rarely names its own country: "FairPrice and WhyQ" are Singapore's own.
+    title = "FairPrice, WhyQ launch zero-commission food delivery app"
+    assert CLF.classify(title, "").region == "global"
+    assert CLF.classify(title, "", home_region="southeast-asia").region == "southeast-asia"
+    # Anything foreign the gazetteer knows wins over the home: this is news from elsewhere.
+    assert (
+        CLF.classify("Apple and Google update contact-tracing app", "", home_region="india").region
+        == "global"
+    )
+    assert (
+        CLF.classify("Startup in Berlin raises $5m for delivery app", "", home_region="japan").region
+        == "global"
+    )
+    # And a name of another Asian region files it there, as ever.
+    assert CLF.classify("Grab launches food delivery app", "", home_region="india").region == "southeast-asia"
+
+
 def test_a_cjk_word_that_holds_a_company_name_names_no_company() -> None:
     # CJK names match inside words: a "new wave" (新浪潮) holds Sina (新浪) and Inspur (浪潮), and is neither.
     labels = CLF.classify("音乐节掀起新浪潮", "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +35,7 @@ class Outlet:
     domains: tuple[str, ...] = ()
     tech: bool = False  # covers technology: its items start with a technology prior
     paywalled: bool = False
+    home: str | None = None  # the region a national outlet reports from (a region id of taxonomy.toml)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def host_of(url: str) -> str:
     return host.removeprefix("www.").rstrip(".")
 
 
-_KEYS = {"name", "domains", "tech", "paywalled"}
+_KEYS = {"name", "domains", "tech", "paywalled", "home"}
+_REGION_ID_RE = re.compile(r"[a-z][a-z0-9-]*")
 
 
 def load_outlets(path: Path) -> Outlets:
@@ -94,11 +96,15 @@ def load_outlets(path: Path) -> Outlets:
         for key in ("tech", "paywalled"):
             if not isinstance(entry.get(key, False), bool):
                 raise ConfigError(f"{where} ({name}): {key!r} must be true or false", path)
+        home = entry.get("home")
+        if home is not None and not (isinstance(home, str) and _REGION_ID_RE.fullmatch(home)):
+            raise ConfigError(f"{where} ({name}): 'home' must be a region id such as \"india\"", path)
         outlet = Outlet(
             name=" ".join(name.split()),
             domains=tuple(d.strip().lower().removeprefix("www.") for d in domains),
             tech=entry.get("tech", False),
             paywalled=entry.get("paywalled", False),
+            home=home,
         )
         for domain in outlet.domains:
             by_domain.setdefault(domain, outlet)
@@ -298,24 +304,56 @@ def one_off_source(remembered: OneOffSource, outlets: Outlets) -> Source:
         paywalled=bool(outlet and outlet.paywalled),
         enabled=False,
         tech=outlet.tech if outlet else is_tech_feed(remembered.feed_title, link),
+        home=home_of(outlet, remembered.feed_title, link),
     )
 
 
 def with_outlet(source: Source, outlets: Outlets) -> Source:
-    """A configured source with its technology prior settled: as configured, else the known outlet's."""
-    if source.tech is not None:
-        return source
+    """A configured source with its technology prior settled (as configured, else the known outlet's) and
+    its home region, the known outlet's."""
     outlet = outlets.for_url(source.url) if source.is_remote else None
-    tech = outlet.tech if outlet else is_tech_feed(source.name, source.url)
-    return dataclasses.replace(source, tech=tech)
+    tech = source.tech
+    if tech is None:
+        tech = outlet.tech if outlet else is_tech_feed(source.name, source.url)
+    return dataclasses.replace(source, tech=tech, home=home_of(outlet, source.name, source.url))
+
+
+def home_of(outlet: Outlet | None, title: str, url: str) -> str | None:
+    """The region a feed's items are filed under when they name nothing foreign: its outlet's home, but
+    not for the outlet's world section ("Dawn - World", /category/world), whose news is from elsewhere."""
+    if outlet is None or outlet.home is None or is_world_feed(title, url):
+        return None
+    return outlet.home
+
+
+def check_homes(sources: Iterable[Source], regions: Collection[str], path: Path) -> None:
+    """Refuse an outlet whose home is no region of the taxonomy, naming it."""
+    for src in sources:
+        if src.home is not None and src.home not in regions:
+            known = ", ".join(sorted(regions))
+            raise ConfigError(
+                f"{path}: the home of {src.name!r} is {src.home!r}, not a region ({known})", path
+            )
+
+
+_WORLD_RE = re.compile(r"\b(?:world|international|global|foreign|abroad)\b", re.IGNORECASE)
+
+
+def is_world_feed(title: str, url: str = "") -> bool:
+    """Whether a feed's title or address says it is a world-news section."""
+    try:
+        path = urlsplit(url).path if url.startswith(("http://", "https://")) else ""
+    except ValueError:
+        path = ""
+    return bool(_WORLD_RE.search(title or "") or _WORLD_RE.search(path.replace("/", " ")))
 
 
 def every_source(
     one_offs: Iterable[OneOffSource], sources: Iterable[Source], outlets: Outlets
 ) -> dict[str, Source]:
     """Every source items can come from, by id: the one-off ingests the store remembers, then (winning
-    over them) sources.toml's. Names, paywalls and the technology prior are settled here, once:
-    configuration first, then the known outlet at the feed's address, then the feed's own title."""
+    over them) sources.toml's. Names, paywalls, the technology prior and the home region are settled here,
+    once: configuration first, then the known outlet at the feed's address, then the feed's own title."""
     found = {r.source_id: one_off_source(r, outlets) for r in one_offs}
     for src in sources:
         found[src.id] = with_outlet(src, outlets)

@@ -132,6 +132,7 @@ class Classifier(LabelChoice):
         source_themes: Sequence[str] = (),
         language_region: str | None = None,
         reasons: bool = True,
+        home_region: str | None = None,
     ) -> Labels:
         """Labels for one item: primary region (or 'global'), secondary regions, themes and reasons.
 
@@ -177,6 +178,11 @@ class Classifier(LabelChoice):
             # knows, no unknown Latin-script name in the headline): filed where the language is.
             regions = [language_region]
             language = (Reason(language_region, "region", "feed language", "source", 0.0),)
+        elif home_region and regions[0] == GLOBAL and not region_score.get(GLOBAL):
+            # From a national outlet and naming nothing foreign the gazetteer knows (a local company's
+            # name is no sign of elsewhere here, as it is in a Chinese text): filed at the outlet's home.
+            regions = [home_region]
+            language = (Reason(home_region, "region", "outlet's home", "source", 0.0),)
         themes = self._themes(theme_score, first) if theme_score else []
         explained: tuple[Reason, ...] = ()
         if reasons:

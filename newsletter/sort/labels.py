@@ -118,6 +118,7 @@ def label_items(
             src.region if src else None,
             src.themes if src else (),
             language_region(src.language) if src else None,
+            home_region=src.home if src else None,
         )
         override = overrides.get(item.id)
         if override is not None:
