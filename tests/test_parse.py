@@ -298,3 +298,25 @@ def test_tags_and_authors_are_bounded_per_entry() -> None:
     assert a.tags[:3] == ("c0", "c1", "c2") and len(a.tags) == TAGS_MAX
     assert b.tags[:2] == ("k0", "k1") and len(b.tags) == TAGS_MAX
     assert len(a.authors) == AUTHORS_MAX
+
+
+def test_an_images_caption_never_stands_for_the_entrys_description() -> None:
+    # feedparser writes media:description over the description (kurtmckee/feedparser#53): Rest of World's
+    # book review was summarised by the caption of its photo of Nairobi students.
+    media = 'xmlns:media="http://search.yahoo.com/mrss/"'
+    content = 'xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+    data = f"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {media} {content}>
+    <channel><title>W</title><item><title>How phones reached Kenya</title><link>https://example.com/kenya</link>
+    <description>A new book charts Chinese investment in Nairobi.</description>
+    <content:encoded><![CDATA[<p>When I first embarked on the project...</p>]]></content:encoded>
+    <media:content url="https://example.com/k.jpg" medium="image"/>
+    <media:description>Students take pictures in Nairobi on April 16, 2024. (Photo by AFP)</media:description>
+    </item>
+    <item><title>A video</title><link>https://example.com/video</link>
+    <media:group><media:description>The only description this entry has.</media:description></media:group>
+    </item></channel></rss>""".encode()
+    feed = parse_feed(data, source_id="w")
+    assert [it.summary for it in feed.items] == [
+        "A new book charts Chinese investment in Nairobi.",
+        "The only description this entry has.",
+    ]

@@ -22,6 +22,7 @@ from typing import Any
 
 import feedparser
 import feedparser.mixin
+import feedparser.namespaces.mediarss
 
 from ..errors import FeedParseError
 from ..models import UTC, Item, ParsedFeed
@@ -55,6 +56,33 @@ def _add_tag_bounded(self: Any, term: str, scheme: str, label: str) -> None:
 # 100,000 <category> elements in one entry (or terms in one <media:keywords>) took five minutes.
 _add_tag = feedparser.mixin._FeedParserMixin._add_tag
 feedparser.mixin._FeedParserMixin._add_tag = _add_tag_bounded
+
+
+_MediaRss = feedparser.namespaces.mediarss.Namespace
+_media_description = (_MediaRss._start_media_description, _MediaRss._end_media_description)
+
+
+def _start_media_description(self: Any, attrs_d: Any) -> None:
+    """feedparser writes a media:description (an image's caption) over the entry's own description, so a
+    photo caption became the summary (kurtmckee/feedparser#53): it is kept apart once the entry has one."""
+    caption = "summary" in self._get_context()
+    self._media_captions = [*getattr(self, "_media_captions", []), caption]
+    if caption:
+        self.push("media_description", 1)
+    else:
+        _media_description[0](self, attrs_d)  # the only description there is (a video's, say)
+
+
+def _end_media_description(self: Any) -> None:
+    captions = getattr(self, "_media_captions", None) or [False]
+    if captions.pop():
+        self.pop("media_description")
+    else:
+        _media_description[1](self)
+
+
+_MediaRss._start_media_description = _start_media_description
+_MediaRss._end_media_description = _end_media_description
 
 
 def _defuse_ascii(data: bytes) -> bytes:
