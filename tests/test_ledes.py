@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsletter.write.ledes import clean_headline, entry_text, lead_sentences, whole_sentences
+from newsletter.write.ledes import clean_headline, entry_text, lead_sentences, statement, whole_sentences
 from newsletter.write.templating import clause, plus_line, reports_after, reports_that
 
 HEADLINE = "Grab posts its first full-year profit"
@@ -209,4 +209,37 @@ def test_a_sentence_credited_with_reports_drops_its_reportedly() -> None:
     )
     assert reports_that("Reportedly, Xiaomi will list in Hong Kong.", "[V](u)") == (
         "[V](u) reports that Xiaomi will list in Hong Kong."
+    )
+
+
+@pytest.mark.parametrize(
+    ("headline", "told"),
+    [
+        ("The great Chinese EV exodus", False),
+        ("Introducing Gemini 3.7 Flash", False),
+        ("A fragile thaw at the top of the world", False),
+        ("Investing in multi-agent AI safety research", False),
+        ("The Fed raises rates", True),
+        ("The iPhone 17 is here", True),
+        ("Beijing bans crypto mining", True),  # a city ending in -ing is no gerund once a verb follows
+        ("Beijing to host an AI summit", True),
+        ("Boeing 737 Max grounded", True),
+        ("Grab posts a profit", True),
+    ],
+)
+def test_a_noun_phrase_or_a_label_is_no_statement(headline: str, told: bool) -> None:
+    assert statement(headline) is told
+
+
+def test_a_noun_phrase_headline_opens_on_the_summary_that_tells_it() -> None:
+    headline = "The great Chinese EV exodus"
+    summary = (
+        "A consolidation among Chinese carmakers is flooding markets from São Paulo to Dubai. More follows."
+    )
+    first = "A consolidation among Chinese carmakers is flooding markets from São Paulo to Dubai."
+    assert lead_sentences(headline, summary, 400)[0] == first  # not "X reports that the great ... exodus."
+    assert entry_text(headline, summary, 200) == first
+    # A statement keeps its headline when the summary tells another part of the story.
+    assert entry_text("Xiaomi ships its first EV", "Deliveries start in March in Beijing.", 200) == (
+        "Xiaomi ships its first EV"
     )

@@ -141,14 +141,33 @@ _NOT_STATED_RE = re.compile(r"^(?:how|why|what|who|where|which|i|my|we|our)\b", 
 
 def statement(headline: str) -> bool:
     """An English headline that reads as a sentence once it has a full stop: no question, no colon, not
-    "How cheap phones ..." or "I let an AI agent ..."."""
+    "How cheap phones ..." or "I let an AI agent ...", not a noun phrase or a label ("The great Chinese EV
+    exodus", "Introducing Gemini 3.7 Flash")."""
     return (
         headline[:1].isupper()
         and headline.isascii()
         and not headline.endswith(("?", "!", "…", "."))
         and ":" not in headline
         and not _NOT_STATED_RE.match(headline)
+        and not _named_only(headline)
     )
+
+
+# A headline that opens on an article or a gerund and holds nothing that may be its verb names a thing
+# rather than telling news. Only a few verbs are listed: most headline verbs end in -s or -ed, or follow
+# "to"; an irregular one missing here only has the story open on its summary instead.
+_NOUN_PHRASE_RE = re.compile(r"^(?:the|an?|[a-z]{3,}ing)$", re.I)
+_HEADLINE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_VERB_LIKE_RE = re.compile(
+    r"(?:ed|ing|[^su'’]s|ss?es)$|^(?:to|is|are|was|were|has|have|had|will|can|may|set|cut|hit|put|let|win|won|lost|sold|bought|said|made|took|got|led|built|paid|shut|quit)$"
+)
+
+
+def _named_only(headline: str) -> bool:
+    words = _HEADLINE_WORD_RE.findall(headline)
+    if not words or not _NOUN_PHRASE_RE.match(words[0]):
+        return False
+    return not any(_VERB_LIKE_RE.search(w.lower()) for w in words[1:])
 
 
 def whole_sentences(summary: str) -> list[str]:
@@ -157,11 +176,18 @@ def whole_sentences(summary: str) -> list[str]:
 
 
 def entry_text(headline: str, summary: str, max_chars: int) -> str:
-    """One line for the issue: the summary's first sentence when it tells the headline's news, else the
-    headline."""
+    """One line for the issue: the summary's first sentence when it tells the headline's news (or, for an
+    English headline that is no statement, when it is about its subject), else the headline."""
     title = clean_headline(headline)
     found = sentences(summary)
-    if found and usable(found[0], max_chars) and tells(found[0], title):
+    # An English headline that is no statement (a question, a noun phrase) is no sentence either: a first
+    # sentence about its subject says more ("The great Chinese EV exodus" / "A consolidation among ...").
+    loose = title.isascii() and not statement(title)
+    if (
+        found
+        and usable(found[0], max_chars)
+        and (tells(found[0], title) or (loose and about(found[0], title)))
+    ):
         return found[0]
     return title
 
