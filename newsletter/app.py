@@ -33,6 +33,7 @@ from .workspace import FORMATS, FileCache, Workspace, save_as
 if TYPE_CHECKING:
     from .feeds.intake import RunSummary, SourceOutcome
     from .sort import pipeline
+    from .sort.ahead import HeadStart
     from .sort.facts import Facts
     from .write import draft, render
     from .write import send as send_mod
@@ -55,7 +56,7 @@ class Newsletter:
         # What clustering read of each item's text, kept between calls when set (a long-running desk may set
         # Facts() here); None: each call reads from the store what it needs and lets it go (a build).
         self.facts_cache: Facts | None = None
-        self.head_start: pipeline.HeadStart | None = None  # taken by the next ranking (see label_ahead)
+        self.head_start: HeadStart | None = None  # taken by the next ranking (see sort_ahead)
 
     # -- seams and shared state ----------------------------------------------------------------
 
@@ -246,14 +247,19 @@ class Newsletter:
         with gc_paused():
             return self._sorter().stories(items, week, self.now, head)
 
-    def label_ahead(self, week: Week) -> pipeline.HeadStart | None:
-        """A large week labelled in a forked process for its next ranking, by a server before its threads
-        start (pipeline.HeadStart); None when forking cannot or would not pay."""
-        from .sort import pipeline
+    def sort_ahead(self, week: Week) -> HeadStart | None:
+        """A large week grouped and labelled in forked processes for its next ranking, by a server before
+        its threads start (sort/ahead.py); None when forking cannot or would not pay. One at a time: a
+        head start not yet taken is kept."""
+        from .sort import ahead, pipeline
 
         bounds = week.bounds(self.settings().tz)
-        if can_fork() and self.store.count_between(*bounds) >= pipeline.PARALLEL_LABELS:
-            self.head_start = pipeline.HeadStart(self._sorter(), lambda: Store(self.db_path), bounds)
+        if (
+            self.head_start is None
+            and can_fork()
+            and self.store.count_between(*bounds) >= pipeline.PARALLEL_LABELS
+        ):
+            self.head_start = ahead.HeadStart(self._sorter(), lambda: Store(self.db_path), bounds)
         return self.head_start
 
     def restory(self, stories: Sequence[Story], week: Week) -> list[Story]:

@@ -213,3 +213,34 @@ def test_versions_are_numbers_after_a_product_name(text: str, found: set[str]) -
 def test_versions_read_only_what_the_full_pattern_finds(text: str) -> None:
     # The cheap "digit, point, digit" scan only skips texts the version pattern cannot match.
     assert figs.versions(text) == frozenset(figs._VERSION_RE.findall(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "q3",
+                "3Q",
+                "third",
+                "-",
+                "quarter",
+                " ",
+                "July",
+                "–",
+                "Sept",
+                "3분기",
+                "第三季度",
+                "7~9月期",
+                "oct",
+                "dec",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_quarters_scan_only_skips_patterns_a_text_cannot_match(words: list[str]) -> None:
+    text = "".join(words)
+    norm = sf.fold_case(text)
+    every = {int(str(get(m))) for _hint, pattern, get in figs._QUARTER_RES for m in pattern.finditer(norm)}
+    assert quarters(text) == frozenset(every)

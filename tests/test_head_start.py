@@ -1,6 +1,7 @@
-"""A server's head start: its week labelled and gated in a forked process as it starts (sort/pipeline.py
-HeadStart), taken by the first ranking only when the items, the editor's labels and the seeds are still
-what the worker read; either way the ranking is the one made without it."""
+"""A server's head start: its week grouped, labelled and gated in forked processes as it starts
+(sort/ahead.py), each half taken by the first ranking only when the items (and, for the labels, the
+editor's labels and the seeds) are still what its worker read; either way the ranking is the one made
+without it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 from newsletter.app import Newsletter
 from newsletter.models import Week
 from newsletter.preview.server import PreviewServer
-from newsletter.sort import clustering, pipeline
+from newsletter.sort import ahead, clustering, pipeline
+from newsletter.sort.facts import FACTS_VERSION
 from newsletter.sort.forked import can_fork
 from newsletter.store import Override, Store
 from newsletter.workspace import Workspace
@@ -27,17 +29,17 @@ def app(fetched_app, monkeypatch: pytest.MonkeyPatch):
     return fetched_app
 
 
-def _head(app) -> tuple[pipeline.HeadStart, pipeline.Sorter]:
+def _head(app) -> tuple[ahead.HeadStart, pipeline.Sorter]:
     sorter = app._sorter()
-    return pipeline.HeadStart(sorter, lambda: Store(app.db_path), WEEK.bounds(app.settings().tz)), sorter
+    return ahead.HeadStart(sorter, lambda: Store(app.db_path), WEEK.bounds(app.settings().tz)), sorter
 
 
 def test_the_first_ranking_takes_the_head_start_and_ranks_as_without(app, monkeypatch) -> None:
     taken: list[object] = []
-    take = pipeline.HeadStart.take
-    monkeypatch.setattr(pipeline.HeadStart, "take", lambda *a: taken.append(take(*a)) or taken[-1])
+    take = ahead.HeadStart.take
+    monkeypatch.setattr(ahead.HeadStart, "take", lambda *a: taken.append(take(*a)) or taken[-1])
     forks = can_fork()  # not once a worker runs: its pool has a thread here
-    head = app.label_ahead(WEEK)
+    head = app.sort_ahead(WEEK)
     assert (head is not None) == forks
     if head is None:
         app.head_start = _head(app)[0]  # no fork here: the worker's job runs when taken
@@ -67,7 +69,7 @@ def test_a_head_start_of_other_items_labels_or_seeds_is_dropped(app) -> None:
 
 def test_a_week_labelled_after_the_head_start_ranks_with_the_label(app) -> None:
     item = app.week_items(WEEK)[0]
-    app.label_ahead(WEEK)
+    app.sort_ahead(WEEK)
     app.label(item.id, region="japan")  # before or after the worker read the labels: either way right
     ranked, _ = app.ranked_week(WEEK)
     assert ranked == app.ranked_week(WEEK)[0]
@@ -84,12 +86,12 @@ def test_kept_labels_stop_the_head_start_without_waiting_for_it(app, monkeypatch
     first = app.ranked_week(WEEK)  # keeps the week's labels (sort/kept.py)
     fresh = Newsletter(Workspace.open(app.ws.root), now=app._now)
     try:
-        head = fresh.label_ahead(WEEK) or _head(fresh)[0]
+        head = fresh.sort_ahead(WEEK) or _head(fresh)[0]
         fresh.head_start = head
         taken: list[object] = []
-        monkeypatch.setattr(pipeline.HeadStart, "take", lambda *a: taken.append(a))
+        monkeypatch.setattr(ahead.HeadStart, "take", lambda *a: taken.append(a))
         assert fresh.ranked_week(WEEK) == first
-        assert not taken and head._closed  # the kept labels were used, the worker let go
+        assert not taken and head.closed  # the kept labels were used, the workers let go
     finally:
         fresh.close()
     deadline = time.monotonic() + 30  # its lifeline cut, the worker exits on its own
@@ -99,12 +101,57 @@ def test_kept_labels_stop_the_head_start_without_waiting_for_it(app, monkeypatch
 
 
 def test_a_head_start_finding_the_labels_kept_works_none_out(app) -> None:
+    def labels_found(head: ahead.HeadStart) -> object:
+        return head._answer("labels")[1][1]  # type: ignore[index]
+
     head, _ = _head(app)
-    assert head._forked.result()[3] is not None  # nothing kept yet: the worker labels the week
+    assert labels_found(head) is not None  # nothing kept yet: the worker labels the week
+    head.close()
     first = app.ranked_week(WEEK)  # keeps the week's labels
     head, _ = _head(app)
-    assert head._forked.result()[3] is None  # the ranking will take the kept ones
+    assert labels_found(head) is None  # the ranking will take the kept ones
+    head.close()
     app.label(app.week_items(WEEK)[0].id, region="japan")
     head, _ = _head(app)
-    assert head._forked.result()[3] is not None  # a label since: the kept ones are stale
+    assert labels_found(head) is not None  # a label since: the kept ones are stale
+    head.close()
     assert app.ranked_week(WEEK) != first
+
+
+def test_the_head_start_groups_a_week_never_ranked_and_keeps_what_it_read(app, monkeypatch) -> None:
+    taken: list[object] = []
+    take = ahead.HeadStart.take_groups
+    monkeypatch.setattr(ahead.HeadStart, "take_groups", lambda *a: taken.append(take(*a)) or taken[-1])
+    unique = clustering.dedupe(app.week_items(WEEK))
+    assert not app.store.facts([it.id for it in unique], FACTS_VERSION)  # never ranked: no facts yet
+    app.head_start = _head(app)[0]  # forked when it can; else its job runs when taken
+    ranked = app.ranked_week(WEEK)
+    assert len(taken) == 1 and taken[0] is not None  # the ranking took the worker's grouping
+    assert len(app.store.facts([it.id for it in unique], FACTS_VERSION)) == len(unique)  # kept by the worker
+    assert any(app.ws.kept_sort.glob("*.groups"))
+    for kept_file in app.ws.kept_sort.iterdir():
+        kept_file.unlink()
+    assert ranked == app.ranked_week(WEEK)  # grouped again here, without it: the same stories
+
+
+def test_a_head_starts_grouping_of_other_items_is_dropped(app) -> None:
+    unique = clustering.dedupe(app.week_items(WEEK))
+    threshold = app.settings().ranking.cluster_threshold
+
+    def grouping_head() -> ahead.HeadStart:
+        for kept_file in app.ws.kept_sort.glob("*.groups"):
+            kept_file.unlink()  # else the worker finds the last one's grouping kept and leaves it there
+        return _head(app)[0]
+
+    edited = [dataclasses.replace(unique[0], title=unique[0].title + " (updated)"), *unique[1:]]
+    for items, at in ((edited, threshold), (unique[1:], threshold), (unique, threshold / 2)):
+        head = grouping_head()
+        assert head.take_groups(items, at) is None
+        head.close()
+    head = grouping_head()
+    assert head.take_groups(unique, threshold) is not None
+    assert head.take_groups(unique, threshold) is None  # an answer is taken once
+    head.close()
+    head = _head(app)[0]
+    assert head.take_groups(unique, threshold) is None  # the last worker kept its grouping: read it there
+    head.close()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from ..config import check_style
+from ..errors import NewsletterError
 from ..feeds.safetext import shown
 from ..workspace import FORMATS
 from .options import Context, pass_ctx, resolve_week, style_option, week_option
@@ -90,9 +93,13 @@ def send(c: Context, week: str | None, style: str | None, to: tuple[str, ...], a
 @pass_ctx
 def preview(c: Context, host: str, port: int, week: str | None, style: str | None, no_open: bool) -> None:
     """Serve the issue on http://127.0.0.1:8000, reloading as you edit the draft."""
+    chosen = resolve_week(c.app, week)
+    # The week grouped and labelled in forked processes from here on, while the server's modules load
+    # and it starts (the server would start them itself, later).
+    with contextlib.suppress(NewsletterError):  # reported by the ranking itself
+        c.app.sort_ahead(chosen)
     from ..preview import server as preview_mod
 
-    chosen = resolve_week(c.app, week)
     preview_mod.serve(
         c.app,
         host=host,

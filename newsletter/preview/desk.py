@@ -29,7 +29,7 @@ from .weeks import RankingApp, WeekCache
 
 if TYPE_CHECKING:
     from ..models import Source
-    from ..sort.pipeline import HeadStart
+    from ..sort.ahead import HeadStart
     from ..store import Override
 
 ACTIONS = ("add", "drop", "up", "down", "move", "lead", "relabel", "edit", "undo")
@@ -45,7 +45,7 @@ class DeskApp(RankingApp, Protocol):
 
     def resolve_week(self, text: str | None) -> tuple[Week, str | None]: ...
 
-    def label_ahead(self, week: Week) -> HeadStart | None: ...
+    def sort_ahead(self, week: Week) -> HeadStart | None: ...
 
     def ensure_draft(self, week: Week, style: str) -> Path: ...
 

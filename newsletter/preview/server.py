@@ -28,7 +28,7 @@ from .routes import Handler, Server, is_loopback
 from .weeks import WeekCache
 
 if TYPE_CHECKING:
-    from ..sort.pipeline import HeadStart
+    from ..sort.ahead import HeadStart
 
 
 class _Changes:
@@ -121,7 +121,7 @@ class PreviewServer:
         self._httpd = httpd
         self.port = httpd.server_address[1]
         with contextlib.suppress(NewsletterError):  # reported by the ranking itself
-            self._head = self.app.label_ahead(self.week)  # only while no thread runs: forks
+            self._head = self.app.sort_ahead(self.week)  # only while no thread runs: forks
         self._spawn(lambda: httpd.serve_forever(poll_interval=0.05), "preview-http")
         if self.watch:
             self._spawn(self._watch_files, "preview-watch")

@@ -64,13 +64,26 @@ _CJK_COMPOUND = [  # 22조8천억 -> 22.8조, 2억4300만 -> 2.43억: one number
 ]
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 _MONTH_Q = {"jan": 1, "apr": 2, "jul": 3, "oct": 4}
-_QUARTER_RES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], object]]] = [
-    (re.compile(r"\bq([1-4])\b|\b([1-4])q\b"), lambda m: m[1] or m[2]),
-    (re.compile(r"\b(first|second|third|fourth)[- ]quarter"), lambda m: _ORDINAL[m[1]]),
-    (re.compile(r"\b(jan|apr|jul|oct)[a-z]*\s?[-–~]\s?(mar|jun|sep|dec)"), lambda m: _MONTH_Q[m[1]]),
-    (re.compile(r"([1-4])\s?분기"), lambda m: m[1]),
-    (re.compile(r"第?([一二三四])季度"), lambda m: "一二三四".index(m[1]) + 1),
-    (re.compile(r"(1|4|7|10)\s?[~〜-]\s?(3|6|9|12)\s?月期"), lambda m: (int(m[1]) + 2) // 3),
+# Each pattern with what every match of it holds: a text that holds none of it is not scanned for it.
+_QUARTER_RES: list[tuple[re.Pattern[str], re.Pattern[str], Callable[[re.Match[str]], object]]] = [
+    (re.compile(r"q[1-4]|[1-4]q"), re.compile(r"\bq([1-4])\b|\b([1-4])q\b"), lambda m: m[1] or m[2]),
+    (
+        re.compile("quarter"),
+        re.compile(r"\b(first|second|third|fourth)[- ]quarter"),
+        lambda m: _ORDINAL[m[1]],
+    ),
+    (
+        re.compile("[-–~]"),
+        re.compile(r"\b(jan|apr|jul|oct)[a-z]*\s?[-–~]\s?(mar|jun|sep|dec)"),
+        lambda m: _MONTH_Q[m[1]],
+    ),
+    (re.compile("분기"), re.compile(r"([1-4])\s?분기"), lambda m: m[1]),
+    (re.compile("季度"), re.compile(r"第?([一二三四])季度"), lambda m: "一二三四".index(m[1]) + 1),
+    (
+        re.compile("月期"),
+        re.compile(r"(1|4|7|10)\s?[~〜-]\s?(3|6|9|12)\s?月期"),
+        lambda m: (int(m[1]) + 2) // 3,
+    ),
 ]
 _QUARTER_HINT = re.compile(r"q[1-4]|[1-4]q|quarter|jan|apr|jul|oct|분기|季度|月期")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -266,4 +279,9 @@ def quarters(text: str) -> frozenset[int]:
     norm = fold_case(text)
     if not _QUARTER_HINT.search(norm):
         return frozenset()
-    return frozenset(int(str(get(m))) for pattern, get in _QUARTER_RES for m in pattern.finditer(norm))
+    return frozenset(
+        int(str(get(m)))
+        for hint, pattern, get in _QUARTER_RES
+        if hint.search(norm)
+        for m in pattern.finditer(norm)
+    )

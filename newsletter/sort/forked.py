@@ -50,7 +50,7 @@ def can_fork() -> bool:
     return cores > 1 and threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
 
 
-class _Workers:
+class Workers:
     """Forked processes running `job`, which they inherit at the fork: it is never pickled."""
 
     def __init__(self, job: Callable[..., Any], count: int) -> None:
@@ -100,7 +100,7 @@ class Forked(Generic[T]):
 
     def __init__(self, job: Callable[[], T], parallel: bool = True) -> None:
         self._job = job
-        self._workers = _Workers(job, 1) if parallel and can_fork() else None
+        self._workers = Workers(job, 1) if parallel and can_fork() else None
         self._future = self._workers.submit() if self._workers is not None else None
 
     def result(self) -> T:
@@ -127,7 +127,7 @@ class ForkedMap(Generic[A, T]):
     def __init__(self, fn: Callable[[A], T], count: int = 2) -> None:
         self._fn = fn
         self._queue: deque[tuple[Future[T] | None, A]] = deque()
-        self._workers = _Workers(fn, count) if can_fork() else None
+        self._workers = Workers(fn, count) if can_fork() else None
 
     def __enter__(self) -> ForkedMap[A, T]:
         return self

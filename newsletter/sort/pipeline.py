@@ -2,8 +2,8 @@
 
 Labels, the relevance gate and what each headline signals to the ranking never read what clustering
 reads, nor the reverse: on a large week they are worked out in a forked process while clustering
-compares the texts; a server starts that process for its week as it starts, before its threads do
-(HeadStart). The stories are then placed by the editor's labels and the gate, scored and
+compares the texts; a server starts a process for each half of its week as it starts, before its threads
+do (ahead.py). The stories are then placed by the editor's labels and the gate, scored and
 ranked. After the editor labels an item, `restory` redoes what a label changes, and only that.
 Also which week a command sorts when none is asked for, and a house style's plan of the ranked week.
 """
@@ -11,7 +11,6 @@ Also which week a command sorts when none is asked for, and a house style's plan
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,17 +25,18 @@ if TYPE_CHECKING:
 
     from ..config import FocusSettings, Settings
     from ..store import Override, Store
+    from .ahead import HeadStart
     from .classify import Classifier
     from .taxonomy import Taxonomy
 
 # Items in a week from which labelling moves to a forked process, in a build as in a server starting
-# (HeadStart): below, the fork costs about what it saves (bench_desk.py, a CLI draft of 500-1,000 items).
+# (ahead.py): below, the fork costs about what it saves (bench_desk.py, a CLI draft of 500-1,000 items).
 PARALLEL_LABELS = 1_000
 
 Judged = tuple["Labels | None", "Verdict | None"]  # one item's labels and the gate's verdict
 
 
-def _verdicts(
+def verdicts(
     classifier: Classifier,
     items: Sequence[Item],
     by_id: Mapping[str, Source],
@@ -52,7 +52,7 @@ def _verdicts(
     ]
 
 
-def _signals(items: Sequence[Item]) -> list[curate.TitleSignals]:
+def signals(items: Sequence[Item]) -> list[curate.TitleSignals]:
     """What each item's headline signals to the ranking."""
     shared: dict[curate.TitleSignals, curate.TitleSignals] = {}  # they repeat: one object each
     return [shared.setdefault(s, s) for s in (curate.title_signals(it.title) for it in items)]
@@ -133,7 +133,8 @@ class Sorter:
         """Label, cluster and rank items; every item comes back with its story id.
 
         week: the week to rank against; None: the week of the latest item dated no later than now().
-        head: labels worked out ahead (see HeadStart), used only if they are of these very items.
+        head: the grouping and labels worked out ahead (ahead.HeadStart), used only if they are of these
+        very items; closed once this ranking is done.
         """
         settings = self.settings
         by_id = self.sources
@@ -143,35 +144,35 @@ class Sorter:
         unique = clustering.dedupe(items)
 
         def judge() -> tuple[list[Judged], list[curate.TitleSignals]]:
-            return _verdicts(classifier, unique, by_id, overrides, settings.focus), _signals(unique)
+            return verdicts(classifier, unique, by_id, overrides, settings.focus), signals(unique)
 
         # Labelling, the gate and what each headline signals to the ranking never read what clustering
         # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile, or
-        # were started when a server started (head).
+        # both halves were started when a server started (head).
         # Labels kept by the last process that ranked these items with these seeds and overrides need no
-        # worker: a head start still labelling is stopped.
+        # worker, and the head start's are not waited for.
         digest = kept.items_digest(unique) if self.kept_sort is not None else None
         label_key, label_path = self._kept_labels(unique, week, overrides, digest)
         known = kept.read_labels(label_path, label_key, len(unique)) if label_key and label_path else None
-        if known is not None and head is not None:
-            head.close(wait=False)
-            head = None
         judged = None
         if head is None and known is None:
             judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS)
-        groups = self._groups(unique, week, digest)
-        if judged is not None:
-            verdicts, signals = judged.result()
-        elif known is not None:
-            verdicts, signals = known
-        else:
-            signals = _signals(unique)  # here, while the head start's worker may still be labelling
-            taken = head.take(self, unique, overrides) if head is not None else None
-            verdicts = taken if taken is not None else judge()[0]
+        try:
+            groups = self._groups(unique, week, digest, head)
+            if judged is not None:
+                judgements, signalled = judged.result()
+            elif known is not None:
+                judgements, signalled = known
+            else:
+                taken = head.take(self, unique, overrides) if head is not None else None
+                judgements, signalled = judge() if taken is None else taken
+        finally:
+            if head is not None:
+                head.close(wait=False)
         if known is None and label_key and label_path:
-            kept.save_labels(label_path, label_key, verdicts, signals)
-        labelled = [evolve(it, labels=v[0], verdict=v[1]) for it, v in zip(unique, verdicts, strict=True)]
-        titles = {it.id: t for it, t in zip(unique, signals, strict=True)}
+            kept.save_labels(label_path, label_key, judgements, signalled)
+        labelled = [evolve(it, labels=v[0], verdict=v[1]) for it, v in zip(unique, judgements, strict=True)]
+        titles = {it.id: t for it, t in zip(unique, signalled, strict=True)}
         grouped = clustering.stories(labelled, groups, weights)
         if week is None:
             # A feed may date an item in 9999: the week to rank against is never later than now.
@@ -195,9 +196,11 @@ class Sorter:
         ]
         return self._settled(raw, week)
 
-    def _groups(self, unique: Sequence[Item], week: Week | None, digest: bytes | None) -> list[list[int]]:
+    def _groups(
+        self, unique: Sequence[Item], week: Week | None, digest: bytes | None, head: HeadStart | None = None
+    ) -> list[list[int]]:
         """clustering.group of these items: as kept by the last process that grouped these very items, or
-        grouped now (and kept for the next)."""
+        by the head start's worker, or grouped now (and kept for the next)."""
         threshold = self.settings.ranking.cluster_threshold
         key = kept.groups_key(unique, threshold, digest) if self.kept_sort is not None else None
         path = kept.path(self.kept_sort, week) if self.kept_sort is not None else None
@@ -205,6 +208,9 @@ class Sorter:
             found = kept.read(path, key, len(unique))
             if found is not None:
                 return found
+        ahead = head.take_groups(unique, threshold) if head is not None else None
+        if ahead is not None:
+            return ahead  # its worker kept the facts and the grouping, as below
         facts = self._known_facts(unique)
         groups = clustering.group(unique, threshold=threshold, facts=facts)
         self.store.save_facts(facts.fresh())
@@ -255,59 +261,3 @@ class Sorter:
             source_weight={sid: s.weight for sid, s in self.sources.items()},
             titles=titles,
         )
-
-
-class HeadStart:
-    """A week's labels and the gate's verdicts, worked out in a forked process that a server starts before
-    its threads do (a process running threads may not fork: forked.can_fork), so that its first ranking
-    of the week clusters here meanwhile, as a large build does.
-
-    The worker reads the week from a store connection of its own (`open_store`). Its answer is taken
-    once, by the next ranking, and only if that ranking has the items the worker had (the same ids in the
-    same order, and a hash of all they hold), the same overrides and the same seeds; else it is dropped
-    and the ranking labels the items itself, as it would have.
-    """
-
-    def __init__(
-        self, sorter: Sorter, open_store: Callable[[], Store], bounds: tuple[dt.datetime, dt.datetime]
-    ) -> None:
-        self._seeds = (sorter.classifier, sorter.sources, sorter.settings.focus)
-
-        def job() -> tuple[list[str], int, dict[str, Override], list[Judged] | None]:
-            with open_store() as store:
-                items, overrides = store.items_between(*bounds), store.overrides()
-            unique = clustering.dedupe(items)
-            ids, digest = [it.id for it in unique], hash(tuple(unique))
-            if sorter.kept_sort is not None:  # the ranking will take kept labels: no need to work them out
-                week = Week.of(bounds[0], sorter.settings.tz)
-                key, path = sorter._kept_labels(unique, week, overrides, kept.items_digest(unique))
-                if key is not None and path is not None and kept.holds_labels(path, key):
-                    return ids, digest, overrides, None
-            judged = _verdicts(sorter.classifier, unique, sorter.sources, overrides, self._seeds[2])
-            return ids, digest, overrides, judged
-
-        self._forked = Forked(job)
-        self._lock = threading.Lock()  # a ranking taking the answer, or the server closing it
-        self._closed = False
-
-    def take(
-        self, sorter: Sorter, unique: Sequence[Item], overrides: Mapping[str, Override]
-    ) -> list[Judged] | None:
-        """The worker's answer if it read these items and overrides with these seeds, else None."""
-        with self._lock:
-            if self._closed or self._seeds != (sorter.classifier, sorter.sources, sorter.settings.focus):
-                self._close()
-                return None
-            ids, digest, seen, judged = self._forked.result()
-            self._closed = True
-        same = seen == overrides and ids == [it.id for it in unique] and digest == hash(tuple(unique))
-        return judged if same else None  # None too when the worker found them kept
-
-    def close(self, wait: bool = True) -> None:
-        """The worker ended (when its job is done if it runs and wait, else at once), its answer dropped."""
-        with self._lock:
-            self._close(wait)
-
-    def _close(self, wait: bool = True) -> None:
-        self._closed = True
-        self._forked.close(wait)

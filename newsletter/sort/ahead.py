@@ -1,0 +1,156 @@
+"""A server's head start on its week: grouped and labelled in two forked processes as it starts.
+
+A ranking's two costly halves never read each other's inputs (pipeline.py): clustering reads the items'
+text, labelling reads the text and the seeds. A server (`newsletter preview`) forks one worker for each
+before its threads start (a process running threads may not fork: forked.can_fork), as soon as it knows
+its week, so its first ranking finds both under way or done, even for a week never ranked, whose every
+text must be read first. The grouping worker keeps what it works out as any ranking does: the facts it
+read in the store (its own connection), the grouping in the week's kept file (kept.py).
+
+Each answer is taken once, by the next ranking, and only if that ranking has the items the worker read
+(the same ids in the same order, and a hash of all they hold) and, for the labels, the same overrides and
+seeds; else it is dropped and the ranking does that half itself, as it would have.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from ..models import Item, Week
+from . import clustering, kept
+from .facts import FACTS_VERSION, Facts
+from .forked import Workers, can_fork
+from .pipeline import signals, verdicts
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from ..store import Override, Store
+    from .curate import TitleSignals
+    from .pipeline import Judged, Sorter
+
+Read = tuple[list[str], int]  # the ids of the items a worker read, in order, and a hash of all they hold
+
+
+class HeadStart:
+    """The week's grouping and labels worked out in forked processes (see the module docstring)."""
+
+    def __init__(
+        self, sorter: Sorter, open_store: Callable[[], Store], bounds: tuple[dt.datetime, dt.datetime]
+    ) -> None:
+        self._seeds = (sorter.classifier, sorter.sources, sorter.settings.focus)
+        self._threshold = sorter.settings.ranking.cluster_threshold
+        week = Week.of(bounds[0], sorter.settings.tz)
+
+        def job(half: str) -> tuple[Read, Any]:
+            with open_store() as store:
+                items, overrides = store.items_between(*bounds), store.overrides()
+                unique = clustering.dedupe(items)
+                read = ([it.id for it in unique], hash(tuple(unique)))
+                if half == "groups":
+                    return read, _grouped(sorter, store, unique, week)
+            return read, (overrides, _labelled(sorter, unique, overrides, week))
+
+        self._job = job
+        self._workers = Workers(job, 2) if can_fork() else None
+        self._futures: dict[str, Future[Any] | None] = {}
+        for half in ("groups", "labels"):
+            self._futures[half] = self._workers.submit(half) if self._workers is not None else None
+        self._lock = threading.Lock()  # a ranking taking an answer, or the server closing them
+        self._closed = False
+
+    def take_groups(self, unique: Sequence[Item], threshold: float) -> list[list[int]] | None:
+        """The worker's grouping if it grouped these very items at this threshold, else None (also when it
+        found the grouping kept: the ranking reads it there)."""
+        found = self._answer("groups")
+        if found is None or threshold != self._threshold:
+            return None
+        read, groups = found
+        return groups if _same(read, unique) else None
+
+    def take(
+        self, sorter: Sorter, unique: Sequence[Item], overrides: Mapping[str, Override]
+    ) -> tuple[list[Judged], list[TitleSignals]] | None:
+        """The worker's labels, verdicts and title signals if it read these items and overrides with these
+        seeds, else None (also when it found them kept)."""
+        if self._seeds != (sorter.classifier, sorter.sources, sorter.settings.focus):
+            self.close(wait=False)
+            return None
+        found = self._answer("labels")
+        if found is None:
+            return None
+        read, (seen, judged) = found
+        return judged if seen == overrides and _same(read, unique) else None
+
+    def close(self, wait: bool = True) -> None:
+        """The workers ended (when their jobs are done if wait, else at once), their answers dropped."""
+        with self._lock:
+            self._closed = True
+            self._futures.clear()
+            if self._workers is not None:
+                self._workers.close(wait)
+            self._workers = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _answer(self, half: str) -> tuple[Read, Any] | None:
+        """One half's answer, once: from its worker, or worked out here when there is none (or it broke)."""
+        with self._lock:
+            if self._closed or half not in self._futures:
+                return None
+            future = self._futures.pop(half)
+            if not self._futures:
+                self._closed = True  # both taken: the workers may go
+            try:
+                if future is not None:
+                    return future.result()
+            except BrokenProcessPool:
+                pass
+            finally:
+                if self._closed and self._workers is not None:
+                    self._workers.close(wait=False)
+                    self._workers = None
+        return self._job(half)
+
+
+def _same(read: Read, unique: Sequence[Item]) -> bool:
+    ids, digest = read
+    return ids == [it.id for it in unique] and digest == hash(tuple(unique))
+
+
+def _grouped(sorter: Sorter, store: Store, unique: list[Item], week: Week) -> list[list[int]] | None:
+    """The week's grouping worked out as a ranking would (its facts and the grouping kept for the next);
+    None when it is kept already."""
+    threshold = sorter.settings.ranking.cluster_threshold
+    key = path = None
+    if sorter.kept_sort is not None:
+        key, path = kept.groups_key(unique, threshold), kept.path(sorter.kept_sort, week)
+        if key is not None and kept.read(path, key, len(unique)) is not None:
+            return None
+    facts = Facts(keep=False)
+    facts.add_stored(store.facts([it.id for it in unique], FACTS_VERSION))
+    groups = clustering.group(unique, threshold=threshold, facts=facts)
+    store.save_facts(facts.fresh())
+    if key is not None and path is not None:
+        kept.save(path, key, groups)
+    return groups
+
+
+def _labelled(
+    sorter: Sorter, unique: list[Item], overrides: Mapping[str, Override], week: Week
+) -> tuple[list[Judged], list[TitleSignals]] | None:
+    """Each item's labels, verdict and title signals; None when they are kept already (the ranking reads
+    them there)."""
+    if sorter.kept_sort is not None:
+        key, path = sorter._kept_labels(unique, week, overrides, kept.items_digest(unique))
+        if key is not None and path is not None and kept.holds_labels(path, key):
+            return None
+    return verdicts(sorter.classifier, unique, sorter.sources, overrides, sorter.settings.focus), signals(
+        unique
+    )
