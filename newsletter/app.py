@@ -71,6 +71,9 @@ class Newsletter:
         return self._store
 
     def close(self) -> None:
+        if self.head_start is not None:  # no ranking took it: its workers end now
+            self.head_start.close(wait=False)
+            self.head_start = None
         if self._store is not None:
             self._store.close()
             self._store = None

@@ -155,3 +155,16 @@ def test_a_head_starts_grouping_of_other_items_is_dropped(app) -> None:
     head = _head(app)[0]
     assert head.take_groups(unique, threshold) is None  # the last worker kept its grouping: read it there
     head.close()
+
+
+def test_closing_the_app_ends_a_head_start_no_ranking_took(app) -> None:
+    # `newsletter preview` starts its head start before it binds its port: a port in use ends the command
+    # at once, its workers with it, not once they have grouped and labelled the week.
+    head = app.sort_ahead(WEEK) or _head(app)[0]
+    app.head_start = head
+    app.close()
+    assert app.head_start is None and head.closed
+    deadline = time.monotonic() + 30  # their lifeline cut, the workers exit on their own
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not multiprocessing.active_children()
