@@ -17,7 +17,7 @@ from newsletter.sort.curate import plan_issue, rank, topic
 
 WEEK = Week(2026, 10)
 MONDAY = dt.datetime(2026, 3, 2, tzinfo=UTC)
-PARTS = ("coverage", "source", "theme", "exclusive", "figure", "names", "recency")
+PARTS = ("coverage", "source", "theme", "exclusive", "figure", "names", "quote", "recency")
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,20 @@ def test_title_signals_exclusive_figures_and_big_names():
     assert p["exclusive"] > 0 and p["figure"] > 0 and p["names"] > 0
     assert parts(ranked([plain])[0])["exclusive"] == parts(ranked([plain])[0])["figure"] == 0
     assert parts(ranked([story("china", "ai", title="Metaverse hype fades")])[0])["names"] == 0
+
+
+def test_a_story_told_only_in_someones_words_ranks_below_the_news():
+    quote = story("china", "ai", title="姚劲波：创业永远要做未来的事情")
+    labelled = story("china", "ai", title="CNCC 2016 | 出门问问李志飞：AI 创业路上的那些坑和机遇")
+    news = story("china", "ai", title="民航局：10月27日起三星Note7不能带上飞机")  # an agency's notice is news
+    out = ranked([quote, labelled, news])
+    assert [s.id for s in out][0] == news.id
+    assert parts(out[1])["quote"] == parts(out[2])["quote"] < 0 == parts(out[0])["quote"]
+    # One outlet reporting it as news is enough: the penalty is every title's, never one item's.
+    told = dataclasses.replace(
+        quote, also=(story("china", "ai", title="Wuba's founder urges start-ups on").lead,)
+    )
+    assert parts(ranked([told])[0])["quote"] == 0
 
 
 def test_recency_favours_later_in_the_week_and_stays_within_bounds():

@@ -7,6 +7,8 @@ Score (higher first) = the sum of its parts, each shown by `items --explain`:
   exclusive  0.75 when a title says exclusive/scoop (独家, 独占, 단독)
   figure     0.4 when a title states money ($4B, ¥, ₹, 亿)
   names      0.4 when a title names a company from BIG_NAMES
+  quote      -0.75 when every title is a person's words ("姚劲波：创业永远要做未来的事情"): an interview or a
+             talk, which an issue shows after the reported news
   recency    0.5 * how far into the week the story's latest item is (Monday 0, Sunday night 0.5)
 """
 
@@ -29,6 +31,7 @@ COVERAGE_WEIGHT = 1.5
 EXCLUSIVE_BONUS = 0.75
 FIGURE_BONUS = 0.4
 NAMES_BONUS = 0.4
+QUOTE_PENALTY = -0.75
 RECENCY_WEIGHT = 0.5
 
 # Companies whose news readers open first; kept short on purpose (a title signal, not a gazetteer).
@@ -53,6 +56,18 @@ _FIGURE_RE = re.compile(
 )
 
 
+# The commonest Chinese surnames: a headline "<surname><one or two characters>：..." (after an organisation,
+# perhaps: "阿里研究院潘永花：...") quotes a person. Organisations and agencies ("民航局：") say news.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
+    "沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔"
+    "向汤柳聂雍易岳常"
+)
+_QUOTE_RE = re.compile(
+    rf"^(?:[^|｜丨]{{1,30}}[|｜丨]\s*)?[\u4e00-\u9fff]{{0,8}}[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}[：:]"
+)  # after an event's label, perhaps: "CNCC 2016 | 出门问问李志飞：..."
+
+
 def _has_big_name(low: str) -> bool:
     if not _ASCII_NAMES.isdisjoint(_WORD_RE.findall(low)):
         return True
@@ -63,12 +78,13 @@ TitleSignals = tuple[tuple[str, float], ...]
 
 
 def title_signals(title: str) -> TitleSignals:
-    """The title parts of a score: exclusive, a money figure, a big name."""
+    """The title parts of a score: exclusive, a money figure, a big name, a quote."""
     low = title.casefold().replace("’s", "").replace("'s", "")
     return (
         ("exclusive", EXCLUSIVE_BONUS if _EXCLUSIVE_RE.search(title) else 0.0),
         ("figure", FIGURE_BONUS if _FIGURE_RE.search(title) else 0.0),
         ("names", NAMES_BONUS if _has_big_name(low) else 0.0),
+        ("quote", QUOTE_PENALTY if _QUOTE_RE.match(title) else 0.0),
     )
 
 
@@ -96,7 +112,7 @@ def score_parts(
     for it in items:
         found = titles.get(it.id) if titles else None
         for name, value in found if found is not None else title_signals(it.title):
-            signals[name] = max(signals.get(name, 0.0), value)
+            signals[name] = max(signals[name], value) if name in signals else value  # a penalty too
     return (
         ("coverage", COVERAGE_WEIGHT * math.log2(1 + len(sources))),
         ("source", max(source_weight.get(s, 1.0) for s in sources)),
@@ -104,6 +120,7 @@ def score_parts(
         ("exclusive", signals["exclusive"]),
         ("figure", signals["figure"]),
         ("names", signals["names"]),
+        ("quote", signals["quote"]),
         ("recency", RECENCY_WEIGHT * into_week),
     )
 
