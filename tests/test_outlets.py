@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from pathlib import Path
@@ -17,8 +18,10 @@ from newsletter.feeds.outlets import (
     is_world_feed,
     load_outlets,
     one_off_source,
+    with_outlet,
 )
 from newsletter.feeds.parse import parse_feed
+from newsletter.models import Source
 from newsletter.store import OneOffSource
 from newsletter.workspace import packaged_defaults
 from tests.test_corpus import CORPUS, needs_corpus
@@ -92,6 +95,14 @@ def test_a_national_outlet_has_a_home_but_not_its_world_section() -> None:
     assert home("Japan Today - Category World", "https://japantoday.com/category/world") is None
     assert home("BBC News", "https://www.bbc.co.uk/news") is None  # no home: it reports from everywhere
     assert home("Rest of World", "https://restofworld.org") is None  # an outlet, not a world section
+    st = Source(
+        id="st", name="The Straits Times", url="https://www.straitstimes.com/news/tech/rss.xml", tech=True
+    )
+    assert (
+        with_outlet(st, OUTLETS).home == "southeast-asia" and with_outlet(st, OUTLETS).tech
+    )  # as configured
+    world = dataclasses.replace(st, url="https://www.straitstimes.com/news/world/rss.xml")
+    assert with_outlet(world, OUTLETS).home is None
     assert is_world_feed("News", "https://example.com/international/rss")
     assert not is_world_feed("Worldly Tech", "https://example.com/worldwide")
 
