@@ -243,3 +243,25 @@ def test_a_noun_phrase_headline_opens_on_the_summary_that_tells_it() -> None:
     assert entry_text("Xiaomi ships its first EV", "Deliveries start in March in Beijing.", 200) == (
         "Xiaomi ships its first EV"
     )
+
+
+@pytest.mark.parametrize(
+    ("headline", "told"),
+    [
+        # Our letter's "I" is the editor's: an outlet's first-person headline is quoted as its title.
+        (
+            "I let Alibaba’s AI agent plan my holiday. I ended up doing more work",
+            "“I let Alibaba’s AI agent plan my holiday. I ended up doing more work”",
+        ),
+        ("Can India be a “third way” AI alternative?", "“Can India be a ‘third way’ AI alternative?”"),
+        ("Grab posts a profit. Shares jump", "“Grab posts a profit. Shares jump”"),
+        ("How cheap Chinese phones catapulted Kenya", "how cheap Chinese phones catapulted Kenya"),
+        (
+            "U.S. and China agree a chip truce",
+            "U.S. and China agree a chip truce",
+        ),  # an abbreviation, one sentence
+        ("Samsung vs. Apple heats up", "Samsung vs. Apple heats up"),
+    ],
+)
+def test_a_headline_our_sentence_cannot_run_on_is_quoted_as_a_title(headline: str, told: str) -> None:
+    assert clause(headline) == told

@@ -73,6 +73,12 @@ _LOWER_AFTER_THAT = frozenset(
         "Most",
         "Other",
         "Shares",
+        "How",
+        "Why",
+        "What",
+        "Who",
+        "Where",
+        "Which",
         "Sales",
     ]
 )
@@ -209,13 +215,29 @@ def _review(sentence: str, outlet_md: str) -> str:
     return f"{outlet_md} reviews the {escape.escape(thing)}: {escape.escape(unstop(_lower_first(verdict)))}."
 
 
+# A headline our sentence cannot run on: in the first person (our letter's "I" is the editor's), a question,
+# or two sentences. It is quoted as the outlet's title instead.
+_QUOTED_RE = re.compile(
+    r"^(?:I|I['’]m|I['’]ve|My|We|Our)\b|\?$"
+    r"|(?<=[a-z0-9])(?<!\bvs)(?<!\bInc)(?<!\bCo)(?<!\bCorp)(?<!\bLtd)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)"
+    r"[.?!]\s+[A-Z“\"‘']"
+)  # "U.S. and China agree" and "Samsung vs. Apple" are one sentence
+_INNER_QUOTES = str.maketrans({"“": "‘", "”": "’", '"': "'"})
+
+
 def clause(headline: str) -> str:
-    """A headline as a clause inside a sentence of ours (plain text): its closing stop dropped, an article
-    or a number lowered ("... and one of China's rockets exploded"), and a review's headline told as one
-    ("a review of the Pixel 10 Pro", not "Pixel 10 Pro review: Google gets it right")."""
+    """A headline as a clause inside a sentence of ours (plain text): its closing stop dropped, an article,
+    a number or a question word lowered ("... and one of China's rockets exploded", "how cheap phones
+    ..."), a review's headline told as one ("a review of the Pixel 10 Pro", not "Pixel 10 Pro review:
+    Google gets it right"), and a first-person, two-sentence or question headline quoted as a title
+    ("“I let Alibaba’s AI agent plan my holiday. I ended up doing more work”")."""
     s = headline.strip()
     review = reviewed(s)
-    return f"a review of the {review[0]}" if review else _lower_first(unstop(s))
+    if review:
+        return f"a review of the {review[0]}"
+    if _QUOTED_RE.search(s):
+        return f"“{unstop(s).translate(_INNER_QUOTES)}”"
+    return _lower_first(unstop(s))
 
 
 def _framed(s: str, outlet_md: str) -> str:
