@@ -94,6 +94,8 @@ def test_a_national_outlet_has_a_home_but_not_its_world_section() -> None:
     assert home("Dawn - World", "https://www.dawn.com/") is None
     assert home("Japan Today - Category World", "https://japantoday.com/category/world") is None
     assert home("BBC News", "https://www.bbc.co.uk/news") is None  # no home: it reports from everywhere
+    assert home("Global Times", "https://www.globaltimes.cn/") == "china"  # its name, not a world section
+    assert home("World - Global Times", "https://www.globaltimes.cn/") is None
     assert home("Rest of World", "https://restofworld.org") is None  # an outlet, not a world section
     st = Source(
         id="st", name="The Straits Times", url="https://www.straitstimes.com/news/tech/rss.xml", tech=True

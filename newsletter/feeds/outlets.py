@@ -321,9 +321,12 @@ def with_outlet(source: Source, outlets: Outlets) -> Source:
 def home_of(outlet: Outlet | None, title: str, url: str) -> str | None:
     """The region a feed's items are filed under when they name nothing foreign: its outlet's home, but
     not for the outlet's world section ("Dawn - World", /category/world), whose news is from elsewhere."""
-    if outlet is None or outlet.home is None or is_world_feed(title, url):
+    if outlet is None or outlet.home is None:
         return None
-    return outlet.home
+    own = re.compile(re.escape(outlet.name), re.IGNORECASE).sub(
+        "", title or ""
+    )  # "Global Times" is no section
+    return None if is_world_feed(own, url) else outlet.home
 
 
 def check_homes(sources: Iterable[Source], regions: Collection[str], path: Path) -> None:
