@@ -142,6 +142,8 @@ def source_record(src: Source, h: SourceHealth) -> dict[str, Any]:
         "themes": list(src.themes),
         "weight": src.weight,
         "paywalled": src.paywalled,
+        "tech": src.tech,  # covers technology: a prior at the relevance gate (outlets.toml, else the feed)
+        "home": src.home,  # a national outlet's region: files its items that name nothing foreign
         "status": h.status,
         "health": health_text(h),
         "last_attempt": iso(h.last_attempt),

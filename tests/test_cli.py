@@ -841,6 +841,9 @@ def test_a_national_outlets_items_are_filed_at_home_and_a_bad_home_is_refused(ws
     rows = [json.loads(line) for line in run("items", "--all", "--json", cwd=ws_dir).stdout.splitlines()]
     regions = sorted((row["url"].split("/")[3], row["region"]) for row in rows)
     assert regions == [("tech", "southeast-asia"), ("world", "global")], regions
+    listed = [json.loads(line) for line in run("sources", "list", "--json", cwd=ws_dir).stdout.splitlines()]
+    homes = [row["home"] for row in listed if row["status"] == "one-off"]
+    assert sorted(homes, key=str) == [None, "southeast-asia"]  # `sources list` says why
     outlets = ws_dir / "seeds" / "outlets.toml"
     outlets.write_text(outlets.read_text(encoding="utf-8").replace('"southeast-asia"', '"atlantis"'), "utf-8")
     proc = run("items", "--all", cwd=ws_dir)

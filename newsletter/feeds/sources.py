@@ -205,8 +205,9 @@ def with_health(
 ) -> list[tuple[Source, SourceHealth]]:
     """Each configured source with its health, then those the store holds items of that sources.toml
     does not list: status "one-off" (ingested by hand: in `ingested`) or "removed" (taken out of
-    sources.toml). every: each source items can come from, by id, to name them."""
-    rows = [(s, health.get(s.id, SourceHealth(s.id))) for s in sources]
+    sources.toml). every: each source items can come from, by id, as settled (names, technology prior, home
+    region: outlets.every_source)."""
+    rows = [(every.get(s.id, s), health.get(s.id, SourceHealth(s.id))) for s in sources]  # settled
     listed = {s.id for s in sources}
     for source_id in sorted(set(health) - listed):
         h = health[source_id]
@@ -215,6 +216,8 @@ def with_health(
         status = "one-off" if source_id in ingested else "removed"
         known = every.get(source_id)
         src = Source(id=source_id, name=known.name if known else source_id, url="", enabled=False)
+        if known is not None:
+            src = dataclasses.replace(src, tech=known.tech, home=known.home, language=known.language)
         rows.append((src, dataclasses.replace(h, status=status)))
     return rows
 
