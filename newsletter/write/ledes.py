@@ -159,7 +159,7 @@ def statement(headline: str) -> bool:
 _NOUN_PHRASE_RE = re.compile(r"^(?:the|an?|[a-z]{3,}ing)$", re.I)
 _HEADLINE_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _VERB_LIKE_RE = re.compile(
-    r"(?:ed|ing|[^su'’]s|ss?es)$"  # raises, announced, rising (not "exodus", "its", "Apple's")
+    r"(?:ed|ing|[^su'’]s|ss?es)$"  # raises, announced, rising (not "exodus", "boss", "Apple's")
     r"|^(?:to|is|are|was|were|has|have|had|will|can|may|set|cut|hit|put|let|win|won|lost|sold|bought"
     r"|said|made|took|got|led|built|paid|shut|quit)$"
 )
