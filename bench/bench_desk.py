@@ -10,7 +10,8 @@ themes (most pass the relevance gate, so the issue is full), then, with the real
   the load event), first and next, in this process and from a real `newsletter preview` process
   started for it (navigating as soon as it prints its address: a process with no bench thread in it
   may fork its labelling at start, as an editor's does); the first preview request when the draft is
-  already on disk;
+  already on disk; and a desk request after a fetch adds 100 items while the server runs (the week
+  ranks again, labelling only the new items);
 - baseline, measured in the same run: ranking the week (Newsletter.ranked_week), which every request
   that needs the plan cost before the ranking was kept, and a CLI redraft (`newsletter draft`);
 - on the 2k week, the round trip of desk actions (add, move, up, down, lead, edit, drop, undo): from
@@ -133,6 +134,8 @@ def requests(root: Path) -> dict[str, float]:
     with PreviewServer(Newsletter(Workspace.open(root)), port=0, week=WEEK, style="atr", watch=False) as srv:
         srv.warm().join()  # what `newsletter preview` starts while the browser opens
         out["desk first (after the start-up warm-up)"] = get(srv.port, desk)
+        _add_items(root, 100, "served")  # a fetch while the desk is open: the week ranks again
+        out["desk after a fetch added 100 items (server running)"] = get(srv.port, desk)
     return out
 
 
@@ -255,19 +258,24 @@ def _count(root: Path) -> int:
 
 def _fetched_more(root: Path, n: int) -> Path:
     """A copy of the workspace whose week gained n new items from one source, as a fetch adds them:
-    its kept grouping and labels no longer fit the week; its stored facts still fit the rest."""
+    its kept grouping no longer fits the week; its stored facts and kept labels still fit the rest."""
     copy = root.parent / f"{root.name}-fetched"
     shutil.copytree(root, copy)
+    _add_items(copy, n, "fetched")
+    return copy
+
+
+def _add_items(root: Path, n: int, tag: str) -> None:
+    """n new items of the week from one source, as a fetch stores them."""
     now = dt.datetime.now(dt.UTC)
-    fresh = [dataclasses.replace(it, id=f"fetched-{k}") for k, it in enumerate(week_items(n))]
-    with Store(copy / ".newsletter" / "store.sqlite3") as store:
+    fresh = [dataclasses.replace(it, id=f"{tag}-{k}") for k, it in enumerate(week_items(n))]
+    with Store(root / ".newsletter" / "store.sqlite3") as store:
         store.save_fetch(
             SOURCES[0],
             [dataclasses.replace(it, source_id=SOURCES[0]) for it in fresh],
             SourceHealth(SOURCES[0]),
             now,
         )
-    return copy
 
 
 def _action(tab, action: str, n: int) -> float | None:

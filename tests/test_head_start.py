@@ -14,7 +14,7 @@ import pytest
 from newsletter.app import Newsletter
 from newsletter.models import Week
 from newsletter.preview.server import PreviewServer
-from newsletter.sort import ahead, clustering, pipeline
+from newsletter.sort import ahead, clustering, kept, pipeline
 from newsletter.sort.facts import FACTS_VERSION
 from newsletter.sort.forked import can_fork
 from newsletter.store import Override, Store
@@ -49,22 +49,23 @@ def test_the_first_ranking_takes_the_head_start_and_ranks_as_without(app, monkey
     assert len(taken) == 1
 
 
-def test_a_head_start_of_other_items_labels_or_seeds_is_dropped(app) -> None:
+def test_a_head_starts_labels_are_taken_by_fingerprint_with_the_same_labels_and_seeds(app) -> None:
     items = app.week_items(WEEK)
     unique, overrides = clustering.dedupe(items), app.store.overrides()
     head, sorter = _head(app)
-    assert head.take(sorter, unique, overrides) is not None
-    edited = [dataclasses.replace(unique[0], title=unique[0].title + " (updated)"), *unique[1:]]
+    taken = head.take(sorter, overrides)
+    assert taken is not None and set(taken) == set(kept.fingerprints(unique))  # nothing kept: all of them
+    edited = dataclasses.replace(unique[0], title=unique[0].title + " (updated)")
+    assert kept.fingerprints([edited])[0] not in taken  # an item edited since is labelled by the ranking
     labelled = {**overrides, unique[0].id: Override(unique[0].id, "japan", None)}
-    for other_items, other_overrides in ((edited, overrides), (unique[1:], overrides), (unique, labelled)):
-        head, sorter = _head(app)
-        assert head.take(sorter, other_items, other_overrides) is None
+    head, sorter = _head(app)
+    assert head.take(sorter, labelled) is None  # a label since: every answer is stale
     head, _ = _head(app)
     head.close()  # a server stopped before any ranking took it
-    assert head.take(sorter, unique, overrides) is None
+    assert head.take(sorter, overrides) is None
     head, _ = _head(app)
     other_seeds = pipeline.Sorter(sorter.settings, sorter.taxonomy, sorter.classifier, {}, sorter.store)
-    assert head.take(other_seeds, unique, overrides) is None
+    assert head.take(other_seeds, overrides) is None
 
 
 def test_a_week_labelled_after_the_head_start_ranks_with_the_label(app) -> None:
@@ -105,15 +106,15 @@ def test_a_head_start_finding_the_labels_kept_works_none_out(app) -> None:
         return head._answer("labels")[1][1]  # type: ignore[index]
 
     head, _ = _head(app)
-    assert labels_found(head) is not None  # nothing kept yet: the worker labels the week
+    assert labels_found(head)  # nothing kept yet: the worker labels the week
     head.close()
     first = app.ranked_week(WEEK)  # keeps the week's labels
     head, _ = _head(app)
-    assert labels_found(head) is None  # the ranking will take the kept ones
+    assert labels_found(head) == {}  # the ranking will take the kept ones
     head.close()
     app.label(app.week_items(WEEK)[0].id, region="japan")
     head, _ = _head(app)
-    assert labels_found(head) is not None  # a label since: the kept ones are stale
+    assert labels_found(head)  # a label since: the kept ones are stale
     head.close()
     assert app.ranked_week(WEEK) != first
 

@@ -6,6 +6,7 @@ without the kept file."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import pickle
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from newsletter.app import Newsletter
 from newsletter.models import Item, SourceHealth, Week
 from newsletter.sort import clustering, kept, stamped
-from newsletter.store import Override
+from newsletter.store import Override, Store
 from newsletter.workspace import Workspace
 
 WEEK = Week.parse("2026-W47")
@@ -157,9 +158,7 @@ def test_a_folder_that_refuses_the_file_is_done_without(fetched_app: Newsletter,
 def _label_key(app: Newsletter) -> tuple[str, list[Item]]:
     unique = _unique(app)
     sorter = app._sorter()
-    key = kept.labels_key(
-        unique, sorter.classifier.key, sorter.sources, sorter.settings.focus, app.store.overrides()
-    )
+    key = kept.labels_key(sorter.classifier.key, sorter.sources, sorter.settings.focus, app.store.overrides())
     assert key is not None
     return key, unique
 
@@ -171,12 +170,37 @@ def test_kept_labels_are_taken_by_the_next_process(fetched_app: Newsletter) -> N
     assert _ranked(fetched_app) == first
     # Taken indeed: labels planted under the right key (every item filed under Japan) are what ranks.
     key, unique = _label_key(fetched_app)
-    found = kept.read_labels(path, key, len(unique))
+    found = kept.read_labels(path, key)
+    assert found is not None and set(found) == set(kept.fingerprints(unique))
+    planted = {fp: (dataclasses.replace(lab, region="japan"), v, sig) for fp, (lab, v, sig) in found.items()}
+    kept.save_labels(path, key, planted)
+    ranked, _ = _ranked(fetched_app)
+    assert {i.labels.region for s in ranked for i in s.items} == {"japan"}
+
+
+def test_a_week_a_fetch_added_to_labels_only_its_new_items(fetched_app: Newsletter) -> None:
+    first = fetched_app.ranked_week(WEEK)
+    path = kept.path(fetched_app.ws.kept_sort, WEEK, "labels")
+    key, unique = _label_key(fetched_app)
+    found = kept.read_labels(path, key)
     assert found is not None
-    judged, signals = found
-    kept.save_labels(path, key, [(dataclasses.replace(lab, region="japan"), v) for lab, v in judged], signals)
-    planted, _ = _ranked(fetched_app)
-    assert {i.labels.region for s in planted for i in s.items} == {"japan"}
+    # Plant Japan on every kept item; then a fetch edits one item's headline: that one alone is labelled
+    # again (it is not Japanese news), the others keep what was kept.
+    planted = {fp: (dataclasses.replace(lab, region="japan"), v, sig) for fp, (lab, v, sig) in found.items()}
+    kept.save_labels(path, key, planted)
+    edited = unique[0]
+    with Store(fetched_app.db_path) as store:
+        store.save_fetch(
+            edited.source_id,
+            [dataclasses.replace(edited, title=edited.title + " (updated)")],
+            SourceHealth(edited.source_id),
+            dt.datetime.now(dt.UTC),
+        )
+    ranked, _ = _ranked(fetched_app)
+    regions = {i.id: i.labels.region for s in ranked for i in s.items}
+    assert regions[edited.id] == next(i for s in first[0] for i in s.items if i.id == edited.id).labels.region
+    assert regions[edited.id] != "japan" and {r for i, r in regions.items() if i != edited.id} == {"japan"}
+    assert len(kept.read_labels(path, key) or {}) == len(unique)  # the week's items as they are now
 
 
 def test_labels_key_reads_what_labelling_reads(fetched_app: Newsletter) -> None:
@@ -186,35 +210,43 @@ def test_labels_key_reads_what_labelling_reads(fetched_app: Newsletter) -> None:
     first = unique[0]
     source = by_id[first.source_id]
     others = [
-        kept.labels_key([dataclasses.replace(first, summary=first.summary + " more"), *unique[1:]],
-                        classifier_key, by_id, focus, {}),
-        kept.labels_key(unique, "other taxonomy", by_id, focus, {}),
-        kept.labels_key(unique, classifier_key, {**by_id, source.id: dataclasses.replace(source, weight=9.0)},
-                        focus, {}),
-        kept.labels_key(unique, classifier_key, by_id, dataclasses.replace(focus, asia=not focus.asia), {}),
-        kept.labels_key(unique, classifier_key, by_id, focus, {first.id: Override(first.id, "japan", None)}),
-    ]  # fmt: skip
+        kept.labels_key("other taxonomy", by_id, focus, {}),
+        kept.labels_key(
+            classifier_key, {**by_id, source.id: dataclasses.replace(source, weight=9.0)}, focus, {}
+        ),
+        kept.labels_key(classifier_key, by_id, dataclasses.replace(focus, asia=not focus.asia), {}),
+        kept.labels_key(classifier_key, by_id, focus, {first.id: Override(first.id, "japan", None)}),
+    ]
     assert None not in others and len({key, *others}) == len(others) + 1
-    assert kept.labels_key(unique, None, by_id, focus, {}) is None  # a taxonomy of unknown bytes: not kept
+    assert kept.labels_key(None, by_id, focus, {}) is None  # a taxonomy of unknown bytes: not kept
+    # Each item's fingerprint reads its id, source and text: another of any is another entry.
+    fp = kept.fingerprints([first])[0]
+    changed = [
+        dataclasses.replace(first, summary=first.summary + " more"),
+        dataclasses.replace(first, title=first.title + "!"),
+        dataclasses.replace(first, source_id="other"),
+        dataclasses.replace(first, id="other"),
+    ]
+    assert fp not in kept.fingerprints(changed) and len(set(kept.fingerprints(changed))) == len(changed)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "other class", "wrong length"])
+@pytest.mark.parametrize("damage", ["truncated", "other class", "not a mapping"])
 def test_damaged_labels_are_ignored_and_replaced(fetched_app: Newsletter, damage: str) -> None:
     first = fetched_app.ranked_week(WEEK)
     path = kept.path(fetched_app.ws.kept_sort, WEEK, "labels")
     good = path.read_bytes()
     key, unique = _label_key(fetched_app)
-    labels = kept.read_labels(path, key, len(unique))
+    labels = kept.read_labels(path, key)
     assert labels is not None
     if damage == "truncated":
         path.write_bytes(good[:-9])
     elif damage == "other class":  # a well-formed file naming what a label file never holds
-        stamped.write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps([(Path("/"), None)] * len(unique)))
+        stamped.write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps({b"x": (Path("/"), None, ())}))
     else:
-        kept.save_labels(path, key, labels[0][1:], labels[1][1:])
-    assert kept.read_labels(path, key, len(unique)) is None
+        stamped.write(path, kept.LABELS_FORMAT, key, lambda: pickle.dumps([(None, None, ())] * len(unique)))
+    assert kept.read_labels(path, key) is None
     assert _ranked(fetched_app) == first
-    assert kept.read_labels(path, key, len(unique)) == labels  # labelled again, and kept again
+    assert kept.read_labels(path, key) == labels  # labelled again, and kept again
 
 
 def test_a_focus_edit_labels_again(fetched_app: Newsletter) -> None:

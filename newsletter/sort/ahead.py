@@ -7,9 +7,10 @@ its week, so its first ranking finds both under way or done, even for a week nev
 text must be read first. The grouping worker keeps what it works out as any ranking does: the facts it
 read in the store (its own connection), the grouping in the week's kept file (kept.py).
 
-Each answer is taken once, by the next ranking, and only if that ranking has the items the worker read
-(the same ids in the same order, and a hash of all they hold) and, for the labels, the same overrides and
-seeds; else it is dropped and the ranking does that half itself, as it would have.
+Each answer is taken once, by the next ranking. The grouping only if that ranking has the items the worker
+read (the same ids in the same order, and a hash of all they hold); the labels, kept by item fingerprint
+(kept.py), only if it has the same overrides and seeds, and then for the items whose fingerprints match
+(the worker labels only those with no labels kept). Else the ranking does that work itself, as it would.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from ..store import Override, Store
-    from .curate import TitleSignals
-    from .pipeline import Judged, Sorter
+    from .kept import Label
+    from .pipeline import Sorter
 
 Read = tuple[list[str], int]  # the ids of the items a worker read, in order, and a hash of all they hold
 
@@ -72,19 +73,17 @@ class HeadStart:
         read, groups = found
         return groups if _same(read, unique) else None
 
-    def take(
-        self, sorter: Sorter, unique: Sequence[Item], overrides: Mapping[str, Override]
-    ) -> tuple[list[Judged], list[TitleSignals]] | None:
-        """The worker's labels, verdicts and title signals if it read these items and overrides with these
-        seeds, else None (also when it found them kept)."""
+    def take(self, sorter: Sorter, overrides: Mapping[str, Override]) -> dict[bytes, Label] | None:
+        """The labels, verdicts and title signals the worker worked out, by item fingerprint (for the items
+        it read that had none kept), if it read these overrides with these seeds; else None."""
         if self._seeds != (sorter.classifier, sorter.sources, sorter.settings.focus):
             self.close(wait=False)
             return None
         found = self._answer("labels")
         if found is None:
             return None
-        read, (seen, judged) = found
-        return judged if seen == overrides and _same(read, unique) else None
+        _read, (seen, labelled) = found
+        return labelled if seen == overrides else None
 
     def close(self, wait: bool = True) -> None:
         """The workers ended (when their jobs are done if wait, else at once), their answers dropped."""
@@ -144,13 +143,15 @@ def _grouped(sorter: Sorter, store: Store, unique: list[Item], week: Week) -> li
 
 def _labelled(
     sorter: Sorter, unique: list[Item], overrides: Mapping[str, Override], week: Week
-) -> tuple[list[Judged], list[TitleSignals]] | None:
-    """Each item's labels, verdict and title signals; None when they are kept already (the ranking reads
-    them there)."""
-    if sorter.kept_sort is not None:
-        key, path = sorter._kept_labels(unique, week, overrides, kept.items_digest(unique))
-        if key is not None and path is not None and kept.holds_labels(path, key):
-            return None
-    return verdicts(sorter.classifier, unique, sorter.sources, overrides, sorter.settings.focus), signals(
-        unique
-    )
+) -> dict[bytes, Label]:
+    """Each item's labels, verdict and title signals, by fingerprint, for the items with none kept."""
+    key, path = sorter._kept_labels(week, overrides)
+    fps = kept.fingerprints(unique)
+    known = (kept.read_labels(path, key) if key is not None and path is not None else None) or {}
+    todo = [(fp, it) for fp, it in zip(fps, unique, strict=True) if fp not in known]
+    items = [it for _, it in todo]
+    found = verdicts(sorter.classifier, items, sorter.sources, overrides, sorter.settings.focus)
+    return {
+        fp: (lab, verdict, sig)
+        for (fp, _), (lab, verdict), sig in zip(todo, found, signals(items), strict=True)
+    }

@@ -8,17 +8,19 @@ leads, scores and ranks) is worked out as always.
 - The grouping (`clustering.group`'s lists of item indices) reads nothing but the items' text, source and
   date, the cluster threshold and the code: keyed by those (groups_key; the whole summary, though it reads
   only its start), and checked to be a partition of exactly these items.
-- The labels and the gate's verdicts (one pair per item) read the items' text and source, the taxonomy,
-  every source's settings, [focus] and the editor's overrides: keyed by all those and the code (labels_key);
-  what each headline signals to the ranking (curate.title_signals, of the title alone) is kept with them.
+- The labels and the gate's verdicts read each item's text and source, the taxonomy, every source's
+  settings, [focus] and the editor's overrides: the file is keyed by all but the items and the code
+  (labels_key), and each entry by its item's fingerprint (its id, source and text), with what its headline
+  signals to the ranking (curate.title_signals). A week a fetch added to is labelled again only for the
+  items it has not seen; the file then holds the week's items as they are.
 
 Two files per week (or "all", for a ranking of every item) in WORKSPACE/.newsletter/kept/
 (Workspace.kept_sort): a header line, then the payload. The header holds the key and the payload's
-checksum; a payload is used only when both match, so new, dropped, reordered or edited items, an editor's
-label, an edited seeds file or other code are never served from it. A file that is missing, damaged or
-unreadable is ignored (the work is done as before and the file replaced); one that cannot be written is
-done without. The labels are a pickle, trusted as the taxonomy's cache beside them is (compiled.py) and
-unpickled all the same with only the label classes allowed.
+checksum; a payload is used only when both match, so an editor's label, an edited seeds file or other
+code are never served from it, nor a grouping of new, dropped, reordered or edited items. A file that is
+missing, damaged or unreadable is ignored (the work is done as before and the file replaced); one that
+cannot be written is done without. The labels are a pickle, trusted as the taxonomy's cache beside them
+is (compiled.py) and unpickled all the same with only the label classes allowed.
 """
 
 from __future__ import annotations
@@ -41,11 +43,10 @@ if TYPE_CHECKING:
     from ..store import Override
 
 FORMAT = b"newsletter-groups-1"  # the header's first word: a new layout of the file gets a new one
-LABELS_FORMAT = b"newsletter-labels-1"  # each item's labels, verdict and what its headline signals
+LABELS_FORMAT = b"newsletter-labels-2"  # by item fingerprint: its labels, verdict and title signals
 _CHUNK = 1_000  # items hashed per update: the text of a 100,000-item week is never joined at once
 
 Groups = list[list[int]]
-Judged = list[tuple["Labels | None", "Verdict | None"]]  # each item's labels and the gate's verdict
 
 
 def path(folder: Path, week: Week | None, what: str = "groups") -> Path:
@@ -136,63 +137,65 @@ def prune(folder: Path, keep: int = KEEP_WEEKS) -> None:
 
 
 def labels_key(
-    items: Sequence[Item],
     taxonomy: str | None,
     sources: Mapping[str, Source],
     focus: FocusSettings,
     overrides: Mapping[str, Override],
-    digest: bytes | None = None,
 ) -> str | None:
-    """What kept labels of these items (in this order) must be stamped with; None: keep nothing.
+    """What kept labels must be stamped with (the items are not in it: each entry is keyed by its item's
+    fingerprint); None: keep nothing.
 
     taxonomy: the classifier's key (compiled.cache_key: the taxonomy file's bytes and the code), None if not
     known. Sources, focus and overrides are frozen dataclasses of strings, numbers and tuples: their repr
-    says all they hold, the same in every process. digest: items_digest(items), when the caller has it.
+    says all they hold, the same in every process.
     """
     code = code_version()
     if code is None or taxonomy is None:
         return None
     h = hashlib.blake2b(digest_size=32)
     settings = repr((sorted(sources.items()), focus, sorted(overrides.items()))).encode()
-    for part in (LABELS_FORMAT, code.encode(), taxonomy.encode(), settings, digest or items_digest(items)):
+    for part in (LABELS_FORMAT, code.encode(), taxonomy.encode(), settings):
         h.update(b"%d:%s" % (len(part), part))
     return h.hexdigest()
 
 
-def read_labels(path: Path, key: str, count: int) -> tuple[Judged, list[TitleSignals]] | None:
-    """The labels and title signals kept at path for key, of `count` items; None: missing, stale, damaged
-    or unreadable."""
+def fingerprints(items: Sequence[Item]) -> list[bytes]:
+    """Each item's fingerprint: a hash of what labelling reads of it (its id, which the editor's overrides
+    name, its source, headline and summary), each field with its length first."""
+    out = []
+    for it in items:
+        text = f"{len(it.id)}:{it.id}{len(it.source_id)}:{it.source_id}{len(it.title)}:{it.title}{it.summary}"
+        out.append(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+    return out
+
+
+Label = tuple["Labels | None", "Verdict | None", TitleSignals]  # an item's labels, verdict, title signals
+
+
+def read_labels(path: Path, key: str) -> dict[bytes, Label] | None:
+    """The labels kept at path for key, by item fingerprint; None: missing, stale, damaged or unreadable."""
     payload = stamped.read(path, LABELS_FORMAT, key)
     if payload is None:
         return None
     found = stamped.unpickle(payload, _CLASSES)
-    if not (isinstance(found, tuple) and len(found) == 2):
+    if not isinstance(found, dict):
         return None
-    judged, signals = found
-    if not (isinstance(judged, list) and isinstance(signals, list) and len(judged) == len(signals) == count):
-        return None
-    if not all(isinstance(s, tuple) for s in signals):
-        return None
-    for pair in judged:
+    for fp, entry in found.items():
         if not (
-            isinstance(pair, tuple)
-            and len(pair) == 2
-            and isinstance(pair[0], Labels | None)
-            and isinstance(pair[1], Verdict | None)
+            isinstance(fp, bytes)
+            and isinstance(entry, tuple)
+            and len(entry) == 3
+            and isinstance(entry[0], Labels | None)
+            and isinstance(entry[1], Verdict | None)
+            and isinstance(entry[2], tuple)
         ):
             return None
-    return judged, signals
+    return found
 
 
-def holds_labels(path: Path, key: str) -> bool:
-    """Whether the file at path holds labels for key, checksum and all (what they are is not read)."""
-    return stamped.read(path, LABELS_FORMAT, key) is not None
-
-
-def save_labels(path: Path, key: str, judged: Judged, signals: Sequence[TitleSignals]) -> None:
-    """Keep the labels and title signals for key at path, replacing any other; a folder that refuses them
-    is let be."""
-    payload = (list(judged), list(signals))
+def save_labels(path: Path, key: str, labels: Mapping[bytes, Label]) -> None:
+    """Keep these labels for key at path, replacing any other; a folder that refuses them is let be."""
+    payload = dict(labels)
     stamped.write(path, LABELS_FORMAT, key, lambda: pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
     prune(path.parent)
 

@@ -143,36 +143,45 @@ class Sorter:
         overrides = self.store.overrides()
         unique = clustering.dedupe(items)
 
-        def judge() -> tuple[list[Judged], list[curate.TitleSignals]]:
-            return verdicts(classifier, unique, by_id, overrides, settings.focus), signals(unique)
-
         # Labelling, the gate and what each headline signals to the ranking never read what clustering
         # reads, nor the reverse: on a large week they are worked out in a forked process meanwhile, or
         # both halves were started when a server started (head).
-        # Labels kept by the last process that ranked these items with these seeds and overrides need no
-        # worker, and the head start's are not waited for.
+        # Items labelled by the last process that ranked their week with these seeds and overrides keep
+        # their labels (kept.py, by fingerprint): only the others are labelled, by the head start's worker
+        # if it has them.
         digest = kept.items_digest(unique) if self.kept_sort is not None else None
-        label_key, label_path = self._kept_labels(unique, week, overrides, digest)
-        known = kept.read_labels(label_path, label_key, len(unique)) if label_key and label_path else None
+        label_key, label_path = self._kept_labels(week, overrides)
+        fps = kept.fingerprints(unique) if label_key else None
+        known = (kept.read_labels(label_path, label_key) if label_key and label_path else None) or {}
+        todo = [i for i in range(len(unique)) if fps is None or fps[i] not in known]
+
+        def judge(which: Sequence[int]) -> list[kept.Label]:
+            items = [unique[i] for i in which]
+            found = verdicts(classifier, items, by_id, overrides, settings.focus)
+            return [(lab, verdict, sig) for (lab, verdict), sig in zip(found, signals(items), strict=True)]
+
         judged = None
-        if head is None and known is None:
-            judged = Forked(judge, parallel=len(unique) >= PARALLEL_LABELS)
+        if todo and head is None:
+            judged = Forked(lambda: judge(todo), parallel=len(todo) >= PARALLEL_LABELS)
         try:
             groups = self._groups(unique, week, digest, head)
+            ahead = head.take(self, overrides) if head is not None and todo else None
             if judged is not None:
-                judgements, signalled = judged.result()
-            elif known is not None:
-                judgements, signalled = known
+                new = judged.result()
+            elif ahead is not None and fps is not None:  # the worker's, and the few it did not see
+                rest = iter(judge([i for i in todo if fps[i] not in ahead]))
+                new = [ahead[fps[i]] if fps[i] in ahead else next(rest) for i in todo]
             else:
-                taken = head.take(self, unique, overrides) if head is not None else None
-                judgements, signalled = judge() if taken is None else taken
+                new = judge(todo) if todo else []
         finally:
             if head is not None:
                 head.close(wait=False)
-        if known is None and label_key and label_path:
-            kept.save_labels(label_path, label_key, judgements, signalled)
-        labelled = [evolve(it, labels=v[0], verdict=v[1]) for it, v in zip(unique, judgements, strict=True)]
-        titles = {it.id: t for it, t in zip(unique, signalled, strict=True)}
+        fresh = dict(zip(todo, new, strict=True))
+        entries = [fresh[i] if i in fresh else known[fps[i]] for i in range(len(unique))]  # type: ignore[index]
+        if new and label_key and label_path and fps is not None:
+            kept.save_labels(label_path, label_key, dict(zip(fps, entries, strict=True)))
+        labelled = [evolve(it, labels=e[0], verdict=e[1]) for it, e in zip(unique, entries, strict=True)]
+        titles = {it.id: e[2] for it, e in zip(unique, entries, strict=True)}
         grouped = clustering.stories(labelled, groups, weights)
         if week is None:
             # A feed may date an item in 9999: the week to rank against is never later than now.
@@ -219,17 +228,12 @@ class Sorter:
         return groups
 
     def _kept_labels(
-        self,
-        unique: Sequence[Item],
-        week: Week | None,
-        overrides: Mapping[str, Override],
-        digest: bytes | None,
+        self, week: Week | None, overrides: Mapping[str, Override]
     ) -> tuple[str | None, Path | None]:
-        """The key and the file of these items' kept labels; (None, None): none are kept."""
+        """The key and the file of a week's kept labels; (None, None): none are kept."""
         if self.kept_sort is None:
             return None, None
-        focus, key = self.settings.focus, self.classifier.key
-        found = kept.labels_key(unique, key, self.sources, focus, overrides, digest)
+        found = kept.labels_key(self.classifier.key, self.sources, self.settings.focus, overrides)
         return found, kept.path(self.kept_sort, week, "labels")
 
     def _known_facts(self, items: Sequence[Item]) -> Facts:
