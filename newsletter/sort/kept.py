@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 FORMAT = b"newsletter-groups-1"  # the header's first word: a new layout of the file gets a new one
 LABELS_FORMAT = b"newsletter-labels-2"  # by item fingerprint: its labels, verdict and title signals
-_CHUNK = 1_000  # items hashed per update: the text of a 100,000-item week is never joined at once
 
 Groups = list[list[int]]
 
@@ -54,23 +53,18 @@ def path(folder: Path, week: Week | None, what: str = "groups") -> Path:
     return folder / f"{week if week is not None else 'all'}.{what}"
 
 
-def items_digest(items: Sequence[Item]) -> bytes:
-    """A hash of what both the grouping and the labels read of these items, in order: id, source, date,
-    headline and summary (the whole summary, though clustering reads its start: one hash serves both).
+def items_digest(items: Sequence[Item], fps: Sequence[bytes] | None = None) -> bytes:
+    """A hash of what both the grouping and the labels read of these items, in order: their fingerprints
+    (id, source, headline and the whole summary, though clustering reads its start: one hash serves both)
+    and their dates.
 
-    Each field is written with its length first, so no text can pass for another split differently.
+    fps: fingerprints(items), when the caller has them already.
     """
     h = hashlib.blake2b(digest_size=32)
     h.update(b"%d items;" % len(items))
-    for start in range(0, len(items), _CHUNK):
-        fields = []
-        for it in items[start : start + _CHUNK]:
-            date = it.published.isoformat() if it.published is not None else "-"
-            fields.append(
-                f"{len(it.id)}:{it.id}{len(it.source_id)}:{it.source_id}{len(date)}:{date}"
-                f"{len(it.title)}:{it.title}{len(it.summary)}:{it.summary}"
-            )
-        h.update("".join(fields).encode("utf-8", "surrogatepass"))
+    h.update(b"".join(fingerprints(items) if fps is None else fps))
+    dates = (it.published.isoformat() if it.published is not None else "-" for it in items)
+    h.update("\x00".join(dates).encode())
     return h.digest()
 
 

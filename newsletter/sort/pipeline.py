@@ -149,11 +149,11 @@ class Sorter:
         # Items labelled by the last process that ranked their week with these seeds and overrides keep
         # their labels (kept.py, by fingerprint): only the others are labelled, by the head start's worker
         # if it has them.
-        digest = kept.items_digest(unique) if self.kept_sort is not None else None
+        fps = kept.fingerprints(unique) if self.kept_sort is not None else None
+        digest = kept.items_digest(unique, fps) if fps is not None else None
         label_key, label_path = self._kept_labels(week, overrides)
-        fps = kept.fingerprints(unique) if label_key else None
         known = (kept.read_labels(label_path, label_key) if label_key and label_path else None) or {}
-        todo = [i for i in range(len(unique)) if fps is None or fps[i] not in known]
+        todo = [i for i in range(len(unique)) if fps is None or fps[i] not in known]  # labelled afresh
 
         def judge(which: Sequence[int]) -> list[kept.Label]:
             items = [unique[i] for i in which]
