@@ -23,9 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..models import Item, Week
 from . import clustering, kept
-from .facts import FACTS_VERSION, Facts
 from .forked import Workers, can_fork
-from .pipeline import signals, verdicts
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -33,8 +31,6 @@ if TYPE_CHECKING:
     from ..store import Override, Store
     from .kept import Label
     from .pipeline import Sorter
-
-Read = tuple[list[str], int]  # the ids of the items a worker read, in order, and a hash of all they hold
 
 
 class HeadStart:
@@ -47,14 +43,14 @@ class HeadStart:
         self._threshold = sorter.settings.ranking.cluster_threshold
         week = Week.of(bounds[0], sorter.settings.tz)
 
-        def job(half: str) -> tuple[Read, Any]:
+        def job(half: str) -> Any:
             with open_store() as store:
                 items, overrides = store.items_between(*bounds), store.overrides()
                 unique = clustering.dedupe(items)
-                read = ([it.id for it in unique], hash(tuple(unique)))
                 if half == "groups":
-                    return read, _grouped(sorter, store, unique, week)
-            return read, (overrides, _labelled(sorter, unique, overrides, week))
+                    read = ([it.id for it in unique], hash(tuple(unique)))
+                    return read, sorter.groups(unique, week, store=store)
+            return overrides, _labelled(sorter, unique, overrides, week)
 
         self._job = job
         self._workers = Workers(job, 2) if can_fork() else None
@@ -65,13 +61,14 @@ class HeadStart:
         self._closed = False
 
     def take_groups(self, unique: Sequence[Item], threshold: float) -> list[list[int]] | None:
-        """The worker's grouping if it grouped these very items at this threshold, else None (also when it
-        found the grouping kept: the ranking reads it there)."""
+        """The worker's grouping (kept, or worked out and kept) if it read these very items at this
+        threshold, else None."""
         found = self._answer("groups")
         if found is None or threshold != self._threshold:
             return None
-        read, groups = found
-        return groups if _same(read, unique) else None
+        (ids, digest), groups = found
+        same = ids == [it.id for it in unique] and digest == hash(tuple(unique))
+        return groups if same else None
 
     def take(self, sorter: Sorter, overrides: Mapping[str, Override]) -> dict[bytes, Label] | None:
         """The labels, verdicts and title signals the worker worked out, by item fingerprint (for the items
@@ -82,7 +79,7 @@ class HeadStart:
         found = self._answer("labels")
         if found is None:
             return None
-        _read, (seen, labelled) = found
+        seen, labelled = found
         return labelled if seen == overrides else None
 
     def close(self, wait: bool = True) -> None:
@@ -98,7 +95,7 @@ class HeadStart:
     def closed(self) -> bool:
         return self._closed
 
-    def _answer(self, half: str) -> tuple[Read, Any] | None:
+    def _answer(self, half: str) -> Any:
         """One half's answer, once: from its worker, or worked out here when there is none (or it broke)."""
         with self._lock:
             if self._closed or half not in self._futures:
@@ -118,40 +115,11 @@ class HeadStart:
         return self._job(half)
 
 
-def _same(read: Read, unique: Sequence[Item]) -> bool:
-    ids, digest = read
-    return ids == [it.id for it in unique] and digest == hash(tuple(unique))
-
-
-def _grouped(sorter: Sorter, store: Store, unique: list[Item], week: Week) -> list[list[int]] | None:
-    """The week's grouping worked out as a ranking would (its facts and the grouping kept for the next);
-    None when it is kept already."""
-    threshold = sorter.settings.ranking.cluster_threshold
-    key = path = None
-    if sorter.kept_sort is not None:
-        key, path = kept.groups_key(unique, threshold), kept.path(sorter.kept_sort, week)
-        if key is not None and kept.read(path, key, len(unique)) is not None:
-            return None
-    facts = Facts(keep=False)
-    facts.add_stored(store.facts([it.id for it in unique], FACTS_VERSION))
-    groups = clustering.group(unique, threshold=threshold, facts=facts)
-    store.save_facts(facts.fresh())
-    if key is not None and path is not None:
-        kept.save(path, key, groups)
-    return groups
-
-
 def _labelled(
     sorter: Sorter, unique: list[Item], overrides: Mapping[str, Override], week: Week
 ) -> dict[bytes, Label]:
     """Each item's labels, verdict and title signals, by fingerprint, for the items with none kept."""
-    key, path = sorter._kept_labels(week, overrides)
-    fps = kept.fingerprints(unique)
-    known = (kept.read_labels(path, key) if key is not None and path is not None else None) or {}
-    todo = [(fp, it) for fp, it in zip(fps, unique, strict=True) if fp not in known]
-    items = [it for _, it in todo]
-    found = verdicts(sorter.classifier, items, sorter.sources, overrides, sorter.settings.focus)
-    return {
-        fp: (lab, verdict, sig)
-        for (fp, _), (lab, verdict), sig in zip(todo, found, signals(items), strict=True)
-    }
+    known = sorter.kept_labels(*sorter.labels_file(week, overrides))
+    todo = [(fp, it) for fp, it in zip(kept.fingerprints(unique), unique, strict=True) if fp not in known]
+    entries = sorter.label_entries([it for _, it in todo], overrides)
+    return {fp: entry for (fp, _), entry in zip(todo, entries, strict=True)}

@@ -137,9 +137,7 @@ class Sorter:
         very items; closed once this ranking is done.
         """
         settings = self.settings
-        by_id = self.sources
-        weights = {sid: s.weight for sid, s in by_id.items()}
-        classifier = self.classifier
+        weights = {sid: s.weight for sid, s in self.sources.items()}
         overrides = self.store.overrides()
         unique = clustering.dedupe(items)
 
@@ -151,20 +149,18 @@ class Sorter:
         # if it has them.
         fps = kept.fingerprints(unique) if self.kept_sort is not None else None
         digest = kept.items_digest(unique, fps) if fps is not None else None
-        label_key, label_path = self._kept_labels(week, overrides)
-        known = (kept.read_labels(label_path, label_key) if label_key and label_path else None) or {}
+        label_key, label_path = self.labels_file(week, overrides)
+        known = self.kept_labels(label_key, label_path)
         todo = [i for i in range(len(unique)) if fps is None or fps[i] not in known]  # labelled afresh
 
         def judge(which: Sequence[int]) -> list[kept.Label]:
-            items = [unique[i] for i in which]
-            found = verdicts(classifier, items, by_id, overrides, settings.focus)
-            return [(lab, verdict, sig) for (lab, verdict), sig in zip(found, signals(items), strict=True)]
+            return self.label_entries([unique[i] for i in which], overrides)
 
         judged = None
         if todo and head is None:
             judged = Forked(lambda: judge(todo), parallel=len(todo) >= PARALLEL_LABELS)
         try:
-            groups = self._groups(unique, week, digest, head)
+            groups = self.groups(unique, week, digest, head)
             ahead = head.take(self, overrides) if head is not None and todo else None
             if judged is not None:
                 new = judged.result()
@@ -205,11 +201,18 @@ class Sorter:
         ]
         return self._settled(raw, week)
 
-    def _groups(
-        self, unique: Sequence[Item], week: Week | None, digest: bytes | None, head: HeadStart | None = None
+    def groups(
+        self,
+        unique: Sequence[Item],
+        week: Week | None,
+        digest: bytes | None = None,
+        head: HeadStart | None = None,
+        store: Store | None = None,
     ) -> list[list[int]]:
         """clustering.group of these items: as kept by the last process that grouped these very items, or
-        by the head start's worker, or grouped now (and kept for the next)."""
+        by the head start's worker, or grouped now (and kept for the next: the facts it read in the store,
+        the grouping in .newsletter/kept/). store: the connection to do that with (a forked worker's own,
+        ahead.py); the sorter's by default."""
         threshold = self.settings.ranking.cluster_threshold
         key = kept.groups_key(unique, threshold, digest) if self.kept_sort is not None else None
         path = kept.path(self.kept_sort, week) if self.kept_sort is not None else None
@@ -220,14 +223,24 @@ class Sorter:
         ahead = head.take_groups(unique, threshold) if head is not None else None
         if ahead is not None:
             return ahead  # its worker kept the facts and the grouping, as below
-        facts = self._known_facts(unique)
+        store = store or self.store
+        facts = self._known_facts(unique, store)
         groups = clustering.group(unique, threshold=threshold, facts=facts)
-        self.store.save_facts(facts.fresh())
+        store.save_facts(facts.fresh())
         if key is not None and path is not None:
             kept.save(path, key, groups)
         return groups
 
-    def _kept_labels(
+    def label_entries(self, items: Sequence[Item], overrides: Mapping[str, Override]) -> list[kept.Label]:
+        """Each item's labels, the gate's verdict and what its headline signals to the ranking."""
+        found = verdicts(self.classifier, items, self.sources, overrides, self.settings.focus)
+        return [(lab, verdict, sig) for (lab, verdict), sig in zip(found, signals(items), strict=True)]
+
+    def kept_labels(self, key: str | None, path: Path | None) -> dict[bytes, kept.Label]:
+        """The labels kept for key at path, by item fingerprint ({}: none)."""
+        return (kept.read_labels(path, key) if key is not None and path is not None else None) or {}
+
+    def labels_file(
         self, week: Week | None, overrides: Mapping[str, Override]
     ) -> tuple[str | None, Path | None]:
         """The key and the file of a week's kept labels; (None, None): none are kept."""
@@ -236,12 +249,12 @@ class Sorter:
         found = kept.labels_key(self.classifier.key, self.sources, self.settings.focus, overrides)
         return found, kept.path(self.kept_sort, week, "labels")
 
-    def _known_facts(self, items: Sequence[Item]) -> Facts:
+    def _known_facts(self, items: Sequence[Item], store: Store) -> Facts:
         """The facts of these items: facts_cache (or a new Facts), given what the store holds it lacks."""
         facts = self.facts_cache if self.facts_cache is not None else Facts(keep=False)
         unknown = [it.id for it in items if not facts.knows(it.id)]
         if unknown:
-            facts.add_stored(self.store.facts(unknown, FACTS_VERSION))
+            facts.add_stored(store.facts(unknown, FACTS_VERSION))
         return facts
 
     def _gated(self, items: list[Item]) -> list[Item]:
