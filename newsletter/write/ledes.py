@@ -136,7 +136,14 @@ def reviewed(headline: str) -> tuple[str, str] | None:
 
 
 # Headlines that do not read as a statement even with a full stop: a question word or the first person.
-_NOT_STATED_RE = re.compile(r"^(?:how|why|what|who|where|which|i|my|we|our)\b", re.I)
+_QUESTION_WORD_RE = re.compile(r"^(?:how|why|what|who|where|which)\b", re.I)
+_FIRST_PERSON_RE = re.compile(r"^(?:i|i['’]m|i['’]ve|my|we|our)\b", re.I)  # the outlet's writer speaking
+# Two sentences in one headline: a stop after a lower-case letter or a digit, then a capital (not "U.S. and",
+# "vs. Apple", "Inc. Shares").
+_TWO_SENTENCES_RE = re.compile(
+    r"(?<=[a-z0-9])(?<!\bvs)(?<!\bInc)(?<!\bCo)(?<!\bCorp)(?<!\bLtd)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)"
+    r"[.?!]\s+[A-Z“\"‘']"
+)
 
 
 def statement(headline: str) -> bool:
@@ -148,7 +155,8 @@ def statement(headline: str) -> bool:
         and headline.isascii()
         and not headline.endswith(("?", "!", "…", "."))
         and ":" not in headline
-        and not _NOT_STATED_RE.match(headline)
+        and not _QUESTION_WORD_RE.match(headline)
+        and not _FIRST_PERSON_RE.match(headline)
         and not _named_only(headline)
     )
 
@@ -170,6 +178,13 @@ def _named_only(headline: str) -> bool:
     if not words or not _NOUN_PHRASE_RE.match(words[0]):
         return False
     return not any(_VERB_LIKE_RE.search(w.lower()) for w in words[1:])
+
+
+def titled(headline: str) -> bool:
+    """Whether our own sentences must quote a headline as the outlet's title rather than run on it: it
+    speaks in the first person (our letter's "I" is the editor's), asks, or is two sentences."""
+    h = headline.strip()
+    return bool(_FIRST_PERSON_RE.match(h) or h.endswith("?") or _TWO_SENTENCES_RE.search(h))
 
 
 def whole_sentences(summary: str) -> list[str]:

@@ -18,7 +18,7 @@ import jinja2
 from ..errors import RenderError
 from ..workspace import Workspace, packaged_defaults
 from . import draftfile, escape
-from .ledes import reviewed, statement
+from .ledes import reviewed, statement, titled
 
 DEFAULT_PREFIX = "default"
 # Articles, pronouns and the words that open a clause ("If the failure ...", "For bigger choices,
@@ -215,13 +215,6 @@ def _review(sentence: str, outlet_md: str) -> str:
     return f"{outlet_md} reviews the {escape.escape(thing)}: {escape.escape(unstop(_lower_first(verdict)))}."
 
 
-# A headline our sentence cannot run on: in the first person (our letter's "I" is the editor's), a question,
-# or two sentences. It is quoted as the outlet's title instead.
-_QUOTED_RE = re.compile(
-    r"^(?:I|I['’]m|I['’]ve|My|We|Our)\b|\?$"
-    r"|(?<=[a-z0-9])(?<!\bvs)(?<!\bInc)(?<!\bCo)(?<!\bCorp)(?<!\bLtd)(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bNo)"
-    r"[.?!]\s+[A-Z“\"‘']"
-)  # "U.S. and China agree" and "Samsung vs. Apple" are one sentence
 _INNER_QUOTES = str.maketrans({"“": "‘", "”": "’", '"': "'"})
 
 
@@ -235,7 +228,7 @@ def clause(headline: str) -> str:
     review = reviewed(s)
     if review:
         return f"a review of the {review[0]}"
-    if _QUOTED_RE.search(s):
+    if titled(s):
         return f"“{unstop(s).translate(_INNER_QUOTES)}”"
     return _lower_first(unstop(s))
 
