@@ -323,10 +323,8 @@ def home_of(outlet: Outlet | None, title: str, url: str) -> str | None:
     not for the outlet's world section ("Dawn - World", /category/world), whose news is from elsewhere."""
     if outlet is None or outlet.home is None:
         return None
-    own = re.compile(re.escape(outlet.name), re.IGNORECASE).sub(
-        "", title or ""
-    )  # "Global Times" is no section
-    return None if is_world_feed(own, url) else outlet.home
+    rest = (title or "").casefold().replace(outlet.name.casefold(), "")  # "Global Times": no section
+    return None if is_world_feed(rest, url) else outlet.home
 
 
 def check_homes(sources: Iterable[Source], regions: Collection[str], path: Path) -> None:
