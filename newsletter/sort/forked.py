@@ -14,6 +14,7 @@ import gc
 import multiprocessing as mp
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,19 +27,39 @@ A = TypeVar("A")
 _JOB: Callable[..., Any] | None = None  # the work a forked worker runs (inherited at the fork, never pickled)
 
 
+_STATE = threading.Lock()  # in a worker: taken to start or end a job, or to exit
+_running = False  # in a worker: whether a job runs (then nothing of its answer is sent yet)
+_GRACE = 5.0  # seconds a worker cut loose outside a job still has to end on its own
+
+
 def _run_job(*args: Any) -> Any:
+    global _running
     if _JOB is None:  # pragma: no cover - only a worker forked here runs this
         raise RuntimeError("no job was set before the fork")
-    return _JOB(*args)
+    with _STATE:
+        _running = True
+    try:
+        return _JOB(*args)
+    finally:
+        with _STATE:  # not while the lifeline exits: an answer is sent whole or not at all
+            _running = False
 
 
 def _watch_parent(read_end: int, write_end: int) -> None:
-    """In the worker: exit as soon as the process that forked it is gone (even killed with SIGKILL), by
-    waiting for the end of a pipe whose only write end that process holds."""
+    """In the worker: exit as soon as the process that forked it is gone (even killed with SIGKILL) or cuts
+    it loose, by waiting for the end of a pipe whose only write end that process holds.
+
+    At once while a job runs; otherwise the worker may be sending an answer, and one cut short leaves the
+    parent's pool reading the rest of it for ever (so its process never exits): then the worker is given
+    time to end on its own, as it does as soon as the pool that is closing has read the answer."""
     os.close(write_end)
 
     def wait() -> None:
         os.read(read_end, 1)  # returns only at end of file: nothing is ever written
+        with _STATE:
+            if _running:
+                os._exit(0)
+        time.sleep(_GRACE)  # no job runs: an answer may be on its way
         os._exit(0)
 
     threading.Thread(target=wait, name="lifeline", daemon=True).start()
