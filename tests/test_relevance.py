@@ -243,6 +243,12 @@ def test_a_national_outlets_home_files_what_names_nothing_foreign() -> None:
         CLF.classify("Startup in Berlin raises $5m for delivery app", "", home_region="japan").region
         == "global"
     )
+    # A foreign company named only in the body is where the app is sold, not where the news happens; a
+    # foreign place in the body is elsewhere.
+    title, store = "Now mobile app to help senior citizens", "The app is available on Google Play."
+    assert CLF.classify(title, store).region == "global"
+    assert CLF.classify(title, store, home_region="india").region == "india"
+    assert CLF.classify(title, "The app was built in Berlin.", home_region="india").region == "global"
     # And a name of another Asian region files it there, as ever.
     assert CLF.classify("Grab launches food delivery app", "", home_region="india").region == "southeast-asia"
 

@@ -178,9 +178,14 @@ class Classifier(LabelChoice):
             # knows, no unknown Latin-script name in the headline): filed where the language is.
             regions = [language_region]
             language = (Reason(language_region, "region", "feed language", "source", 0.0),)
-        elif home_region and regions[0] == GLOBAL and not region_score.get(GLOBAL):
+        elif (
+            home_region
+            and regions[0] == GLOBAL
+            and (not region_score.get(GLOBAL) or (first[GLOBAL] > len(short_t) and GLOBAL not in placed))
+        ):
             # From a national outlet and naming nothing foreign the gazetteer knows (a local company's
-            # name is no sign of elsewhere here, as it is in a Chinese text): filed at the outlet's home.
+            # name is no sign of elsewhere here, as it is in a Chinese text), or only a foreign company in
+            # its body ("... the app, on Google Play"): filed at the outlet's home.
             regions = [home_region]
             language = (Reason(home_region, "region", "outlet's home", "source", 0.0),)
         themes = self._themes(theme_score, first) if theme_score else []
