@@ -116,6 +116,15 @@ def test_a_company_places_a_lede_only_as_its_subject(clf):
     assert place.region == "southeast-asia"  # a place anywhere in that sentence still places it
 
 
+def test_a_place_the_title_says_the_news_is_for_outweighs_the_foreign_companies_named(clf):
+    # Two American companies in a title weigh more than one Asian place named in passing; a place the
+    # news is "for" (or "in", "to", "from") is where it happens.
+    for_place = clf.classify("Apple-Google's contact tracing system not effective for Singapore", "")
+    passing = clf.classify("Apple and Google test contact tracing with Singapore", "")
+    assert for_place.region == "southeast-asia"
+    assert passing.region == "global"
+
+
 def test_names_beat_generic_words(clf):
     # "yuan" is a word for China; Gojek is a company of Southeast Asia.
     labels = clf.classify("Gojek drivers protest over fares", "Some fares are quoted in yuan for tourists.")
