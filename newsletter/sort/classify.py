@@ -21,7 +21,7 @@ from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_ta
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
 
 # Words around a place in a title that say the news happens there (see Classifier._place_cue).
-_BEFORE_PLACE = (" in ", " into ", " to ", " for ", " across ", " inside ", " from ")
+_BEFORE_PLACE: tuple[str, ...] = (" in ", " into ", " to ", " for ", " across ", " inside ", " from ")
 _BEFORE_PLACE += ("在", "於", "于", "赴", "进军")
 _AFTER_PLACE = (
     " plant", " factory", " factories", " fab", " facility", " facilities", " campus", " office",
