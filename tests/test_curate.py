@@ -251,7 +251,10 @@ def test_topics_name_a_story_in_a_few_words_not_its_headline(taxonomy) -> None:
     # A demonym stands for its place; a word the gazetteer writes in lower case is no name.
     assert topic(story_of("Indian start-up raises $20 million"), taxonomy) == "India's funding"
     assert not topic(story_of("A Drugstore's Website in Japan"), taxonomy).startswith("Website")
-    # No English possessive on a CJK name.
+    # A CJK name the gazetteer knows in Latin script is written so in an English title; another keeps its
+    # script, with no English possessive on it.
+    assert topic(story_of("小米发布新款AI手机"), taxonomy) == "Xiaomi's AI"
+    assert topic(story_of("台积电将在熊本建第二座晶圆厂"), taxonomy) == "TSMC's semiconductors"
     assert topic(story_of("華碩推出可接 20 個 GPU 的主機板"), taxonomy) == "華碩 AI chips"
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from ..config import HouseStyle, StyleSettings, house_style
 from ..errors import ConfigError
 from ..models import GLOBAL, IssuePlan, Section, Story, Week, evolve, when
+from .evidence import ALIASES
 from .taxonomy import GATE_TECH, Taxonomy
 
 COVERAGE_WEIGHT = 1.5
@@ -213,6 +214,8 @@ def topic(story: Story, taxonomy: Taxonomy) -> str:
     first = theme.split(" ", 1)[0]
     if first[1:].islower():  # "funding", "policy & regulation", but "M&A", "AI chips"
         theme = theme[:1].lower() + theme[1:]
+    if not name.isascii():  # an English issue's title names "小米" as Xiaomi when the gazetteer knows it
+        name = names.english.get(name, name)
     if name and theme and name.lower() not in theme.lower():
         if not name.isascii():  # "華碩 AI chips": an English possessive does not sit on a CJK name
             return f"{name} {theme}"
@@ -234,6 +237,7 @@ class _Names:
 
     kinds: dict[tuple[str, str], str]  # (region id, lower-cased name) -> "companies", "demonyms", ...
     gate: frozenset[str]  # [gate] technology terms written with a capital (company names), lower-cased
+    english: dict[str, str]  # a CJK name -> the Latin-script name it folds to, as the taxonomy writes it
 
 
 _NAMES: dict[int, tuple[Taxonomy, _Names]] = {}  # per taxonomy: built once
@@ -250,7 +254,9 @@ def _name_kinds(taxonomy: Taxonomy) -> _Names:
     gate = frozenset(
         t.text.lower() for kind, t in taxonomy.gate if kind == GATE_TECH and any(c.isupper() for c in t.text)
     )
-    names = _Names(kinds, gate)
+    written = {t.text.lower(): t.text for r in taxonomy.regions.values() for t in r.terms if t.text.isascii()}
+    english = {cjk: written[en] for cjk, en in ALIASES.items() if not cjk.isascii() and en in written}
+    names = _Names(kinds, gate, english)
     _NAMES.clear()
     _NAMES[id(taxonomy)] = (taxonomy, names)
     return names
