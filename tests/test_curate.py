@@ -255,7 +255,8 @@ def test_topics_name_a_story_in_a_few_words_not_its_headline(taxonomy) -> None:
     # script, with no English possessive on it.
     assert topic(story_of("小米发布新款AI手机"), taxonomy) == "Xiaomi's AI"
     assert topic(story_of("台积电将在熊本建第二座晶圆厂"), taxonomy) == "TSMC's semiconductors"
-    assert topic(story_of("華碩推出可接 20 個 GPU 的主機板"), taxonomy) == "華碩 AI chips"
+    assert topic(story_of("華碩推出可接 20 個 GPU 的主機板"), taxonomy) == "ASUS's AI chips"
+    assert topic(story_of("旺宏推出新款 AI 記憶體晶片"), taxonomy) == "旺宏 AI"
 
 
 def test_techasia_shows_every_story_once_and_no_theme_lists_unless_asked(taxonomy):

@@ -217,7 +217,7 @@ def topic(story: Story, taxonomy: Taxonomy) -> str:
     if not name.isascii():  # an English issue's title names "小米" as Xiaomi when the gazetteer knows it
         name = names.english.get(name, name)
     if name and theme and name.lower() not in theme.lower():
-        if not name.isascii():  # "華碩 AI chips": an English possessive does not sit on a CJK name
+        if not name.isascii():  # "旺宏 AI": an English possessive does not sit on a CJK name
             return f"{name} {theme}"
         return f"{name}'s {theme}" if not name.endswith("s") else f"{name}' {theme}"
     if name or theme:

@@ -50,6 +50,7 @@ digital_services_act=dsa digital_markets_act=dma
 騰訊=tencent 百度=baidu 字节跳动=bytedance 字節跳動=bytedance 抖音=douyin 快手=kuaishou 可灵=kling
 比亚迪=byd 比亞迪=byd 美团=meituan 美團=meituan 拼多多=pinduoduo 中芯=smic 台积电=tsmc 台積電=tsmc
 联发科=mediatek 聯發科=mediatek 联电=umc 聯電=umc 广达=quanta 廣達=quanta 英伟达=nvidia 英偉達=nvidia
+华硕=asus 華碩=asus 宏碁=acer 技嘉=gigabyte 微星=msi
 輝達=nvidia 엔비디아=nvidia エヌビディア=nvidia 特斯拉=tesla 테슬라=tesla テスラ=tesla 苹果=apple 蘋果=apple
 애플=apple アップル=apple 谷歌=google 구글=google グーグル=google 微软=microsoft 微軟=microsoft
 亚马逊=amazon 아마존=amazon アマゾン=amazon 宇树=unitree 蓝箭=landspace 深度求索=deepseek 智谱=zhipu
