@@ -249,6 +249,8 @@ def test_a_national_outlets_home_files_what_names_nothing_foreign() -> None:
     assert CLF.classify(title, store).region == "global"
     assert CLF.classify(title, store, home_region="india").region == "india"
     assert CLF.classify(title, "The app was built in Berlin.", home_region="india").region == "global"
+    # A source the editor configured as global stays so, whatever the outlet's home.
+    assert CLF.classify(title, store, source_region="global", home_region="india").region == "global"
     # And a name of another Asian region files it there, as ever.
     assert CLF.classify("Grab launches food delivery app", "", home_region="india").region == "southeast-asia"
 

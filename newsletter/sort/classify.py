@@ -182,6 +182,7 @@ class Classifier(LabelChoice):
         elif (
             home_region
             and regions[0] == GLOBAL
+            and source_region != GLOBAL  # the editor's word on a source stands
             and (not region_score.get(GLOBAL) or (first[GLOBAL] > len(short_t) and GLOBAL not in placed))
         ):
             # From a national outlet and naming nothing foreign the gazetteer knows (a local company's
