@@ -14,7 +14,7 @@ from golden.fixture_plan import WEEK, atr_plan, item, settings, story, techasia_
 from newsletter.errors import DraftConflict, RenderError
 from newsletter.models import IssuePlan, Story
 from newsletter.workspace import Workspace
-from newsletter.write import draft, draftfile, render
+from newsletter.write import draft, draftfile, ledes, render
 
 NOW = dt.datetime(2026, 11, 23, 9, 30, 5)
 MARK_RE = re.compile(r"<!-- item:([0-9a-f]{16})(?: story:[0-9a-f]{16})?(?: fp:[0-9a-f]{10}) -->")
@@ -440,3 +440,41 @@ def test_a_label_into_a_group_without_a_heading_names_the_group_not_a_story(ws: 
     plan = dataclasses.replace(plan, leads=(*plan.leads, extra))
     result = draft.write_draft(ws, settings(), plan, labelled=[extra], labels_only=True)
     assert result.notes == (f"Sony opens an AI lab in Osaka ({extra.lead.id}): added to the stories",)
+
+
+@pytest.mark.parametrize("style", ["atr", "techasia"])
+def test_a_lead_sentence_in_the_writers_voice_is_never_told_in_ours(ws: Workspace, style: str) -> None:
+    """In our letter the "I" of "For bigger choices, I still trust myself more" would be the editor's. Asia
+    Tech Review quotes it as the source's words; #techAsia, which tells the reporting without quotes, leaves
+    it out."""
+    voiced = "For bigger choices, I still trust myself more."
+    lead = item(
+        90,
+        "Alibaba's AI agent plans a holiday for a reporter",
+        "Alibaba's AI agent planned a week-long holiday in Hangzhou for a reporter. "
+        f"The agent booked hotels and trains. {voiced}",
+        "reuters",
+        "china",
+    )
+    plan = atr_plan() if style == "atr" else techasia_plan()
+    plan = dataclasses.replace(plan, leads=(story(lead), *plan.leads[1:]))
+    body = draftfile.read_draft(draft.write_draft(ws, settings(), plan).path).body
+    told = body.split("## ", 2)[1] if style == "techasia" else body.split("### ", 2)[1]
+    assert "The agent booked hotels and trains." in told
+    lines = [line for line in told.splitlines() if voiced in line]
+    assert lines == ([f"> {voiced}"] if style == "atr" else [])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "voiced"),
+    [
+        ("For bigger choices, I still trust myself more.", True),
+        ("Tell us what you think of the new app.", True),
+        ("Our reporter spent a week with the robots.", True),
+        ("The US and China agreed to talk about chips.", False),
+        ('"We will expand into Japan," the chief executive said.', False),
+        ("Google I/O opens on Tuesday.", False),
+    ],
+)
+def test_a_sentence_in_the_first_person_is_the_writers_voice(sentence: str, voiced: bool) -> None:
+    assert ledes.spoken(sentence) is voiced

@@ -74,12 +74,22 @@ class Entry:
 
     @property
     def quote(self) -> str:
-        """A sentence of the source's own words to quote, when there is enough text to spare one."""
+        """A sentence of the source's own words to quote: the first in the writer's own voice ("I still
+        trust myself more"), else the second when there is enough text to spare one."""
+        voiced = [s for s in self.sentences[1:] if ledes.spoken(s)]
+        if voiced:
+            return voiced[0]
         return self.sentences[1] if len(self.sentences) >= 3 else ""
 
     @property
     def rest(self) -> tuple[str, ...]:
-        return self.sentences[2:] if self.quote else self.sentences[1:]
+        """The sentences told in our voice after the first and the quote (none in the writer's voice)."""
+        return tuple(s for s in self.sentences[1:] if s != self.quote and not ledes.spoken(s))
+
+    @property
+    def told(self) -> tuple[str, ...]:
+        """Every sentence after the first that we can tell in our voice (a style that quotes none)."""
+        return tuple(s for s in self.sentences[1:] if not ledes.spoken(s))
 
 
 @dataclass(frozen=True)

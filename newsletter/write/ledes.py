@@ -180,6 +180,20 @@ def _named_only(headline: str) -> bool:
     return not any(_VERB_LIKE_RE.search(w.lower()) for w in words[1:])
 
 
+# A sentence in the writer's own voice ("For bigger choices, I still trust myself more."): in our letter its
+# "I" would be the editor's. Case matters: "US" is a country, "us" a pronoun.
+_QUOTED_RE = re.compile(r"[\"“][^\"”]*[\"”]")
+_SPOKEN_RE = re.compile(
+    r"(?<![\w'’/-])(?:I|I['’](?:m|ve|d|ll)|[Mm]y|[Ww]e|[Ww]e['’](?:re|ve|ll|d)|[Oo]ur|me|us)(?![\w'’/-])"
+)
+
+
+def spoken(sentence: str) -> bool:
+    """Whether a feed sentence speaks in the first person (outside quotation marks: reported speech,
+    '"We will expand," the CEO said', is the outlet telling what someone said)."""
+    return bool(_SPOKEN_RE.search(_QUOTED_RE.sub("", sentence)))
+
+
 def titled(headline: str) -> bool:
     """Whether our own sentences must quote a headline as the outlet's title rather than run on it: it
     speaks in the first person (our letter's "I" is the editor's), asks, or is two sentences."""
@@ -203,6 +217,7 @@ def entry_text(headline: str, summary: str, max_chars: int) -> str:
     if (
         found
         and usable(found[0], max_chars)
+        and not spoken(found[0])
         and (tells(found[0], title) or (loose and about(found[0], title)))
     ):
         return found[0]
@@ -225,6 +240,7 @@ def lead_sentences(headline: str, summary: str, max_chars: int) -> tuple[str, ..
     if (
         found
         and usable(found[0], max_chars)
+        and not spoken(found[0])
         and (tells(found[0], title) or (about(found[0], title) and not told))
     ):
         out, rest = [found[0]], found[1:]
