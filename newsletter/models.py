@@ -10,6 +10,9 @@ from typing import Any, ClassVar, TypeVar
 from .errors import WeekError
 
 GLOBAL = "global"
+# A region filed for want of evidence in the text (Reason.term, where "source"): the feed's language, or
+# the home of the national outlet it came from.
+LANGUAGE_GUESS, HOME_GUESS = "feed language", "outlet's home"
 """Region id for items that are not about Asia; never fills an Asian section."""
 
 UTC = dt.UTC
@@ -90,6 +93,14 @@ class Labels:
     tech: float = 0.0  # evidence that technology is the subject (tech themes, [gate] tech words)
     off_topic: float = 0.0  # evidence of another subject: politics, war, crime, disasters, sport ...
     tech_words: int = 0  # technology words behind `tech` (one in the title and again in the body: two)
+
+    @property
+    def guessed(self) -> bool:
+        """The region rests on the feed's language or the outlet's home, not on anything the text names."""
+        guesses = (LANGUAGE_GUESS, HOME_GUESS)
+        return not self.overridden and any(
+            r.kind == "region" and r.where == "source" and r.term in guesses for r in self.reasons
+        )
 
 
 @dataclass(frozen=True)

@@ -260,3 +260,35 @@ def test_a_cjk_word_that_holds_a_company_name_names_no_company() -> None:
     labels = CLF.classify("音乐节掀起新浪潮", "")
     assert labels.region == "global" and labels.tech == 0
     assert CLF.classify("新浪发布财报", "").region == "china"
+
+
+def test_an_outlets_home_is_no_evidence_against_another_outlet_that_tells_the_story() -> None:
+    """Wire copy in a Singapore paper's business pages: the paper's home files a US start-up's round in
+    Southeast Asia, the wire that wrote it finds nothing Asian. One story: kept out as not about Asia."""
+    title = "Chip designer Velaura AI valued at more than $1 billion in funding round"
+    summary = "Velaura AI said it raised $110 million in a Series A round led by Seligman Ventures."
+    paper = Source("paper", "Paper", "https://paper.example/feed", home="southeast-asia")
+    wire = Source("wire", "Wire", "https://wire.example/feed", tech=True)
+
+    def ruled(source: Source, id_: str, home: str | None = None) -> Item:
+        labels = CLF.classify(title, summary, home_region=home)
+        it = Item(id_ * 16, source.id, f"https://{source.id}.example/1", title, summary, NOW, labels=labels)
+        return dataclasses.replace(it, verdict=judge(it, source, ASIA_TECH, TAXONOMY.scoring))
+
+    local, told = ruled(paper, "a", "southeast-asia"), ruled(wire, "b")
+    assert local.labels.region == "southeast-asia" and local.labels.guessed and local.verdict.passed
+    assert told.labels.region == "global" and not told.labels.guessed and not told.verdict.passed
+    story = gate_story(Story(id=local.id, lead=local, also=(told,)), ASIA_TECH)
+    assert not any(it.verdict.passed for it in story.items)
+    assert "another outlet files the story as global" in story.lead.verdict.why
+    # Alone, the paper's item stands on its home; a global newsletter has no use for the rule.
+    assert gate_story(Story(id=local.id, lead=local), ASIA_TECH).lead.verdict.passed
+    world = FocusSettings(asia=False)
+    assert gate_story(Story(id=local.id, lead=local, also=(told,)), world).lead.verdict.passed
+    # A region the text names is no guess: the wire's silence does not undo it.
+    named = dataclasses.replace(
+        ruled(paper, "c", "southeast-asia"), labels=CLF.classify(f"{title} in Singapore", summary)
+    )
+    assert not named.labels.guessed
+    kept = gate_story(Story(id=named.id, lead=named, also=(told,)), ASIA_TECH)
+    assert kept.lead.verdict.passed

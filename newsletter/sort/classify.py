@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..models import GLOBAL, Labels, Reason
+from ..models import GLOBAL, HOME_GUESS, LANGUAGE_GUESS, Labels, Reason
 from .label_choice import Hit, LabelChoice
 from .matcher import DEMONYM, NEAR, Matcher, compile_matcher
 from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
@@ -178,7 +178,7 @@ class Classifier(LabelChoice):
             # Written in an Asian language and naming nothing foreign (no Western name the gazetteer
             # knows, no unknown Latin-script name in the headline): filed where the language is.
             regions = [language_region]
-            language = (Reason(language_region, "region", "feed language", "source", 0.0),)
+            language = (Reason(language_region, "region", LANGUAGE_GUESS, "source", 0.0),)
         elif (
             home_region
             and regions[0] == GLOBAL
@@ -189,7 +189,7 @@ class Classifier(LabelChoice):
             # name is no sign of elsewhere here, as it is in a Chinese text), or only a foreign company in
             # its body ("... the app, on Google Play"): filed at the outlet's home.
             regions = [home_region]
-            language = (Reason(home_region, "region", "outlet's home", "source", 0.0),)
+            language = (Reason(home_region, "region", HOME_GUESS, "source", 0.0),)
         themes = self._themes(theme_score, first) if theme_score else []
         explained: tuple[Reason, ...] = ()
         if reasons:

@@ -269,7 +269,7 @@ class Sorter:
     ) -> list[Story]:
         """Clustered stories placed by the editor's labels and the gate, then scored and ranked."""
         settings = self.settings
-        grouped = [relevance.gate_story(labels.editor_labels_win(story)) for story in stories]
+        grouped = [relevance.gate_story(labels.editor_labels_win(story), settings.focus) for story in stories]
         return curate.rank(
             grouped,
             week=week,

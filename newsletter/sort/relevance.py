@@ -99,12 +99,16 @@ def gate_items(
     return [evolve(item, verdict=judge(item, sources.get(item.source_id), focus, scoring)) for item in items]
 
 
-def gate_story(story: Story) -> Story:
+def gate_story(story: Story, focus: FocusSettings | None = None) -> Story:
     """A story passes when one of its items does; placed by the lead, else by the best item that passed.
 
     Outlets cover one event differently (a general paper's report may hold no technology words
-    where a tech site's does), so the story takes the evidence of its most convincing item.
+    where a tech site's does), so the story takes the evidence of its most convincing item. But a
+    region guessed from an outlet's home or a feed's language is no evidence against another outlet
+    that tells the same story and finds nothing Asian in it: wire copy about an American start-up in a
+    Singapore paper's business pages is no Singapore news (`unguessed`).
     """
+    story = _unguessed(story, focus)
     lead = story.lead
     if lead.verdict is None or lead.verdict.passed:
         return story
@@ -115,3 +119,30 @@ def gate_story(story: Story) -> Story:
     return dataclasses.replace(
         story, lead=dataclasses.replace(lead, labels=best.labels, verdict=best.verdict)
     )
+
+
+def _unguessed(story: Story, focus: FocusSettings | None) -> Story:
+    """The story with each item whose Asian region is only its outlet's guess kept out as not about Asia,
+    when an item from another outlet, placed by its own text, files the story as global."""
+    if not story.also or (focus is not None and not focus.asia):
+        return story
+    elsewhere = {
+        it.source_id for it in story.items if it.labels is not None and it.labels.region == GLOBAL
+        and not it.labels.guessed and not it.labels.overridden
+    }  # fmt: skip
+    if not elsewhere:
+        return story
+
+    def judged(item: Item) -> Item:
+        labels, verdict = item.labels, item.verdict
+        if labels is None or verdict is None or not verdict.asia or not labels.guessed:
+            return item
+        if not elsewhere - {item.source_id}:
+            return item
+        why = "not about Asia (its region is its outlet's guess; another outlet files the story as global)"
+        if not verdict.passed:
+            why = f"{verdict.why}; {why}"
+        return evolve(item, verdict=Verdict(False, verdict.tech, False, verdict.evidence, why))
+
+    items = [judged(it) for it in story.items]
+    return dataclasses.replace(story, lead=items[0], also=tuple(items[1:]))
