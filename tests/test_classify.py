@@ -203,6 +203,17 @@ def test_ambiguous_words_need_context(clf):
     assert "semiconductors" not in clf.classify("Arms race in the gulf", "").themes
 
 
+def test_a_context_word_counts_only_as_a_word(clf):
+    # The ambiguous name itself is no context of its own: a hard line is no messaging app.
+    assert clf.classify("Trump takes a hard Line on Iran", "").region == GLOBAL
+    # Nor is a context word inside another word: "app" in "happened", "US" in "business", "bill" in "billion".
+    assert clf.classify("Hard Line on tariffs", "It happened again.").region == GLOBAL
+    assert clf.classify("Congress names its Telangana chief", "The business of the party.").region == "india"
+    # A plural, a possessive or a people's name is still the word.
+    assert clf.classify("Line adds stickers", "Its apps grew.").region == "japan"
+    assert clf.classify("Diet passes the budget", "Japanese lawmakers voted.").region == "japan"
+
+
 def test_cjk_scripts(clf):
     assert clf.classify("阿里巴巴发布新模型").region == "china"
     assert clf.classify("台積電擴大先進封裝產能").region == "taiwan"

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..models import GLOBAL, HOME_GUESS, LANGUAGE_GUESS, Labels, Reason
 from .label_choice import Hit, LabelChoice
-from .matcher import DEMONYM, NEAR, Matcher, compile_matcher
+from .matcher import DEMONYM, NEAR, Matcher, compile_matcher, in_context
 from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
@@ -337,7 +337,7 @@ class Classifier(LabelChoice):
         sure = {*region_sum, *theme_score}  # labels named by an unambiguous hit
         dropped = set()
         for label, kind, context, weight, start, at in pending:
-            if label not in sure and not any(c in lowered for c in context):
+            if label not in sure and not in_context(lowered, context):
                 dropped.add(at)
                 continue
             if start < first.get(label, start + 1):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..models import GLOBAL
@@ -154,3 +155,27 @@ def compile_matcher(taxonomy: Taxonomy) -> Matcher:
             any(e.company for e in every),
         )
     return Matcher(index, KeyFinder(index))
+
+
+# What a context word may end in and still be the word: a plural, a possessive, a people ("Japanese",
+# "Korean"). "app" is no context word in "happen", "bill" none in "billion", "US" none in "business".
+_CONTEXT_ENDINGS = ("s", "es", "ese", "n", "'s", "’s", "")
+
+
+def in_context(text: str, words: Iterable[str]) -> bool:
+    """Whether lower-cased text holds one of these lower-cased context words as a word (CJK: anywhere)."""
+    for word in words:
+        if not word.isascii():
+            if word in text:
+                return True
+            continue
+        at = text.find(word)
+        while at != -1:
+            end = at + len(word)
+            if at == 0 or not text[at - 1].isalnum():
+                for ending in _CONTEXT_ENDINGS:
+                    stop = end + len(ending)
+                    if text.startswith(ending, end) and (stop == len(text) or not text[stop].isalnum()):
+                        return True
+            at = text.find(word, at + 1)
+    return False
