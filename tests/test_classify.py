@@ -212,6 +212,9 @@ def test_a_context_word_counts_only_as_a_word(clf):
     # A plural, a possessive or a people's name is still the word.
     assert clf.classify("Line adds stickers", "Its apps grew.").region == "japan"
     assert clf.classify("Diet passes the budget", "Japanese lawmakers voted.").region == "japan"
+    # BRI is Indonesia's largest lender, or China's Belt and Road Initiative.
+    assert clf.classify("Panama quits BRI as China hints at a US role", "").region == "china"
+    assert clf.classify("BRI profit rises", "The Indonesian lender lent more.").region == "southeast-asia"
 
 
 def test_cjk_scripts(clf):
