@@ -217,6 +217,19 @@ def test_a_context_word_counts_only_as_a_word(clf):
     assert clf.classify("BRI profit rises", "The Indonesian lender lent more.").region == "southeast-asia"
 
 
+@pytest.mark.parametrize(
+    ("title", "region"),
+    [
+        ("Samsung eröffnet Forschungszentrum in Südkorea", "south-korea"),
+        ("Exercícios militares EUA-Coreia do Sul serão reduzidos", "south-korea"),
+        ("Nordkorea testet neue Rakete", "rest-of-asia"),
+        ("Datacenter: Microsoft investiert in Indonesien", "southeast-asia"),
+    ],
+)
+def test_asian_places_in_european_languages(clf, title, region):
+    assert clf.classify(title).region == region
+
+
 def test_cjk_scripts(clf):
     assert clf.classify("阿里巴巴发布新模型").region == "china"
     assert clf.classify("台積電擴大先進封裝產能").region == "taiwan"
