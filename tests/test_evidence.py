@@ -73,6 +73,15 @@ def test_aliases_fold_to_one_name(title, summary, name):
     assert name in names(title, summary).found
 
 
+def test_a_latin_name_written_against_cjk_characters_is_a_name():
+    # Chinese and Japanese write Latin names without spaces: "黑客大赛GeekPwn上演" names GeekPwn as much as
+    # "GeekPwn大赛" does, and two headlines on it share their lead name.
+    found = names("打破壁垒玩跨界 黑客大赛GeekPwn上演机器人版“碟中谍”")
+    assert found.found == ("geekpwn",) and found.title == {"geekpwn"}
+    assert names("锤子Big Bang随意发车").found == ("big", "bang")
+    assert "yu7" in names("小米发布YU7车型").found
+
+
 def test_a_capitalised_sentence_opener_is_only_maybe_a_name():
     found = names("Trade permit now needed for AI chips", "MITI said exporters must notify it.")
     assert "trade" in found.initial and "miti" not in found.initial

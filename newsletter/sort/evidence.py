@@ -37,7 +37,7 @@ _HEAD_FORMS = sorted({form for h in _HEADS for form in (h.capitalize(), h.upper(
 _PHRASE_HEAD_RE = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in _HEAD_FORMS) + r")\b")
 CJK_NAME_RE = re.compile("|".join(re.escape(p) for p in sorted(_CJK_NAMES, key=len, reverse=True)))
 
-_CAP_RE = re.compile(r"\b[A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*(?:[.&][A-Za-z0-9]+)*")
+_CAP_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*(?:[.&][A-Za-z0-9]+)*")
 _LOWER_RE = re.compile(r"(?<![\w.&-])[a-z]{2,}(?![\w.&-])")
 _MONEYISH = re.compile(r"(?:rs|rmb|us|hk|nt|s|a|rm|tk)\d")  # Rmb700mn, Rs501: a figure, not a name
 _ORDINAL_RE = re.compile(r"\d+(?:st|nd|rd|th|s)$")

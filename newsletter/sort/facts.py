@@ -23,7 +23,7 @@ from ..models import Item
 from .evidence import ALIASES, CJK_NAME_RE, PLACES, Names, events, fold_case, names, tokens, word_token
 from .evidence_figures import Figure, figures, ordinals, quarters, versions
 
-FACTS_VERSION = 3  # bump whenever evidence*.py or this module reads text differently: stored facts go stale
+FACTS_VERSION = 4  # bump whenever evidence*.py or this module reads text differently: stored facts go stale
 SUMMARY_CHARS = 400  # the event is stated at the start; later paragraphs are background that drifts
 
 Counts = dict[str, int]  # shingle -> count, in first-seen order (the order sums are taken in)
