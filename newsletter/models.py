@@ -10,10 +10,10 @@ from typing import Any, ClassVar, TypeVar
 from .errors import WeekError
 
 GLOBAL = "global"
+"""Region id for items that are not about Asia; never fills an Asian section."""
 # A region filed for want of evidence in the text (Reason.term, where "source"): the feed's language, or
 # the home of the national outlet it came from.
 LANGUAGE_GUESS, HOME_GUESS = "feed language", "outlet's home"
-"""Region id for items that are not about Asia; never fills an Asian section."""
 
 UTC = dt.UTC
 
