@@ -208,10 +208,26 @@ def test_text_functions_never_raise(raw: str) -> None:
         ("某支付\n\n某某科技讯 北京时间10月26日消息，某支付服务将支持网购。", "某支付服务将支持网购。"),
         ("By Jane Doe\n\nSony said it would expand.", "Sony said it would expand."),
         ("A short line alone", "A short line alone"),
-        # English text is left alone, datelines and all
+        # a wire's dateline and a writer's byline before the first English sentence go; words that only look
+        # like one stay
+        ("TOKYO (Reuters) - Sony said on Tuesday it would expand.", "Sony said on Tuesday it would expand."),
+        ("SINGAPORE, Aug 20 (Reuters) - Grab said it would expand.", "Grab said it would expand."),
+        ("Aug 20 : Sysco on Thursday named two directors.", "Sysco on Thursday named two directors."),
         (
-            "TOKYO (Reuters) - Sony said on Tuesday it would expand.",
-            "TOKYO (Reuters) - Sony said on Tuesday it would expand.",
+            "By Qiaoyi Li and Kevin Krolicki The robotics unit of Chery is gearing up for an IPO.",
+            "The robotics unit of Chery is gearing up for an IPO.",
+        ),
+        ("By Friday, Samsung had sold out.", "By Friday, Samsung had sold out."),
+        ("By South Korea's count, exports rose.", "By South Korea's count, exports rose."),
+        (
+            "Sony said on Tuesday it would expand. TOKYO (Reuters) - More.",
+            "Sony said on Tuesday it would expand. TOKYO (Reuters) - More.",
+        ),
+        # a paywall's notice glued to the cut-off teaser it ends: the teaser is left unfinished, as it is
+        (
+            "China urged respect for digital sovereignty, after a r"
+            " Subscribe or log in to read the rest of this content.",
+            "China urged respect for digital sovereignty, after a r",
         ),
     ],
 )

@@ -11,7 +11,7 @@ import re
 
 import nh3
 
-from . import cjk
+from . import cjk, newsstyle
 from .safetext import printable, without_controls
 
 # Block-level tags become paragraph breaks before nh3 strips every tag; <br> a line break.
@@ -118,6 +118,11 @@ _BOILERPLATE_TAIL_RES: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
             r"\s*this (?:article|story|post) (?:was )?(?:originally|first) (?:appeared|published)\b.{0,300}$",
         ),
         (("]", ")"), r"\s*(?:\[\s*(?:…|\.\.\.|&hellip;|more)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*$"),
+        (
+            ("to read", "to continue"),  # a paywall's notice glued to the cut-off teaser it ends
+            r"\s*(?:subscribe|log ?in|sign ?in|register)\b[^.]{0,40}\bto (?:read|continue reading|view)"
+            r"(?: the (?:rest|full)| more)?[^.]{0,40}\.?\s*$",
+        ),
         (
             ("read more", "continue reading", "keep reading", "read the full", "more »"),
             r"\s*(?:read more|continue reading|keep reading|read the full (?:story|article)|more »)"
@@ -318,6 +323,8 @@ def clean_summary(html_or_text: str) -> str:
                 sentence = cjk.clean_sentence(sentence, first=not kept and not fresh)
                 if not sentence:
                     continue
+            elif not kept and not fresh:  # a wire's dateline, a writer's byline
+                sentence = newsstyle.strip_opening(sentence)
             fresh.append(sentence)
         if fresh:
             kept.append(" ".join(fresh))
