@@ -478,3 +478,18 @@ def test_a_lead_sentence_in_the_writers_voice_is_never_told_in_ours(ws: Workspac
 )
 def test_a_sentence_in_the_first_person_is_the_writers_voice(sentence: str, voiced: bool) -> None:
     assert ledes.spoken(sentence) is voiced
+
+
+def test_a_lead_with_nothing_to_tell_but_its_heading_credits_the_outlet_once(ws: Workspace) -> None:
+    """A headline the credit cannot tell (here in Japanese) and no summary: the story says who has it
+    rather than printing its heading a second time as "X reports: ..."."""
+    headline = "中国アリババ、ゲーム事業を15億ドルで売却へ"
+    lead = item(91, headline, "", "reuters", "china")
+    plan = dataclasses.replace(atr_plan(), leads=(story(lead), *atr_plan().leads[1:]))
+    body = draftfile.read_draft(draft.write_draft(ws, settings(), plan).path).body
+    told = body.split("### ", 2)[1]
+    assert told.count(headline) == 1 and "has the story." in told and "reports:" not in told
+    # An English headline that reads as a statement still makes the sentence.
+    assert ledes.lead_sentences("Alibaba sells its games unit for $1.5bn", "", 300) == (
+        "Alibaba sells its games unit for $1.5bn",
+    )

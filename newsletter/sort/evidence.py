@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 
+from ..feeds.newsstyle import is_title_case
 from .evidence_words import ALIAS_TABLE, EVENT_TABLE, NOT_NAMES, PLACE_TABLE, PREFIX, STOP
 
 
@@ -168,7 +169,7 @@ def names(title: str, summary: str = "") -> Names:
     places: set[str] = set()
     lower: set[str] = set()
     solid: set[str] = set()  # names seen at least once away from a sentence start
-    title_case = _is_title_case(title)
+    title_case = is_title_case(title)  # then a capital says nothing about a name
     for n, text in enumerate((title, summary)):
         text = _fold_phrases(text)
         base = n * 1_000_000  # title names come before summary names
@@ -236,12 +237,6 @@ def _is_name(word: str, low: str) -> bool:
     if word.islower():
         return any(c.isdigit() for c in word) and not _ORDINAL_RE.match(word)  # 2nm, h20
     return not word.isdigit()
-
-
-def _is_title_case(title: str) -> bool:
-    """Headline Style Capitalises Every Word: then a capital says nothing about a name."""
-    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def events(title: str, summary: str = "") -> frozenset[str]:

@@ -70,7 +70,8 @@ class Entry:
 
     @property
     def first(self) -> str:
-        return self.sentences[0] if self.sentences else self.text
+        """The sentence that tells the news ("": none but the heading's, and the credit stands alone)."""
+        return self.sentences[0] if self.sentences else ""
 
     @property
     def quote(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ..feeds.feedtext import sentences
+from ..feeds.newsstyle import is_title_case
 
 # A sentence is whole when it ends in a full stop, possibly inside quotes or brackets.
 _WHOLE_RE = re.compile(r"(?:[.!?]|[。！？])[\"'”’»)\]」』）]*$")
@@ -149,7 +150,7 @@ _TWO_SENTENCES_RE = re.compile(
 def statement(headline: str) -> bool:
     """An English headline that reads as a sentence once it has a full stop: no question, no colon, not
     "How cheap phones ..." or "I let an AI agent ...", not a noun phrase or a label ("The great Chinese EV
-    exodus", "Introducing Gemini 3.7 Flash")."""
+    exodus", "Introducing Gemini 3.7 Flash"), not in Title Case ("China Urges Respect for Digital ...")."""
     return (
         headline[:1].isupper()
         and headline.isascii()
@@ -158,6 +159,7 @@ def statement(headline: str) -> bool:
         and not _QUESTION_WORD_RE.match(headline)
         and not _FIRST_PERSON_RE.match(headline)
         and not _named_only(headline)
+        and not is_title_case(headline)  # "China Urges Respect for ..." is a title, not our prose
     )
 
 
@@ -232,7 +234,9 @@ def lead_sentences(headline: str, summary: str, max_chars: int) -> tuple[str, ..
     A headline it cannot tell (a question, a quote after a colon, CJK) would only repeat the story's
     heading: then a summary's first sentence about the headline's subject opens the story instead
     ("孙正义：20年内…" / "ARM公司与许多企业建立了合作关系…"); "Cost cuts finally paid off." names no one, and
-    the headline stays. The summary's other whole sentences follow while they fit.
+    the headline stays. The summary's other whole sentences follow while they fit. With no summary sentence,
+    a headline the credit cannot tell gives none at all: "Bloomberg has the story." under it, not the
+    heading again.
     """
     title = clean_headline(headline)
     told = statement(title) or reviewed(title) is not None  # the credit can tell it: "Ars reports that ..."
@@ -244,8 +248,10 @@ def lead_sentences(headline: str, summary: str, max_chars: int) -> tuple[str, ..
         and (tells(found[0], title) or (about(found[0], title) and not told))
     ):
         out, rest = [found[0]], found[1:]
-    else:
+    elif told or found:
         out, rest = [title], found
+    else:
+        return ()  # nothing to tell but a headline the heading already shows: the credit says who has it
     used = _width(out[0])
     for sentence in rest:
         if _width(sentence) + used > max_chars:
