@@ -257,6 +257,8 @@ def test_topics_name_a_story_in_a_few_words_not_its_headline(taxonomy) -> None:
     assert topic(story_of("台积电将在熊本建第二座晶圆厂"), taxonomy) == "TSMC's semiconductors"
     assert topic(story_of("華碩推出可接 20 個 GPU 的主機板"), taxonomy) == "ASUS's AI chips"
     assert topic(story_of("旺宏推出新款 AI 記憶體晶片"), taxonomy) == "旺宏 AI"
+    # A place in CJK script too: "中国" is China.
+    assert topic(story_of("中国企业发布新款AI芯片"), taxonomy) == "China's AI chips"
 
 
 def test_techasia_shows_every_story_once_and_no_theme_lists_unless_asked(taxonomy):

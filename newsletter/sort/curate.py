@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ..config import HouseStyle, StyleSettings, house_style
 from ..errors import ConfigError
 from ..models import GLOBAL, IssuePlan, Section, Story, Week, evolve, when
-from .evidence import ALIASES
+from .evidence import ALIASES, PLACES
 from .taxonomy import GATE_TECH, Taxonomy
 
 COVERAGE_WEIGHT = 1.5
@@ -237,7 +237,7 @@ class _Names:
 
     kinds: dict[tuple[str, str], str]  # (region id, lower-cased name) -> "companies", "demonyms", ...
     gate: frozenset[str]  # [gate] technology terms written with a capital (company names), lower-cased
-    english: dict[str, str]  # a CJK name -> the Latin-script name it folds to, as the taxonomy writes it
+    english: dict[str, str]  # a CJK name or place -> its Latin-script name, as the taxonomy writes it
 
 
 _NAMES: dict[int, tuple[Taxonomy, _Names]] = {}  # per taxonomy: built once
@@ -255,7 +255,11 @@ def _name_kinds(taxonomy: Taxonomy) -> _Names:
         t.text.lower() for kind, t in taxonomy.gate if kind == GATE_TECH and any(c.isupper() for c in t.text)
     )
     written = {t.text.lower(): t.text for r in taxonomy.regions.values() for t in r.terms if t.text.isascii()}
-    english = {cjk: written[en] for cjk, en in ALIASES.items() if not cjk.isascii() and en in written}
+    english = {
+        cjk: written[en]
+        for cjk, en in (*PLACES.items(), *ALIASES.items())  # a company's name wins over a place's
+        if not cjk.isascii() and en in written
+    }
     names = _Names(kinds, gate, english)
     _NAMES.clear()
     _NAMES[id(taxonomy)] = (taxonomy, names)
