@@ -214,6 +214,16 @@ def test_text_functions_never_raise(raw: str) -> None:
         ("SINGAPORE, Aug 20 (Reuters) - Grab said it would expand.", "Grab said it would expand."),
         ("Aug 20 : Sysco on Thursday named two directors.", "Sysco on Thursday named two directors."),
         (
+            "April 23, 2020 1:00 PM SINGAPORE (THE NEW PAPER) - Private-hire car drivers can no longer go.",
+            "Private-hire car drivers can no longer go.",
+        ),
+        ("SINGAPORE - More than 200 robots will be deployed.", "More than 200 robots will be deployed."),
+        (
+            "April 23, 2020 2:48 PM<br /><br />SINGAPORE - Universities use AI to deter cheating.",
+            "Universities use AI to deter cheating.",
+        ),
+        ("NASA - a rocket agency - said so.", "NASA - a rocket agency - said so."),
+        (
             "By Qiaoyi Li and Kevin Krolicki The robotics unit of Chery is gearing up for an IPO.",
             "The robotics unit of Chery is gearing up for an IPO.",
         ),

@@ -296,7 +296,7 @@ def clean_summary(html_or_text: str) -> str:
     boilerplate = _BOILERPLATE_PARA_RE.match
     for paragraph in text.split("\n\n"):
         paragraph = _strip_tail(paragraph)
-        if not paragraph or boilerplate(paragraph):
+        if not paragraph or boilerplate(paragraph) or newsstyle.is_stamp(paragraph):
             continue
         if not kept and not caption and _CAPTION_RE.match(paragraph):
             caption = paragraph

@@ -16,10 +16,15 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?"
     r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-_AGENCY = r"(?:Reuters|AP|AFP|Bloomberg|Xinhua|Kyodo|Yonhap|Bernama|PTI|IANS|ANI|UNI|dpa|CNA)"
+# "April 23, 2020 2:48 PM" before the city, as some sites print the wire's time (or alone, as a paragraph).
+_WHEN = rf"{_MONTH}\s+\d{{1,2}},\s*\d{{4}}(?:,?\s+\d{{1,2}}:\d{{2}}\s*(?:[AaPp]\.?[Mm]\.?)?)?"
+_STAMP = rf"{_WHEN}\s+"
+_CITY = r"[A-Z][A-Z.'’ -]{2,40}"  # in capitals: "SINGAPORE", "NEW DELHI", "HO CHI MINH CITY"
 _DATELINE_RE = re.compile(
-    # "SINGAPORE, Aug 20 (Reuters) - ", "TOKYO (AP) — ", "NEW DELHI, March 3 (PTI): "
-    rf"^(?:[A-Z][A-Z.'’ -]{{1,40}}(?:,\s*{_MONTH}\s+\d{{1,2}})?\s*\({_AGENCY}\)\s*[-–—:]\s*"
+    # "SINGAPORE, Aug 20 (Reuters) - ", "TOKYO (AP) — ", "April 23, 2020 1:00 PM SINGAPORE (THE NEW PAPER) - "
+    rf"^(?:{_STAMP})?(?:{_CITY}(?:,\s*{_MONTH}\s+\d{{1,2}})?\s*\([A-Z][A-Za-z .'’&-]{{1,30}}\)\s*[-–—:]\s*"
+    # "SINGAPORE - ", "April 23, 2020 2:48 PM SINGAPORE - "
+    rf"|{_CITY}\s+[-–—]\s+"
     # "Aug 20 : ", "March 3: " (the date alone, then a colon)
     rf"|{_MONTH}\s+\d{{1,2}}\s*:\s+)"
 )
@@ -37,10 +42,20 @@ _BYLINE_RE = re.compile(
 )
 
 
+_STAMP_ALONE_RE = re.compile(rf"^{_WHEN}\s*$")
+
+
+def is_stamp(paragraph: str) -> bool:
+    """Whether a paragraph is only the time it was filed ("April 23, 2020 2:48 PM")."""
+    return paragraph[:1].isupper() and bool(_STAMP_ALONE_RE.match(paragraph))
+
+
 def strip_opening(sentence: str) -> str:
     """The first sentence of a summary without the wire's dateline or the writer's byline before it."""
     if sentence[:1].isupper():
-        sentence = _DATELINE_RE.sub("", sentence, count=1)
+        rest = _DATELINE_RE.sub("", sentence, count=1)
+        if not rest[:1].islower():  # "NASA - a rocket ..." is no dateline before a sentence
+            sentence = rest
         if sentence.startswith("By "):
             sentence = _BYLINE_RE.sub("", sentence, count=1)
     return sentence
