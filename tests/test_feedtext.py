@@ -80,6 +80,16 @@ def test_sentences_latin_cjk_and_abbreviations() -> None:
     assert sentences("トヨタが発表した。 Then English.") == ["トヨタが発表した。", "Then English."]
 
 
+def test_a_quotation_of_two_sentences_is_one_sentence_of_the_text() -> None:
+    text = "Users saw the message: “Happy Independence Day! Here’s to all of you.” The flag was upside down."
+    assert sentences(text) == [
+        "Users saw the message: “Happy Independence Day! Here’s to all of you.”",
+        "The flag was upside down.",
+    ]
+    # A quotation that never closes splits as before: it would swallow the rest of the text.
+    assert sentences("He said “we will grow. It is certain.") == ["He said “we will grow.", "It is certain."]
+
+
 def test_cut_prefers_sentence_then_word() -> None:
     text = (
         "Samsung opened a new fab in Texas. It will make 2nm chips for AI customers from next year onwards."

@@ -217,12 +217,16 @@ def _is_abbreviation(text: str, end: int) -> bool:
 
 
 def _sentence_ends(text: str) -> list[int]:
-    """Offsets just after each sentence end in text."""
+    """Offsets just after each sentence end in text (none inside a quotation that closes later)."""
     ends = []
+    quoted = "“" in text  # curly quotes say where a quotation opens and where it closes
     for m in _SENTENCE_END_RE.finditer(text):
         end = m.end()
         # "3.5" has no space after the dot and never matches; "Nov. 3" and "U.S. firms" are skipped here.
         if m.group().rstrip("\"'”’»)]") == "." and _is_abbreviation(text, m.start() + 1):
+            continue
+        # “Happy Independence Day! Here’s to ...” is one quotation, and one sentence.
+        if quoted and text.count("“", 0, end) > text.count("”", 0, end) and "”" in text[end:]:
             continue
         ends.append(end)
     return ends
