@@ -167,6 +167,14 @@ def test_the_credit_lowers_the_word_that_opens_a_clause() -> None:
     assert (
         reports_that("How cheap phones won Kenya", "[X](u)") == "[X](u) reports: How cheap phones won Kenya"
     )
+    # Common words that open a news sentence lose their capital too, unless a name begins there.
+    assert reports_that("Free delivery of the tablet was extended.", "[X](u)") == (
+        "[X](u) reports that free delivery of the tablet was extended."
+    )
+    assert reports_that("Private-hire car drivers face new rules.", "[X](u)").startswith(
+        "[X](u) reports that private"
+    )
+    assert reports_that("New Delhi cut the tax.", "[X](u)") == "[X](u) reports that New Delhi cut the tax."
 
 
 def test_a_headline_lead_reads_as_a_sentence_with_its_credit() -> None:

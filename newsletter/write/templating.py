@@ -199,9 +199,51 @@ def unstop(sentence: str) -> str:
     return s[:-1].rstrip() if s.endswith(".") and not s.endswith("..") else s
 
 
+# Common words that open a news sentence, lowered too unless a capitalised word follows ("New Delhi",
+# "Free Fire"); a hyphenated one by its first part ("Private-hire car drivers ...").
+_LOWER_BEFORE_A_WORD = frozenset(
+    [
+        "Free",
+        "New",
+        "Former",
+        "Local",
+        "Private",
+        "Public",
+        "Top",
+        "Thousands",
+        "Hundreds",
+        "Millions",
+        "Dozens",
+        "Each",
+        "Every",
+        "All",
+        "Both",
+        "Few",
+        "Four",
+        "Five",
+        "Users",
+        "Investors",
+        "Analysts",
+        "Officials",
+        "Authorities",
+        "Researchers",
+        "Customers",
+        "Consumers",
+        "Drivers",
+        "Workers",
+        "Employees",
+        "Students",
+        "Residents",
+        "Prices",
+    ]
+)
+
+
 def _lower_first(sentence: str) -> str:
     first, _, rest = sentence.partition(" ")
-    if first in _LOWER_AFTER_THAT:
+    if first in _LOWER_AFTER_THAT or (
+        first.split("-", 1)[0] in _LOWER_BEFORE_A_WORD and not rest[:1].isupper()
+    ):
         return first.lower() + (" " + rest if rest else "")
     return sentence
 
