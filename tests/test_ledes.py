@@ -108,7 +108,8 @@ def test_a_review_headline_runs_inside_our_sentences_as_a_review() -> None:
         "a review of the Samsung Galaxy Z Fold 8 Ultra"
     )
     assert clause("Apple trained its own AI model for China.") == "Apple trained its own AI model for China"
-    assert clause("Nothing to review: the week was quiet") == "Nothing to review: the week was quiet"
+    # Any other headline with a colon is quoted as a title: in a list of stories its colon would read as ours.
+    assert clause("Nothing to review: the week was quiet") == "“Nothing to review: the week was quiet”"
     assert clause("One of China's rockets exploded.") == "one of China's rockets exploded"  # "... and one of"
 
 

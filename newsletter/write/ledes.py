@@ -198,9 +198,10 @@ def spoken(sentence: str) -> bool:
 
 def titled(headline: str) -> bool:
     """Whether our own sentences must quote a headline as the outlet's title rather than run on it: it
-    speaks in the first person (our letter's "I" is the editor's), asks, or is two sentences."""
+    speaks in the first person (our letter's "I" is the editor's), asks, is two sentences, or holds a colon
+    (in a list of stories, "... not effective for Singapore: Vivian, Grab cuts ..." reads as one)."""
     h = headline.strip()
-    return bool(_FIRST_PERSON_RE.match(h) or h.endswith("?") or _TWO_SENTENCES_RE.search(h))
+    return bool(_FIRST_PERSON_RE.match(h) or h.endswith("?") or ": " in h or _TWO_SENTENCES_RE.search(h))
 
 
 def whole_sentences(summary: str) -> list[str]:
