@@ -220,14 +220,19 @@ def _sentence_ends(text: str) -> list[int]:
     """Offsets just after each sentence end in text (none inside a quotation that closes later)."""
     ends = []
     quoted = "“" in text  # curly quotes say where a quotation opens and where it closes
+    last_close = text.rfind("”")
+    seen = depth = 0  # how far the quotes were counted, and how many are open there
     for m in _SENTENCE_END_RE.finditer(text):
         end = m.end()
         # "3.5" has no space after the dot and never matches; "Nov. 3" and "U.S. firms" are skipped here.
         if m.group().rstrip("\"'”’»)]") == "." and _is_abbreviation(text, m.start() + 1):
             continue
         # “Happy Independence Day! Here’s to ...” is one quotation, and one sentence.
-        if quoted and text.count("“", 0, end) > text.count("”", 0, end) and "”" in text[end:]:
-            continue
+        if quoted:
+            depth += text.count("“", seen, end) - text.count("”", seen, end)
+            seen = end
+            if depth > 0 and last_close >= end:
+                continue
         ends.append(end)
     return ends
 
