@@ -80,6 +80,16 @@ def test_sentences_latin_cjk_and_abbreviations() -> None:
     assert sentences("トヨタが発表した。 Then English.") == ["トヨタが発表した。", "Then English."]
 
 
+def test_a_paragraph_ends_a_sentence() -> None:
+    # The Guardian's standfirst has no full stop: it never runs into the text's first sentence.
+    text = "The banner normally means the country is at war\n\nFacebook apologised for the flag. Sorry."
+    assert sentences(text) == [
+        "The banner normally means the country is at war",
+        "Facebook apologised for the flag.",
+        "Sorry.",
+    ]
+
+
 def test_a_quotation_of_two_sentences_is_one_sentence_of_the_text() -> None:
     text = "Users saw the message: “Happy Independence Day! Here’s to all of you.” The flag was upside down."
     assert sentences(text) == [

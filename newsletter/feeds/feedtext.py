@@ -238,8 +238,13 @@ def _sentence_ends(text: str) -> list[int]:
 
 
 def sentences(text: str) -> list[str]:
-    """Split plain text into sentences (Latin . ! ? and CJK 。！？), whitespace collapsed."""
-    return _split_sentences(_squash(text or ""))
+    """Split plain text into sentences (Latin . ! ? and CJK 。！？), whitespace collapsed. A paragraph ends
+    a sentence too: a standfirst with no full stop never runs into the first sentence of the text."""
+    if not text:
+        return []
+    if "\n" not in text:
+        return _split_sentences(_squash(text))
+    return [s for paragraph in _PARA_SPLIT_RE.split(text) for s in _split_sentences(_squash(paragraph))]
 
 
 def _split_sentences(text: str) -> list[str]:
