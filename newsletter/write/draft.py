@@ -85,7 +85,8 @@ class Entry:
     @property
     def rest(self) -> tuple[str, ...]:
         """The sentences told in our voice after the first and the quote (none in the writer's voice)."""
-        return tuple(s for s in self.sentences[1:] if s != self.quote and not ledes.spoken(s))
+        quote = self.quote
+        return tuple(s for s in self.told if s != quote)
 
     @property
     def told(self) -> tuple[str, ...]:
