@@ -29,6 +29,8 @@ _AFTER_PLACE = (
     " expansion", " branch", " venture", " jv", " ipo", " listing", " launch", " headquarters",
     "で", "에서", "법인", "工厂", "工場", "子公司", "分公司",
 )  # fmt: skip
+# "Why Indonesia suspended ...": the place after a question word opens the title as its subject.
+_QUESTION_OPENERS = ("why ", "how ", "what ", "when ", "can ", "will ", "is ", "does ", "did ")
 _AFTER_PLACE_CJK = ("廠", "厂", "工場", "工厂", "공장", "법인", "基地")
 # A verb after which the title names the target of a deal or an investment.
 _TARGET = re.compile(
@@ -371,7 +373,8 @@ class Classifier(LabelChoice):
             return sc.located
         if not lowered[start:end].isascii() and any(f in after[:8] for f in _AFTER_PLACE_CJK):
             return sc.located
-        if (start == 0 and not after.startswith((",", " and ", " & "))) or after.startswith("'s"):
+        opens = start == 0 or (start <= 5 and lowered[:start] in _QUESTION_OPENERS)
+        if (opens and not after.startswith((",", " and ", " & "))) or after.startswith("'s"):
             return sc.subject
         return 1.0
 
