@@ -180,6 +180,8 @@ def test_the_editors_label_puts_an_item_back_in() -> None:
         ("8 点 1 氪：某公司发布财报；另一公司完成融资；第三家公司推出新品", "", "round-up"),
         ("How to turn off the AI summaries in your phone's keyboard", "Open Settings.", "how-to"),
         ("スマホの「高度な機能」で覚えておきたい3つの設定：Galaxy Tips", "", "how-to"),
+        # A blog's feed lists its own pages among the posts: an engineer in Bengaluru's "About".
+        ("About", "I build AI software in Bengaluru, India, and write about Python.", "page"),
     ],
 )
 def test_posts_that_are_not_news_never_pass(title: str, summary: str, why: str) -> None:

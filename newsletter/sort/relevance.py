@@ -32,6 +32,12 @@ _HOW_TO_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A site's own page that its feed lists among the posts ("About", "Now", "Uses"): no news at all.
+_SITE_PAGE_RE = re.compile(
+    r"^\s*(?:about(?: (?:me|us|this (?:site|blog)))?|now|uses|colophon|contact(?: me| us)?|resume|cv"
+    r"|projects|blogroll|archives?|subscribe|search|home|privacy policy|imprint|impressum)\s*$",
+    re.IGNORECASE,
+)
 
 # A round-up of several stories in one post: "8 点 1 氪：A；B；C", "【大公司晚报】A；B", "A; B | 早报".
 _DIGEST_RE = re.compile(
@@ -50,6 +56,8 @@ def not_news(item: Item) -> str:
         return "a sponsored or deals post, not news"
     if _HOW_TO_RE.search(item.title):
         return "a how-to or tips post, not news"
+    if _SITE_PAGE_RE.match(item.title):
+        return "a page of the site, not news"
     topics = [t for t in _TOPIC_SPLIT_RE.split(item.title) if len(t.strip()) >= 6]
     if len(topics) >= 3 or (len(topics) >= 2 and _DIGEST_RE.search(item.title)):
         return "a round-up of several stories, not one"
