@@ -123,6 +123,22 @@ def test_a_general_outlet_names_its_technology_more_than_once() -> None:
     assert not thin.passed and "evidence 1 < 6 for a general outlet" in thin.why
 
 
+def test_the_internet_as_where_a_story_happened_is_no_technology_news() -> None:
+    # A craze that spread online is the internet's news only as its medium: from a general paper it stays
+    # out, however often the medium is named; a tech outlet's prior, or a word of the technology itself,
+    # lets it in.
+    craze = "A plush crying-cat toy is taking over Japan's internet"
+    spread = "Shoppers queued in Osaka after clips of the toy spread on social media."
+    kept_out = verdict(craze, spread)
+    assert not kept_out.passed and "only where it happened" in kept_out.why, kept_out.why
+    assert verdict(craze, spread, TECH_OUTLET).passed
+    blocked = verdict(
+        "India orders internet providers to block gambling apps",
+        "The IT ministry told telecom operators to cut access to 40 betting apps.",
+    )
+    assert blocked.passed, blocked.why
+
+
 @pytest.mark.parametrize(
     ("title", "summary"),
     [

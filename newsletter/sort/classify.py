@@ -16,7 +16,7 @@ from typing import Any
 from ..models import GLOBAL, HOME_GUESS, LANGUAGE_GUESS, Labels, Reason
 from .label_choice import Hit, LabelChoice
 from .matcher import DEMONYM, NEAR, Matcher, compile_matcher, in_context
-from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
+from .taxonomy import GATE_MEDIUM, GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
 
@@ -197,7 +197,7 @@ class Classifier(LabelChoice):
         if reasons:
             gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
             explained = self._explain(hits, regions, [*themes, *gate_labels], prior + language, region_score)
-        tech = gate_score.get(GATE_TECH, 0.0)
+        tech = gate_score.get(GATE_TECH, 0.0) + gate_score.get(GATE_MEDIUM, 0.0)  # tech_words: GATE_TECH's
         off_topic = gate_score.get(GATE_OFF_TOPIC, 0.0)
         return _labels(
             {

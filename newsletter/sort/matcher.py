@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..models import GLOBAL
 from .finder import KeyFinder
-from .taxonomy import GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, Term, said
+from .taxonomy import GATE_MEDIUM, GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, Term, said
 
 _SPLIT = re.compile(r"[\s\-/]+")
 # How a region name's weight reacts to the words around it in a title (Spec field 5).
@@ -67,13 +67,14 @@ def _entries(taxonomy: Taxonomy) -> tuple[dict[str, list[_Entry]], dict[str, lis
     # A tech theme's strong words are evidence of technology too, unless [gate] not_tech says they
     # are not ("carmaker" is a mobility word, and a carmaker's news is no tech news); weak ones never are.
     # Each word once, whatever its case: "EVs" in the [gate] list and "=EVs" in a theme are one word.
-    listed = {said(t.text) for label, t in taxonomy.gate if label == GATE_TECH} | taxonomy.not_tech
+    listed = {said(t.text) for label, t in taxonomy.gate if label in (GATE_TECH, GATE_MEDIUM)}
+    listed |= taxonomy.not_tech
     evidence: dict[str, Term] = {}
     for theme in taxonomy.themes.values():
         for term in theme.terms if theme.tech else ():
             if term.kind != "weak" and said(term.text) not in listed:
                 evidence.setdefault(said(term.text), term)
-    for label in (GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL):
+    for label in (GATE_TECH, GATE_MEDIUM, GATE_OFF_TOPIC, GATE_NEUTRAL):
         labelled.append((label, "gate", tuple(t for lab, t in taxonomy.gate if lab == label)))
     labelled.append((GATE_TECH, "gate", tuple(evidence.values())))
     for label, kind, terms in labelled:

@@ -86,6 +86,8 @@ def judge(item: Item, source: Source | None, focus: FocusSettings, scoring: Scor
         if tech < need:
             general = " for a general outlet" if need > scoring.tech_min else ""
             why.append(f"not technology (evidence {tech:g} < {need:g}{general})")
+        elif once and not labels.tech_words:
+            why.append("not technology (a general outlet's item names only where it happened: the internet)")
         elif once:
             why.append("not technology (a general outlet's item names it once)")
         else:

@@ -30,9 +30,12 @@ DEFAULT_KIND_WEIGHTS = {
 # The [gate] lists: evidence for and against technology being the subject, and phrases that count for
 # nothing; each list name maps to its label and the kind whose weight it takes.
 GATE_TECH, GATE_OFF_TOPIC, GATE_NEUTRAL = "tech", "off-topic", "neutral"
+# Technology as where a story happened ("taking over China's internet"): evidence, but never the only kind.
+GATE_MEDIUM = "medium"
 GATE_LISTS = {
     "tech": (GATE_TECH, "strong"),
     "tech_weak": (GATE_TECH, "weak"),
+    "medium": (GATE_MEDIUM, "strong"),
     "off_topic": (GATE_OFF_TOPIC, "strong"),
     "off_topic_weak": (GATE_OFF_TOPIC, "weak"),
     "neutral": (GATE_NEUTRAL, "weak"),
@@ -122,7 +125,7 @@ class Taxonomy:
     global_region: RegionDef = field(default_factory=lambda: RegionDef(GLOBAL, "Global"))
     scoring: Scoring = field(default_factory=Scoring)
     path: Path | None = None
-    gate: tuple[tuple[str, Term], ...] = ()  # (GATE_TECH | GATE_OFF_TOPIC | GATE_NEUTRAL, term)
+    gate: tuple[tuple[str, Term], ...] = ()  # (GATE_TECH | GATE_MEDIUM | GATE_OFF_TOPIC | GATE_NEUTRAL, term)
     not_tech: frozenset[str] = frozenset()  # [gate] not_tech: tech themes' words that are no evidence of it
 
     def find_region(self, text: str) -> str | None:
