@@ -3,7 +3,8 @@
 taxonomy.py        seeds/taxonomy.toml: regions, themes and their gazetteer (matcher.py compiles it, and
                    finder.py finds its keys in a text)
 classify.py        an item's regions and themes, with the reasons: the text scanned and scored once;
-                   label_choice.py turns the scores into labels and picks the reasons shown
+                   label_choice.py turns the scores into labels and picks the reasons shown, title_cues.py
+                   weighs a name by the title's words around it
 labels.py          the editor's overrides on top, and what an editor types into region/theme ids
 clustering.py      items telling the same story grouped into Stories: comparison forms, candidate pairs,
                    the average-link merge; pair_score.py scores a pair, weighing the evidence of

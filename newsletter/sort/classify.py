@@ -17,42 +17,12 @@ from ..models import GLOBAL, HOME_GUESS, LANGUAGE_GUESS, Labels, Reason
 from .label_choice import Hit, LabelChoice
 from .matcher import DEMONYM, NEAR, Matcher, compile_matcher, in_context
 from .taxonomy import GATE_MEDIUM, GATE_NEUTRAL, GATE_OFF_TOPIC, GATE_TECH, Taxonomy, load_taxonomy
+from .title_cues import COMPARED_HINTS, LIST_HINT, QUOTED, TARGET, TARGET_HINTS, compared, listed, place_cue
 
 __all__ = ["Classifier", "Taxonomy", "classify_many", "load_taxonomy"]
 
-# Words around a place in a title that say the news happens there (see Classifier._place_cue).
-_BEFORE_PLACE: tuple[str, ...] = (" in ", " into ", " to ", " for ", " across ", " inside ", " from ")
-_BEFORE_PLACE += ("在", "於", "于", "赴", "进军")
-_AFTER_PLACE = (
-    " plant", " factory", " factories", " fab", " facility", " facilities", " campus", " office",
-    " hub", " unit", " arm ", " subsidiary", " operations", " data centre", " data center",
-    " expansion", " branch", " venture", " jv", " ipo", " listing", " launch", " headquarters",
-    "で", "에서", "법인", "工厂", "工場", "子公司", "分公司",
-)  # fmt: skip
-# "Why Indonesia suspended ...": the place after a question word opens the title as its subject.
-_QUESTION_OPENERS = ("why ", "how ", "what ", "when ", "can ", "will ", "is ", "does ", "did ")
-_AFTER_PLACE_CJK = ("廠", "厂", "工場", "工厂", "공장", "법인", "基地")
-# A verb after which the title names the target of a deal or an investment.
-_TARGET = re.compile(
-    r"\b(?:buys?|bought|to buy|buying|acquires?|acquired|acquiring|to acquire|backs|backed|"
-    r"invests? in|investing in|to invest in|stake in|taking a stake|takes? (?:a )?stake|to take|"
-    r"bets? on|betting on|buys? into|merges? with|approach(?:es|ed)|bid for|\d+(?:\.\d+)? ?% of)"
-)
-# Every _TARGET match holds one of these: most titles hold none and skip the regex.
-_TARGET_HINTS: tuple[str, ...] = ("buy", "bought", "acquir", "back", "invest", "stake", "take", "bet")
-_TARGET_HINTS += ("merge", "approach", "bid", "%")
 # Feed text is untrusted: a field is read up to this many characters (a lede holds what matters).
 MAX_CHARS = 2000
-# A company named as a comparison is not the subject of its title: "“美国滴滴”Lyft",
-# "“滴滴叫大麻”初创公司 Eaze", "the Uber of Jakarta", "a TikTok-style feed".  Its region counts for
-# nothing there.
-_QUOTED = re.compile(r"[“「『]([^”」』]{2,40})[”」』]")
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-# One of these is in every title that compares; most titles hold none and skip the checks.
-_COMPARED_HINTS = ("“", "「", "『", " of ", "-style", "-like", "-esque", "-inspired")
-_LIKE = ("-style", "-like", "-esque", "-inspired")
-_THE_X_OF = re.compile(r"\bthe $")
-
 # An ambiguous hit waiting for context: label, kind, context words, weight, position, index in hits.
 _Pending = tuple[str, str, tuple[str, ...], float, int, int]
 # What _scan returns: hits, region_sum, region_top, theme_score, first positions, pending ambiguous hits,
@@ -73,21 +43,6 @@ def _plural(text: str, start: int, end: int) -> bool:
     """Whether the "s" or "es" after text[start:end] makes a plural a name written as it is ("=Apple") cannot
     take: "Apples" are fruit and "Arms" weapons. An acronym's "s" is a German genitive ("AMDs Ryzen")."""
     return text[end] != "'" and not text[start:end].isupper()
-
-
-def _compared(head: str, quoted: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Whether the title names the company at start:end as a comparison, not as its subject.
-
-    Inside quotation marks that hold more words than the name ("“美国滴滴”", "“滴滴叫大麻”", but
-    not a product, "「Dell Streak」"), or as
-    "the X of ..." ("the Uber of Jakarta"), or "X-style" ("a TikTok-style feed").
-    """
-    if head.startswith(_LIKE, end):
-        return True
-    for q_start, q_end in quoted:
-        if q_start <= start and end <= q_end and _CJK_CHAR.search(head[q_start:start] + head[end:q_end]):
-            return True
-    return head.startswith(" of ", end) and _THE_X_OF.search(head, max(0, start - 4), start) is not None
 
 
 def _labels(fields: dict[str, Any]) -> Labels:
@@ -123,6 +78,7 @@ class Classifier(LabelChoice):
         super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
         self.key = key
         matcher = matcher if matcher is not None else compile_matcher(taxonomy)
+        self._matcher = matcher
         self._index, self._find = matcher.index, matcher.finder.find
 
     # -- classifying ------------------------------------------------------------------------------
@@ -222,17 +178,20 @@ class Classifier(LabelChoice):
         sc = self.scoring
         target_at = -1
         head = lowered[:title_end]
-        for hint in _TARGET_HINTS:  # a substring test is 2x cheaper than the regex it guards
+        for hint in TARGET_HINTS:  # a substring test is 2x cheaper than the regex it guards
             if hint in head:
-                target = _TARGET.search(head)
+                target = TARGET.search(head)
                 target_at = target.start() if target else -1
                 break
         quoted: list[tuple[int, int]] | None = None  # the title's quoted spans, when it may compare
-        for hint in _COMPARED_HINTS:
+        for hint in COMPARED_HINTS:
             if hint in head:
-                quoted = [] if head.isascii() else [q.span(1) for q in _QUOTED.finditer(head)]
+                quoted = [] if head.isascii() else [q.span(1) for q in QUOTED.finditer(head)]
                 break
         index = self._index
+        # "Spain orders a probe into Meta and TikTok": companies of several regions listed alike as the
+        # object of someone else's action share the title; none of them is its subject alone.
+        shares = listed(head, text, self._matcher) if LIST_HINT.search(head) else None
         title_mult = sc.title
         hits: list[Hit] = []  # (weight, label, kind, term, where): the evidence, in text order (if reasons)
         region_sum: dict[str, float] = {}
@@ -273,7 +232,7 @@ class Classifier(LabelChoice):
                 plain, passing = True, False
                 near = far = title_mult
                 if cue_kind:
-                    cue = self._place_cue(lowered, start, end, company_end, cue_kind == DEMONYM)
+                    cue = place_cue(sc, lowered, start, end, company_end, cue_kind == DEMONYM)
                     if cue == sc.located:
                         cue = 1.0 if located else cue
                         located = True
@@ -287,12 +246,14 @@ class Classifier(LabelChoice):
                 if company:
                     company_end = stop
                     if quoted is not None:
-                        passing = _compared(head, quoted, start, end)
+                        passing = compared(head, quoted, start, end)
             for label, kind, base, title_weight, weight, how, weak, context in specs:  # weight: in the body
                 if in_title:
                     if passing and kind == "region":
                         continue  # a comparison names no region; the tech words and themes still count
                     weight = title_weight if plain or not how else base * (near if how == NEAR else far)
+                    if shares and kind == "region" and start in shares and label != GLOBAL:
+                        weight *= shares[start]  # a Western name weighs `scale` already
                 if reasons:
                     hits.append((weight, label, kind, term, where))
                 if context is not None:  # 'Sea', 'Grab': kept or dropped once every name is known
@@ -352,31 +313,6 @@ class Classifier(LabelChoice):
             else:
                 theme_score[label] = theme_score.get(label, 0.0) + weight
         return [h for i, h in enumerate(hits) if i not in dropped] if dropped else hits
-
-    def _place_cue(self, lowered: str, start: int, end: int, company_end: int, demonym: bool) -> float:
-        """How much the words around a place in a title say the news happens there.
-
-        Located (x `located`): "a plant in Singapore", "exports from India", "expands to
-        Japan", "a Singapore fab", "Hyundai Motor India",
-        "インドで", "인도법인", "熊本第二座晶圓廠".  Subject (x `subject`): the title opens with
-        it ("Indonesia blocks ...", not "Japan, Korea and China ...") or names it in the
-        possessive ("Taiwan's ...").  A demonym only counts before a facility: "a Thai plant".
-        """
-        sc = self.scoring
-        after = lowered[end : end + 14]
-        if demonym:
-            return sc.located if after.startswith(_AFTER_PLACE) else 1.0
-        before = " " + lowered[max(0, start - 24) : start]
-        if before.endswith(_BEFORE_PLACE):
-            return sc.located
-        if after.startswith(_AFTER_PLACE) or start == company_end + 1:
-            return sc.located
-        if not lowered[start:end].isascii() and any(f in after[:8] for f in _AFTER_PLACE_CJK):
-            return sc.located
-        opens = start == 0 or (start <= 5 and lowered[:start] in _QUESTION_OPENERS)
-        if (opens and not after.startswith((",", " and ", " & "))) or after.startswith("'s"):
-            return sc.subject
-        return 1.0
 
 
 Row = Mapping[str, Any] | Sequence[Any]
