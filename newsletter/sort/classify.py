@@ -78,7 +78,6 @@ class Classifier(LabelChoice):
         super().__init__(taxonomy)  # the scores' half: priors, regions, themes, reasons (label_choice.py)
         self.key = key
         matcher = matcher if matcher is not None else compile_matcher(taxonomy)
-        self._matcher = matcher
         self._index, self._find = matcher.index, matcher.finder.find
 
     # -- classifying ------------------------------------------------------------------------------
@@ -191,7 +190,11 @@ class Classifier(LabelChoice):
         index = self._index
         # "Spain orders a probe into Meta and TikTok": companies of several regions listed alike as the
         # object of someone else's action share the title; none of them is its subject alone.
-        shares = listed(head, text, self._matcher) if LIST_HINT.search(head) else None
+        found = self._find(lowered)
+        shares = None
+        if LIST_HINT.search(head):
+            found = list(found)  # the title's names are looked at for lists before they are scored
+            shares = listed(head, text, [(s, k) for s, k, _ in found if s < title_end], index)
         title_mult = sc.title
         hits: list[Hit] = []  # (weight, label, kind, term, where): the evidence, in text order (if reasons)
         region_sum: dict[str, float] = {}
@@ -208,7 +211,7 @@ class Classifier(LabelChoice):
         where = "title"
         company_end = -2
         located = False  # one place per title is where the news happens: the first one named
-        for start, key, stop in self._find(lowered):
+        for start, key, stop in found:
             folded, exact, cue_kind, company = index[key]
             end = start + len(key)
             if in_title and start > title_end:

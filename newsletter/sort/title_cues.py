@@ -11,10 +11,10 @@ top of seeds/taxonomy.toml.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .matcher import Matcher
     from .taxonomy import Scoring
 
 # Words around a place in a title that say the news happens there (see place_cue).
@@ -92,13 +92,14 @@ def compared(head: str, quoted: list[tuple[int, int]], start: int, end: int) -> 
     return head.startswith(" of ", end) and _THE_X_OF.search(head, max(0, start - 4), start) is not None
 
 
-def listed(head: str, text: str, matcher: Matcher) -> dict[int, float]:
+def listed(head: str, text: str, names: list[tuple[int, str]], index: Mapping[str, Any]) -> dict[int, float]:
     """Companies the title lists alike after its subject ("a probe into X, Meta and TikTok") when the list
     holds more than one region: where each starts, and the share of the title each has (one over the
-    list's length). Partners that open the title ("Toyota and Waymo agree ...") are its subject."""
-    index = matcher.index
+    list's length). Partners that open the title ("Toyota and Waymo agree ...") are its subject.
+
+    names: where each gazetteer key the title holds starts, and the key; index: the matcher's, by key."""
     found: list[tuple[int, int, frozenset[str]]] = []  # start, end, the company's regions
-    for start, key, _stop in matcher.finder.find(head):
+    for start, key in names:
         folded, exact, _cue, company = index[key]
         if company:
             specs = (*folded, *(exact or {}).get(text[start : start + len(key)], ()))
