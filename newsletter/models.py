@@ -92,7 +92,7 @@ class Labels:
     overridden: bool = False
     tech: float = 0.0  # evidence that technology is the subject (tech themes, [gate] tech words)
     off_topic: float = 0.0  # evidence of another subject: politics, war, crime, disasters, sport ...
-    tech_words: int = 0  # technology words behind `tech` (one in the title and again in the body: two)
+    tech_words: int = 0  # technology words behind `tech` (title and body: two); [gate] medium ones are none
 
     @property
     def guessed(self) -> bool:

@@ -152,7 +152,8 @@ class Classifier(LabelChoice):
         if reasons:
             gate_labels = [g for g in gate_score if g != GATE_NEUTRAL]
             explained = self._explain(hits, regions, [*themes, *gate_labels], prior + language, region_score)
-        tech = gate_score.get(GATE_TECH, 0.0) + gate_score.get(GATE_MEDIUM, 0.0)  # tech_words: GATE_TECH's
+        # A medium word ('internet') is evidence of technology, but tech_words does not count it.
+        tech = gate_score.get(GATE_TECH, 0.0) + gate_score.get(GATE_MEDIUM, 0.0)
         off_topic = gate_score.get(GATE_OFF_TOPIC, 0.0)
         return _labels(
             {
